@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/config.hpp>
+#include <chelete/platform/logging.hpp>
+#include <chelete/platform/pg.hpp>
+
+namespace chelete::platform {
+
+/// What every service process needs: where PostgreSQL and Redis are, how to log, bus tuning.
+struct PlatformSettings {
+    std::string instance_id;
+    std::string pg_dsn;
+    std::size_t pg_pool_size = 8;
+    bus::BusOptions bus;
+    bus::RelayOptions relay;
+    LogOptions log;
+    std::string faults;
+
+    static PlatformSettings load(ConfigReader& reader);
+
+    /// Pool options for a service schema.
+    [[nodiscard]] PgPoolOptions pool_options(const std::string& schema, std::size_t size = 0) const;
+};
+
+}  // namespace chelete::platform

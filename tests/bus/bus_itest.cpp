@@ -1,0 +1,381 @@
+// The bus promises of ARCHITECTURE.md, proved against real PostgreSQL and Redis:
+//   (a) exactly one effect per message when a consumer dies after its commit and before XACK, and
+//       when the relay dies after XADD and before marking its rows published;
+//   (b) Redis flushed or restarted: the relay republishes what was not delivered, consumers dedupe;
+//   (c) a poison message reaches <stream>.dead with its error after N deliveries;
+//   (d) request/reply answers, replays a stored reply to a redelivered request, and times out
+//       cleanly when nobody answers.
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/faults.hpp>
+#include <chelete/testing/env.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace chelete::platform::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using testing::wait_until;
+
+class BusFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        CHELETE_REQUIRE_PG();
+        CHELETE_REQUIRE_REDIS();
+        schema_ = std::make_unique<testing::TempSchema>();
+        auto conn = schema_->connect();
+        (void)apply_migrations(*conn, schema_->name(), bus_migrations());
+        pqxx::work tx{*conn};
+        tx.exec0("CREATE TABLE effects (message_id text NOT NULL, payload text NOT NULL)");
+        tx.commit();
+        stream_ = testing::unique_name("bus.test");
+        redis_options_ = *testing::redis_options();
+        redis_ = std::make_unique<RedisClient>(redis_options_);
+        pool_ = std::make_unique<PgPool>(schema_->pool_options(4));
+    }
+
+    void TearDown() override {
+        if (redis_) {
+            (void)redis_->command({"DEL", stream_, stream_ + ".dead"});
+        }
+    }
+
+    BusOptions bus_options() const {
+        BusOptions o;
+        o.redis = redis_options_;
+        o.block = 100ms;
+        o.claim_idle = 300ms;
+        o.claim_interval = 50ms;
+        return o;
+    }
+
+    static RelayOptions fast_relay() {
+        RelayOptions r;
+        r.poll_interval = 20ms;
+        r.sweep_interval = 50ms;
+        r.loss_check_age = 50ms;
+        return r;
+    }
+
+    void produce(int count, const std::string& prefix = "m") {
+        Outbox outbox{schema_->name()};
+        with_transaction(*pool_, [&](pqxx::work& tx) {
+            for (int i = 0; i < count; ++i) {
+                outbox.enqueue(tx, OutgoingMessage{stream_, "test.effect", prefix + std::to_string(i), "cid-" + std::to_string(i), ""});
+            }
+        });
+    }
+
+    std::int64_t scalar(const std::string& sql) {
+        return with_transaction(*pool_, [&](pqxx::work& tx) { return tx.exec1(sql)[0].as<std::int64_t>(); });
+    }
+    std::int64_t effects() { return scalar("SELECT count(*) FROM effects"); }
+    std::int64_t distinct_effects() { return scalar("SELECT count(DISTINCT payload) FROM effects"); }
+    std::int64_t max_effects_per_message() {
+        return scalar("SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM effects GROUP BY payload) x");
+    }
+    std::int64_t unpublished() { return scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL"); }
+    std::int64_t undelivered() { return scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NULL"); }
+
+    std::int64_t xlen(const std::string& stream) { return redis_->command({"XLEN", stream}).value().integer(); }
+    std::int64_t pending(const std::string& group) {
+        const auto r = redis_->command({"XPENDING", stream_, group});
+        return r.is_error() ? 0 : r.value()[0].integer();
+    }
+
+    std::vector<std::string> node_args(const std::string& mode, const std::string& group = "") const {
+        std::vector<std::string> a{mode, "--dsn", *testing::pg_dsn(), "--schema", schema_->name(), "--redis-port",
+                                   std::to_string(redis_options_.port)};
+        if (!group.empty()) {
+            a.insert(a.end(), {"--stream", stream_, "--group", group});
+        }
+        return a;
+    }
+
+    Handler recording_handler() {
+        return [](pqxx::transaction_base& tx, const Message& m) {
+            if (m.payload == "poison") {
+                throw std::runtime_error("cannot digest poison");
+            }
+            tx.exec_params0("INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload);
+            return HandlerResult{};
+        };
+    }
+
+    std::unique_ptr<testing::TempSchema> schema_;
+    std::unique_ptr<PgPool> pool_;
+    RedisOptions redis_options_;
+    std::unique_ptr<RedisClient> redis_;
+    std::string stream_;
+};
+
+TEST_F(BusFixture, ConsumerKilledAfterCommitBeforeAckAppliesEachMessageOnce) {
+    constexpr int kMessages = 60;
+    produce(kMessages);
+    Outbox outbox{schema_->name()};
+    OutboxRelay relay{schema_->pool_options(), outbox, bus_options(), fast_relay()};
+    relay.start();
+    const std::string group = "effects";
+    {
+        // Dies right after the third batch's commit: its effects are in PostgreSQL, its entries
+        // are still pending in Redis.
+        ChildProcess victim{testing::built_program("bus_test_node"), node_args("consume", group),
+                            {{"CHELETE_FAULTS", "consumer.after_commit=kill@3"}}};
+        const auto status = victim.wait_for(30s);
+        ASSERT_TRUE(status.has_value()) << "the consumer should have killed itself";
+        ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+    }
+    const auto applied_before_restart = effects();
+    const auto pending_before_restart = pending(group);
+    EXPECT_GT(applied_before_restart, 0);
+    EXPECT_GT(pending_before_restart, 0) << "the crash must leave committed but unacknowledged entries";
+    {
+        ChildProcess survivor{testing::built_program("bus_test_node"), node_args("consume", group)};
+        ASSERT_TRUE(wait_until([&] { return distinct_effects() == kMessages && pending(group) == 0; }, 30s))
+            << "applied " << distinct_effects() << " of " << kMessages << ", pending " << pending(group);
+    }
+    relay.stop();
+    EXPECT_EQ(effects(), kMessages);
+    EXPECT_EQ(max_effects_per_message(), 1);
+}
+
+TEST_F(BusFixture, RelayKilledAfterXaddBeforeMarkingIsRepublishedAndDeduped) {
+    constexpr int kMessages = 40;
+    produce(kMessages);
+    {
+        ChildProcess victim{testing::built_program("bus_test_node"), node_args("relay"),
+                            {{"CHELETE_FAULTS", "relay.after_xadd=kill@1"}}};
+        const auto status = victim.wait_for(30s);
+        ASSERT_TRUE(status.has_value());
+        ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+    }
+    EXPECT_EQ(xlen(stream_), kMessages) << "every entry reached Redis";
+    EXPECT_EQ(unpublished(), kMessages) << "but no row was marked published";
+    {
+        ChildProcess relay{testing::built_program("bus_test_node"), node_args("relay")};
+        ASSERT_TRUE(wait_until([&] { return unpublished() == 0; }, 30s));
+    }
+    EXPECT_EQ(xlen(stream_), 2 * kMessages) << "the restarted relay published every row again";
+
+    Consumer consumer{*pool_, nullptr, bus_options(), ConsumerOptions{stream_, "effects", "", 16}, recording_handler()};
+    PollReport total;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto r = consumer.poll_once(50ms);
+            total.applied += r.applied;
+            total.duplicates += r.duplicates;
+            return total.applied + total.duplicates == 2 * kMessages;
+        },
+        30s));
+    EXPECT_EQ(total.applied, static_cast<std::size_t>(kMessages));
+    EXPECT_EQ(total.duplicates, static_cast<std::size_t>(kMessages));
+    EXPECT_EQ(effects(), kMessages);
+    EXPECT_EQ(max_effects_per_message(), 1);
+}
+
+/// A private Redis the test may flush, kill and restart without disturbing other tests.
+class PrivateRedis {
+public:
+    PrivateRedis() : port_(choose_port()) { start(); }
+    void start() {
+        process_ = std::make_unique<ChildProcess>(
+            "/usr/bin/redis-server",
+            std::vector<std::string>{"--bind", "127.0.0.1", "--port", std::to_string(port_), "--save", "", "--appendonly",
+                                     "no", "--dir", "/tmp"});
+        RedisOptions o;
+        o.port = port_;
+        ASSERT_TRUE(wait_until(
+            [&] {
+                try {
+                    RedisClient c{o};
+                    return c.command({"PING"}).str() == "PONG";
+                } catch (const RedisIoError&) {
+                    return false;
+                }
+            },
+            10s));
+    }
+    void kill_and_restart() {
+        process_->kill(SIGKILL);
+        (void)process_->wait_for(10s);
+        start();
+    }
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+
+private:
+    static std::uint16_t choose_port() {
+        if (const char* p = std::getenv("CHELETE_TEST_REDIS_SPARE_PORT")) {  // NOLINT(concurrency-mt-unsafe)
+            return static_cast<std::uint16_t>(std::stoi(p));
+        }
+        return static_cast<std::uint16_t>(27000 + getpid() % 3000);
+    }
+    std::uint16_t port_;
+    std::unique_ptr<ChildProcess> process_;
+};
+
+class RedisLossTest : public BusFixture, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(RedisLossTest, UndeliveredMessagesAreRepublishedAndAppliedOnce) {
+    constexpr int kMessages = 100;
+    PrivateRedis private_redis;
+    auto options = bus_options();
+    options.redis.port = private_redis.port();
+    RedisClient admin{options.redis};
+
+    produce(kMessages);
+    Outbox outbox{schema_->name()};
+    OutboxRelay relay{schema_->pool_options(), outbox, options, fast_relay()};
+    ASSERT_TRUE(relay.try_become_leader());
+    ASSERT_EQ(relay.publish_once(), static_cast<std::size_t>(kMessages));
+
+    Consumer consumer{*pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 8}, recording_handler()};
+    (void)consumer.recover_pending();  // creates the group
+    options.read_count = 32;
+    const auto first = consumer.poll_once(50ms);  // applies and acknowledges part of the stream
+    ASSERT_GT(first.applied, 0U);
+    ASSERT_LT(first.applied, static_cast<std::size_t>(kMessages));
+    const auto sweep = relay.sweep_once();
+    EXPECT_EQ(sweep.delivered, first.applied) << "acknowledged entries are recorded as delivered";
+
+    // Lose everything Redis held: the stream, the group, the pending list.
+    if (GetParam() == "flush") {
+        ASSERT_EQ(admin.command({"FLUSHALL"}).str(), "OK");
+    } else {
+        private_redis.kill_and_restart();
+        admin.disconnect();
+    }
+    std::this_thread::sleep_for(100ms);  // older than loss_check_age
+    // The relay's Redis connection died with the old server: like the relay's own loop, a step
+    // that fails on the dead connection is simply run again.
+    const auto again = [](auto step) {
+        try {
+            return step();
+        } catch (const RedisIoError&) {
+            return step();
+        }
+    };
+    const auto after_loss = again([&] { return relay.sweep_once(); });
+    EXPECT_EQ(after_loss.republished, kMessages - first.applied);
+    EXPECT_EQ(again([&] { return relay.publish_once(); }), kMessages - first.applied);
+
+    ASSERT_TRUE(wait_until(
+        [&] {
+            try {
+                (void)consumer.poll_once(50ms);
+            } catch (const std::exception&) {
+                // The consumer's connection died with the old Redis; the next call reconnects.
+            }
+            return distinct_effects() == kMessages;
+        },
+        30s));
+    EXPECT_EQ(effects(), kMessages);
+    EXPECT_EQ(max_effects_per_message(), 1);
+    (void)relay.sweep_once();
+    EXPECT_EQ(undelivered(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loss, RedisLossTest, ::testing::Values("flush", "restart"));
+
+TEST_F(BusFixture, PoisonMessageReachesTheDeadLetterStreamWithItsError) {
+    produce(5, "good");
+    Outbox outbox{schema_->name()};
+    with_transaction(*pool_, [&](pqxx::work& tx) {
+        outbox.enqueue(tx, OutgoingMessage{stream_, "test.effect", "poison", "cid-poison", ""});
+    });
+    produce(5, "late");
+    OutboxRelay relay{schema_->pool_options(), outbox, bus_options(), fast_relay()};
+    relay.start();
+    auto options = bus_options();
+    options.max_deliveries = 3;
+    options.claim_idle = 100ms;
+    options.claim_interval = 30ms;
+    Consumer consumer{*pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 4}, recording_handler()};
+    consumer.start();
+    ASSERT_TRUE(wait_until([&] { return xlen(stream_ + ".dead") == 1; }, 30s));
+    consumer.stop();
+    relay.stop();
+
+    const auto dead = redis_->command({"XRANGE", stream_ + ".dead", "-", "+"});
+    ASSERT_EQ(dead.value().size(), 1U);
+    const auto parsed = parse_entry(stream_ + ".dead", dead.value()[0]);
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->payload, "poison");
+    EXPECT_EQ(parsed->correlation_id, "cid-poison");
+    std::map<std::string, std::string> fields;
+    const auto kv = dead.value()[0][1];
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+        fields[std::string{kv[i].str()}] = std::string{kv[i + 1].str()};
+    }
+    EXPECT_EQ(fields["error"], "cannot digest poison");
+    EXPECT_EQ(fields["deliveries"], "3");
+    EXPECT_EQ(fields["group"], "effects");
+    EXPECT_EQ(pending("effects"), 0) << "the poison entry is acknowledged once dead-lettered";
+    EXPECT_EQ(distinct_effects(), 10) << "the other messages were applied";
+    EXPECT_EQ(effects(), 10);
+}
+
+TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
+    const std::string reply_stream = testing::unique_name("gateway.reply");
+    BusClient client{bus_options(), reply_stream};
+    client.start();
+    std::atomic<int> applied{0};
+    Consumer server{*pool_, nullptr, bus_options(), ConsumerOptions{stream_, "svc", "", 8},
+                    [&](pqxx::transaction_base& tx, const Message& m) {
+                        ++applied;
+                        tx.exec_params0("INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload);
+                        return HandlerResult{"echo:" + m.payload};
+                    }};
+    server.start();
+    const auto reply = client.request_sync(OutgoingMessage{stream_, "svc.echo", "hello", "cid-echo", ""}, 10s);
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->payload, "echo:hello");
+    EXPECT_EQ(reply->correlation_id, "cid-echo");
+
+    // A redelivered request (same message id) is answered from the inbox without a second effect.
+    server.stop();
+    Message again;
+    again.id = "fixed-request-id";
+    again.type = "svc.echo";
+    again.correlation_id = "cid-replay-1";
+    again.reply_to = reply_stream;
+    again.payload = "once";
+    for (int i = 0; i < 2; ++i) {
+        std::vector<std::string> args{"XADD", stream_, "*"};
+        auto f = entry_fields(again);
+        args.insert(args.end(), f.begin(), f.end());
+        (void)redis_->command(args);
+    }
+    std::vector<std::string> replies;
+    const std::string saved_cid = again.correlation_id;
+    client.request(OutgoingMessage{"nowhere." + stream_, "noop", "", saved_cid, ""}, 10s,
+                   [&](std::optional<Message> m) { replies.push_back(m ? m->payload : "timeout"); });
+    server.start();
+    ASSERT_TRUE(wait_until([&] { return !replies.empty(); }, 10s));
+    server.stop();
+    client.stop();
+    EXPECT_EQ(replies.front(), "echo:once");
+    EXPECT_EQ(applied.load(), 2) << "hello once, 'once' once despite two deliveries";
+    EXPECT_EQ(scalar("SELECT count(*) FROM effects WHERE payload = 'once'"), 1);
+}
+
+TEST_F(BusFixture, RequestWithoutAnAnswerTimesOutCleanly) {
+    BusClient client{bus_options(), testing::unique_name("gateway.reply")};
+    client.start();
+    const auto started = std::chrono::steady_clock::now();
+    const auto reply = client.request_sync(OutgoingMessage{stream_, "nobody.listens", "{}", "", ""}, 300ms);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(reply.has_value());
+    EXPECT_GE(elapsed, 300ms);
+    EXPECT_LT(elapsed, 2s);
+    EXPECT_EQ(client.waiting(), 0U) << "the waiter is gone after its timeout";
+    client.stop();
+}
+
+}  // namespace
+}  // namespace chelete::platform::bus

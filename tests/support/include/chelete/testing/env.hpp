@@ -1,0 +1,87 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <chelete/platform/pg.hpp>
+#include <chelete/platform/redis.hpp>
+
+namespace chelete::testing {
+
+/// CHELETE_TEST_PG_DSN, set by scripts/test.sh; nullopt when absent.
+[[nodiscard]] std::optional<std::string> pg_dsn();
+/// CHELETE_TEST_REDIS_HOST/PORT, set by scripts/test.sh.
+[[nodiscard]] std::optional<platform::RedisOptions> redis_options();
+
+/// Skips the current test when PostgreSQL (or Redis) is not configured. CI always configures
+/// both, so a skip there is a setup bug (scripts/test.sh fails the run if any test skipped).
+#define CHELETE_REQUIRE_PG()                                                       \
+    do {                                                                           \
+        if (!::chelete::testing::pg_dsn()) {                                       \
+            GTEST_SKIP() << "CHELETE_TEST_PG_DSN is not set (run scripts/test.sh)"; \
+        }                                                                          \
+    } while (0)
+#define CHELETE_REQUIRE_REDIS()                                                       \
+    do {                                                                              \
+        if (!::chelete::testing::redis_options()) {                                   \
+            GTEST_SKIP() << "CHELETE_TEST_REDIS_PORT is not set (run scripts/test.sh)"; \
+        }                                                                             \
+    } while (0)
+
+/// A schema of its own for one test, dropped (CASCADE) at the end.
+class TempSchema {
+public:
+    TempSchema();
+    ~TempSchema();
+    TempSchema(const TempSchema&) = delete;
+    TempSchema& operator=(const TempSchema&) = delete;
+    TempSchema(TempSchema&&) = delete;
+    TempSchema& operator=(TempSchema&&) = delete;
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] platform::PgPoolOptions pool_options(std::size_t size = 4) const;
+    /// A plain connection with search_path set to the schema.
+    [[nodiscard]] std::unique_ptr<pqxx::connection> connect() const;
+
+private:
+    std::string name_;
+};
+
+/// A unique prefix for Redis keys and streams used by one test.
+[[nodiscard]] std::string unique_name(const std::string& prefix);
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+/// A child process (fork + exec) that is killed (SIGKILL) and reaped when the handle goes away.
+class ChildProcess {
+public:
+    ChildProcess(const std::string& program, const std::vector<std::string>& args,
+                 const std::vector<std::pair<std::string, std::string>>& extra_env = {});
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    ChildProcess(ChildProcess&&) = delete;
+    ChildProcess& operator=(ChildProcess&&) = delete;
+
+    [[nodiscard]] int pid() const { return pid_; }
+    /// Waits for exit up to `timeout`; returns the raw wait status, or nullopt if still running.
+    std::optional<int> wait_for(std::chrono::milliseconds timeout);
+    void kill(int signal);
+    [[nodiscard]] bool running();
+
+private:
+    int pid_ = -1;
+    std::optional<int> status_;
+};
+
+/// Path of a program built in the same tree (CHELETE_TEST_BIN_DIR or beside the test binary).
+[[nodiscard]] std::string built_program(const std::string& name);
+
+}  // namespace chelete::testing
