@@ -13,8 +13,11 @@ CHELETE_DEBIAN_PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
     postgresql-15 postgresql-client-15 redis-server
-    nodejs npm curl wrk
+    curl wrk openssl chromium
 )
+# Node.js and npm may come from elsewhere than Debian (machines often carry a newer Node); only
+# when the commands are missing are Debian's packages installed.
+CHELETE_COMMAND_PACKAGES=("node:nodejs" "npm:npm")
 
 log() { printf '\033[1;34m[chelete]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[chelete]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -27,6 +30,10 @@ ensure_packages() {
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
             missing+=("$p")
         fi
+    done
+    local entry
+    for entry in "${CHELETE_COMMAND_PACKAGES[@]}"; do
+        command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
     done
     if ((${#missing[@]} == 0)); then
         return 0
@@ -71,7 +78,8 @@ as_pg_user() {
 
 # pg_start <datadir> <port> [extra postgres -c settings...]
 pg_start() {
-    local dir=$1 port=$2
+    local dir port=$2
+    dir=$(realpath -m "$1")
     shift 2
     local bin
     bin=$(pg_bindir)
@@ -104,14 +112,16 @@ pg_start() {
 }
 
 pg_stop() {
-    local dir=$1
+    local dir
+    dir=$(realpath -m "$1")
     [[ -f "$dir/PG_VERSION" ]] || return 0
     as_pg_user "$(pg_bindir)/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
 
 # redis_start <dir> <port> persist|volatile
 redis_start() {
-    local dir=$1 port=$2 mode=${3:-persist}
+    local dir port=$2 mode=${3:-persist}
+    dir=$(realpath -m "$1")
     mkdir -p "$dir"
     if redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then
         log "Redis already running on port $port"
@@ -132,7 +142,8 @@ redis_start() {
 }
 
 redis_stop() {
-    local dir=$1 port=$2
+    local dir port=$2
+    dir=$(realpath -m "$1")
     redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
     if [[ -f "$dir/redis.pid" ]]; then
         local pid

@@ -5,16 +5,16 @@
 //   (c) a poison message reaches <stream>.dead with its error after N deliveries;
 //   (d) request/reply answers, replays a stored reply to a redelivered request, and times out
 //       cleanly when nobody answers.
-#include <chelete/platform/bus.hpp>
-#include <chelete/platform/faults.hpp>
-#include <chelete/testing/env.hpp>
+#include <csignal>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/faults.hpp>
+#include <chelete/testing/env.hpp>
 
 namespace chelete::platform::bus {
 namespace {
@@ -67,31 +67,58 @@ protected:
         Outbox outbox{schema_->name()};
         with_transaction(*pool_, [&](pqxx::work& tx) {
             for (int i = 0; i < count; ++i) {
-                outbox.enqueue(tx, OutgoingMessage{stream_, "test.effect", prefix + std::to_string(i), "cid-" + std::to_string(i), ""});
+                outbox.enqueue(
+                    tx,
+                    OutgoingMessage{
+                        stream_,
+                        "test.effect",
+                        prefix + std::to_string(i),
+                        "cid-" + std::to_string(i),
+                        ""}
+                );
             }
         });
     }
 
     std::int64_t scalar(const std::string& sql) {
-        return with_transaction(*pool_, [&](pqxx::work& tx) { return tx.exec1(sql)[0].as<std::int64_t>(); });
+        return with_transaction(*pool_, [&](pqxx::work& tx) {
+            return tx.exec1(sql)[0].as<std::int64_t>();
+        });
     }
     std::int64_t effects() { return scalar("SELECT count(*) FROM effects"); }
-    std::int64_t distinct_effects() { return scalar("SELECT count(DISTINCT payload) FROM effects"); }
-    std::int64_t max_effects_per_message() {
-        return scalar("SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM effects GROUP BY payload) x");
+    std::int64_t distinct_effects() {
+        return scalar("SELECT count(DISTINCT payload) FROM effects");
     }
-    std::int64_t unpublished() { return scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL"); }
-    std::int64_t undelivered() { return scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NULL"); }
+    std::int64_t max_effects_per_message() {
+        return scalar(
+            "SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM effects GROUP BY payload) x"
+        );
+    }
+    std::int64_t unpublished() {
+        return scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL");
+    }
+    std::int64_t undelivered() {
+        return scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NULL");
+    }
 
-    std::int64_t xlen(const std::string& stream) { return redis_->command({"XLEN", stream}).value().integer(); }
+    std::int64_t xlen(const std::string& stream) {
+        return redis_->command({"XLEN", stream}).value().integer();
+    }
     std::int64_t pending(const std::string& group) {
         const auto r = redis_->command({"XPENDING", stream_, group});
         return r.is_error() ? 0 : r.value()[0].integer();
     }
 
-    std::vector<std::string> node_args(const std::string& mode, const std::string& group = "") const {
-        std::vector<std::string> a{mode, "--dsn", *testing::pg_dsn(), "--schema", schema_->name(), "--redis-port",
-                                   std::to_string(redis_options_.port)};
+    std::vector<std::string> node_args(const std::string& mode, const std::string& group = "")
+        const {
+        std::vector<std::string> a{
+            mode,
+            "--dsn",
+            *testing::pg_dsn(),
+            "--schema",
+            schema_->name(),
+            "--redis-port",
+            std::to_string(redis_options_.port)};
         if (!group.empty()) {
             a.insert(a.end(), {"--stream", stream_, "--group", group});
         }
@@ -103,7 +130,9 @@ protected:
             if (m.payload == "poison") {
                 throw std::runtime_error("cannot digest poison");
             }
-            tx.exec_params0("INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload);
+            tx.exec_params0(
+                "INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload
+            );
             return HandlerResult{};
         };
     }
@@ -125,8 +154,10 @@ TEST_F(BusFixture, ConsumerKilledAfterCommitBeforeAckAppliesEachMessageOnce) {
     {
         // Dies right after the third batch's commit: its effects are in PostgreSQL, its entries
         // are still pending in Redis.
-        ChildProcess victim{testing::built_program("bus_test_node"), node_args("consume", group),
-                            {{"CHELETE_FAULTS", "consumer.after_commit=kill@3"}}};
+        ChildProcess victim{
+            testing::built_program("bus_test_node"),
+            node_args("consume", group),
+            {{"CHELETE_FAULTS", "consumer.after_commit=kill@3"}}};
         const auto status = victim.wait_for(30s);
         ASSERT_TRUE(status.has_value()) << "the consumer should have killed itself";
         ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
@@ -134,11 +165,14 @@ TEST_F(BusFixture, ConsumerKilledAfterCommitBeforeAckAppliesEachMessageOnce) {
     const auto applied_before_restart = effects();
     const auto pending_before_restart = pending(group);
     EXPECT_GT(applied_before_restart, 0);
-    EXPECT_GT(pending_before_restart, 0) << "the crash must leave committed but unacknowledged entries";
+    EXPECT_GT(pending_before_restart, 0)
+        << "the crash must leave committed but unacknowledged entries";
     {
         ChildProcess survivor{testing::built_program("bus_test_node"), node_args("consume", group)};
-        ASSERT_TRUE(wait_until([&] { return distinct_effects() == kMessages && pending(group) == 0; }, 30s))
-            << "applied " << distinct_effects() << " of " << kMessages << ", pending " << pending(group);
+        ASSERT_TRUE(
+            wait_until([&] { return distinct_effects() == kMessages && pending(group) == 0; }, 30s)
+        ) << "applied "
+          << distinct_effects() << " of " << kMessages << ", pending " << pending(group);
     }
     relay.stop();
     EXPECT_EQ(effects(), kMessages);
@@ -149,8 +183,10 @@ TEST_F(BusFixture, RelayKilledAfterXaddBeforeMarkingIsRepublishedAndDeduped) {
     constexpr int kMessages = 40;
     produce(kMessages);
     {
-        ChildProcess victim{testing::built_program("bus_test_node"), node_args("relay"),
-                            {{"CHELETE_FAULTS", "relay.after_xadd=kill@1"}}};
+        ChildProcess victim{
+            testing::built_program("bus_test_node"),
+            node_args("relay"),
+            {{"CHELETE_FAULTS", "relay.after_xadd=kill@1"}}};
         const auto status = victim.wait_for(30s);
         ASSERT_TRUE(status.has_value());
         ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
@@ -163,7 +199,12 @@ TEST_F(BusFixture, RelayKilledAfterXaddBeforeMarkingIsRepublishedAndDeduped) {
     }
     EXPECT_EQ(xlen(stream_), 2 * kMessages) << "the restarted relay published every row again";
 
-    Consumer consumer{*pool_, nullptr, bus_options(), ConsumerOptions{stream_, "effects", "", 16}, recording_handler()};
+    Consumer consumer{
+        *pool_,
+        nullptr,
+        bus_options(),
+        ConsumerOptions{stream_, "effects", "", 16},
+        recording_handler()};
     PollReport total;
     ASSERT_TRUE(wait_until(
         [&] {
@@ -172,50 +213,88 @@ TEST_F(BusFixture, RelayKilledAfterXaddBeforeMarkingIsRepublishedAndDeduped) {
             total.duplicates += r.duplicates;
             return total.applied + total.duplicates == 2 * kMessages;
         },
-        30s));
+        30s
+    ));
     EXPECT_EQ(total.applied, static_cast<std::size_t>(kMessages));
     EXPECT_EQ(total.duplicates, static_cast<std::size_t>(kMessages));
     EXPECT_EQ(effects(), kMessages);
     EXPECT_EQ(max_effects_per_message(), 1);
 }
 
-/// A private Redis the test may flush, kill and restart without disturbing other tests.
+/// A private Redis the test may flush, kill and restart without disturbing other tests. Tests run
+/// in parallel, so the port is chosen per process and ownership is confirmed: the server that
+/// answers must report our child's pid, or another port is tried.
 class PrivateRedis {
 public:
-    PrivateRedis() : port_(choose_port()) { start(); }
-    void start() {
-        process_ = std::make_unique<ChildProcess>(
-            "/usr/bin/redis-server",
-            std::vector<std::string>{"--bind", "127.0.0.1", "--port", std::to_string(port_), "--save", "", "--appendonly",
-                                     "no", "--dir", "/tmp"});
-        RedisOptions o;
-        o.port = port_;
-        ASSERT_TRUE(wait_until(
-            [&] {
-                try {
-                    RedisClient c{o};
-                    return c.command({"PING"}).str() == "PONG";
-                } catch (const RedisIoError&) {
-                    return false;
-                }
-            },
-            10s));
+    PrivateRedis() {
+        const int base = spare_port_base();
+        for (int attempt = 0; attempt < 40; ++attempt) {
+            port_ = static_cast<std::uint16_t>(base + (getpid() + attempt * 7) % 400);
+            if (launch()) {
+                return;
+            }
+        }
+        ADD_FAILURE() << "no free port for a private Redis";
     }
     void kill_and_restart() {
         process_->kill(SIGKILL);
         (void)process_->wait_for(10s);
-        start();
+        // The same port: clients must find the server where they left it. It was ours a moment
+        // ago, so it is free again once the old process is gone.
+        ASSERT_TRUE(wait_until([&] { return launch(); }, 10s)) << "restarting Redis on " << port_;
     }
     [[nodiscard]] std::uint16_t port() const { return port_; }
 
 private:
-    static std::uint16_t choose_port() {
-        if (const char* p = std::getenv("CHELETE_TEST_REDIS_SPARE_PORT")) {  // NOLINT(concurrency-mt-unsafe)
-            return static_cast<std::uint16_t>(std::stoi(p));
+    static int spare_port_base() {
+        if (const char* p =
+                std::getenv("CHELETE_TEST_REDIS_SPARE_PORT")) {  // NOLINT(concurrency-mt-unsafe)
+            return std::stoi(p);
         }
-        return static_cast<std::uint16_t>(27000 + getpid() % 3000);
+        return 27000;
     }
-    std::uint16_t port_;
+
+    /// Starts redis-server on port_; true once it answers and is our child.
+    bool launch() {
+        process_ = std::make_unique<ChildProcess>(
+            "/usr/bin/redis-server",
+            std::vector<std::string>{
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                std::to_string(port_),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                "/tmp",
+                "--loglevel",
+                "warning"}
+        );
+        RedisOptions o;
+        o.port = port_;
+        o.connect_timeout = 200ms;
+        const std::string want = "process_id:" + std::to_string(process_->pid());
+        const bool ours = wait_until(
+            [&] {
+                if (!process_->running()) {
+                    return true;  // exited: the port was taken; stop waiting
+                }
+                try {
+                    RedisClient c{o};
+                    return std::string{c.command({"INFO", "server"}).str()}.find(want) !=
+                           std::string::npos;
+                } catch (const RedisIoError&) {
+                    return false;
+                }
+            },
+            5s
+        );
+        return ours && process_->running();
+    }
+
+    std::uint16_t port_ = 0;
     std::unique_ptr<ChildProcess> process_;
 };
 
@@ -234,7 +313,8 @@ TEST_P(RedisLossTest, UndeliveredMessagesAreRepublishedAndAppliedOnce) {
     ASSERT_TRUE(relay.try_become_leader());
     ASSERT_EQ(relay.publish_once(), static_cast<std::size_t>(kMessages));
 
-    Consumer consumer{*pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 8}, recording_handler()};
+    Consumer consumer{
+        *pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 8}, recording_handler()};
     (void)consumer.recover_pending();  // creates the group
     options.read_count = 32;
     const auto first = consumer.poll_once(50ms);  // applies and acknowledges part of the stream
@@ -273,7 +353,8 @@ TEST_P(RedisLossTest, UndeliveredMessagesAreRepublishedAndAppliedOnce) {
             }
             return distinct_effects() == kMessages;
         },
-        30s));
+        30s
+    ));
     EXPECT_EQ(effects(), kMessages);
     EXPECT_EQ(max_effects_per_message(), 1);
     (void)relay.sweep_once();
@@ -295,7 +376,8 @@ TEST_F(BusFixture, PoisonMessageReachesTheDeadLetterStreamWithItsError) {
     options.max_deliveries = 3;
     options.claim_idle = 100ms;
     options.claim_interval = 30ms;
-    Consumer consumer{*pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 4}, recording_handler()};
+    Consumer consumer{
+        *pool_, nullptr, options, ConsumerOptions{stream_, "effects", "", 4}, recording_handler()};
     consumer.start();
     ASSERT_TRUE(wait_until([&] { return xlen(stream_ + ".dead") == 1; }, 30s));
     consumer.stop();
@@ -325,14 +407,21 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     BusClient client{bus_options(), reply_stream};
     client.start();
     std::atomic<int> applied{0};
-    Consumer server{*pool_, nullptr, bus_options(), ConsumerOptions{stream_, "svc", "", 8},
-                    [&](pqxx::transaction_base& tx, const Message& m) {
-                        ++applied;
-                        tx.exec_params0("INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload);
-                        return HandlerResult{"echo:" + m.payload};
-                    }};
+    Consumer server{
+        *pool_,
+        nullptr,
+        bus_options(),
+        ConsumerOptions{stream_, "svc", "", 8},
+        [&](pqxx::transaction_base& tx, const Message& m) {
+            ++applied;
+            tx.exec_params0(
+                "INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload
+            );
+            return HandlerResult{"echo:" + m.payload};
+        }};
     server.start();
-    const auto reply = client.request_sync(OutgoingMessage{stream_, "svc.echo", "hello", "cid-echo", ""}, 10s);
+    const auto reply =
+        client.request_sync(OutgoingMessage{stream_, "svc.echo", "hello", "cid-echo", ""}, 10s);
     ASSERT_TRUE(reply.has_value());
     EXPECT_EQ(reply->payload, "echo:hello");
     EXPECT_EQ(reply->correlation_id, "cid-echo");
@@ -353,8 +442,11 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     }
     std::vector<std::string> replies;
     const std::string saved_cid = again.correlation_id;
-    client.request(OutgoingMessage{"nowhere." + stream_, "noop", "", saved_cid, ""}, 10s,
-                   [&](std::optional<Message> m) { replies.push_back(m ? m->payload : "timeout"); });
+    client.request(
+        OutgoingMessage{"nowhere." + stream_, "noop", "", saved_cid, ""},
+        10s,
+        [&](std::optional<Message> m) { replies.push_back(m ? m->payload : "timeout"); }
+    );
     server.start();
     ASSERT_TRUE(wait_until([&] { return !replies.empty(); }, 10s));
     server.stop();
@@ -368,7 +460,8 @@ TEST_F(BusFixture, RequestWithoutAnAnswerTimesOutCleanly) {
     BusClient client{bus_options(), testing::unique_name("gateway.reply")};
     client.start();
     const auto started = std::chrono::steady_clock::now();
-    const auto reply = client.request_sync(OutgoingMessage{stream_, "nobody.listens", "{}", "", ""}, 300ms);
+    const auto reply =
+        client.request_sync(OutgoingMessage{stream_, "nobody.listens", "{}", "", ""}, 300ms);
     const auto elapsed = std::chrono::steady_clock::now() - started;
     EXPECT_FALSE(reply.has_value());
     EXPECT_GE(elapsed, 300ms);

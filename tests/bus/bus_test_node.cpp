@@ -1,19 +1,20 @@
 // A bus participant the crash tests start as a separate process and kill at fault points.
 //
 //   bus_test_node relay   --dsn D --schema S --redis-port P
-//   bus_test_node consume --dsn D --schema S --redis-port P --stream X --group G [--claim-idle-ms N]
+//   bus_test_node consume --dsn D --schema S --redis-port P --stream X --group G [--claim-idle-ms
+//   N]
 //
 // The consumer's handler records one row in `effects` per applied message; a message whose
 // payload is "poison" throws. CHELETE_FAULTS (see faults.hpp) makes the process kill itself.
-#include <chelete/platform/bus.hpp>
-#include <chelete/platform/faults.hpp>
-#include <chelete/platform/logging.hpp>
-
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <thread>
+
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/faults.hpp>
+#include <chelete/platform/logging.hpp>
 
 namespace {
 
@@ -51,9 +52,11 @@ int main(int argc, char** argv) {
     bus::BusOptions bus;
     bus.redis.port = static_cast<std::uint16_t>(std::stoi(args["--redis-port"]));
     bus.block = std::chrono::milliseconds{200};
-    bus.claim_idle = std::chrono::milliseconds{args.count("--claim-idle-ms") != 0 ? std::stoi(args["--claim-idle-ms"]) : 300};
+    bus.claim_idle = std::chrono::milliseconds{
+        args.count("--claim-idle-ms") != 0 ? std::stoi(args["--claim-idle-ms"]) : 300};
     bus.claim_interval = std::chrono::milliseconds{100};
-    bus.max_deliveries = args.count("--max-deliveries") != 0 ? std::stoi(args["--max-deliveries"]) : 5;
+    bus.max_deliveries =
+        args.count("--max-deliveries") != 0 ? std::stoi(args["--max-deliveries"]) : 5;
 
     bus::Outbox outbox{pg.schema};
     if (mode == "relay") {
@@ -75,14 +78,16 @@ int main(int argc, char** argv) {
         options.stream = args["--stream"];
         options.group = args["--group"];
         options.max_batch = 8;
-        bus::Consumer consumer{pool, nullptr, bus, options, [](pqxx::transaction_base& tx, const bus::Message& m) {
-                                   if (m.payload == "poison") {
-                                       throw std::runtime_error("cannot digest poison");
-                                   }
-                                   tx.exec_params0("INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id,
-                                                   m.payload);
-                                   return bus::HandlerResult{};
-                               }};
+        bus::Consumer consumer{
+            pool, nullptr, bus, options, [](pqxx::transaction_base& tx, const bus::Message& m) {
+                if (m.payload == "poison") {
+                    throw std::runtime_error("cannot digest poison");
+                }
+                tx.exec_params0(
+                    "INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload
+                );
+                return bus::HandlerResult{};
+            }};
         consumer.start();
         while (!g_stop) {
             std::this_thread::sleep_for(std::chrono::milliseconds{20});

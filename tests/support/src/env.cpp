@@ -1,14 +1,14 @@
-#include <chelete/testing/env.hpp>
-
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
-#include <sys/wait.h>
 #include <thread>
+
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <filesystem>
+#include <chelete/testing/env.hpp>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -20,6 +20,11 @@ std::optional<std::string> pg_dsn() {
         return std::nullopt;
     }
     return std::string{v};
+}
+
+bool servers_required() {
+    const char* v = std::getenv("CHELETE_TEST_REQUIRE_SERVERS");  // NOLINT(concurrency-mt-unsafe)
+    return v != nullptr && std::string{v} == "1";
 }
 
 std::optional<platform::RedisOptions> redis_options() {
@@ -85,15 +90,20 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     return condition();
 }
 
-ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::vector<std::pair<std::string, std::string>>& extra_env) {
+ChildProcess::ChildProcess(
+    const std::string& program,
+    const std::vector<std::string>& args,
+    const std::vector<std::pair<std::string, std::string>>& extra_env
+) {
     std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    for (char** e = environ; *e != nullptr;
+         ++e) {  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
         env_strings.emplace_back(*e);
     }
-    for (const auto& [k, v] : extra_env) {
-        std::erase_if(env_strings, [&](const std::string& s) { return s.rfind(k + "=", 0) == 0; });
-        env_strings.push_back(k + "=" + v);
+    for (const auto& entry : extra_env) {
+        const std::string prefix = entry.first + "=";
+        std::erase_if(env_strings, [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
+        env_strings.push_back(prefix + entry.second);
     }
     std::vector<std::string> argv_strings{program};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());

@@ -1,18 +1,19 @@
+#include <future>
+
+#include <spdlog/spdlog.h>
+
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/metrics.hpp>
 #include <chelete/platform/random_ids.hpp>
 
-#include <spdlog/spdlog.h>
-
-#include <future>
-
 namespace chelete::platform::bus {
 namespace {
 
 metrics::Family<metrics::Counter>& request_outcomes() {
-    static auto& f = metrics::default_registry().counter("chelete_bus_requests_total",
-                                                         "Requests sent over the bus, by outcome", {"outcome"});
+    static auto& f = metrics::default_registry().counter(
+        "chelete_bus_requests_total", "Requests sent over the bus, by outcome", {"outcome"}
+    );
     return f;
 }
 
@@ -62,10 +63,12 @@ std::string BusClient::publish(const OutgoingMessage& message) {
     Message m;
     m.id = new_uuid();
     m.type = message.type;
-    m.correlation_id = message.correlation_id.empty() ? current_correlation_id() : message.correlation_id;
+    m.correlation_id =
+        message.correlation_id.empty() ? current_correlation_id() : message.correlation_id;
     m.reply_to = message.reply_to;
     m.payload = message.payload;
-    std::vector<std::string> args{"XADD", message.stream, "MAXLEN", "~", std::to_string(bus_.stream_maxlen), "*"};
+    std::vector<std::string> args{
+        "XADD", message.stream, "MAXLEN", "~", std::to_string(bus_.stream_maxlen), "*"};
     for (auto& f : entry_fields(m)) {
         args.push_back(std::move(f));
     }
@@ -77,7 +80,9 @@ std::string BusClient::publish(const OutgoingMessage& message) {
     return std::string{r.str()};
 }
 
-std::string BusClient::request(OutgoingMessage message, std::chrono::milliseconds timeout, ReplyCallback callback) {
+std::string BusClient::request(
+    OutgoingMessage message, std::chrono::milliseconds timeout, ReplyCallback callback
+) {
     if (message.correlation_id.empty()) {
         message.correlation_id = new_uuid();
     }
@@ -97,10 +102,14 @@ std::string BusClient::request(OutgoingMessage message, std::chrono::millisecond
     return cid;
 }
 
-std::optional<Message> BusClient::request_sync(OutgoingMessage message, std::chrono::milliseconds timeout) {
+std::optional<Message> BusClient::request_sync(
+    OutgoingMessage message, std::chrono::milliseconds timeout
+) {
     auto promise = std::make_shared<std::promise<std::optional<Message>>>();
     auto future = promise->get_future();
-    request(std::move(message), timeout, [promise](std::optional<Message> reply) { promise->set_value(std::move(reply)); });
+    request(std::move(message), timeout, [promise](std::optional<Message> reply) {
+        promise->set_value(std::move(reply));
+    });
     return future.get();
 }
 
@@ -142,8 +151,16 @@ void BusClient::read_replies() {
                     }
                 }
             }
-            const auto reply = reader.command({"XREAD", "COUNT", "256", "BLOCK", std::to_string(block.count()), "STREAMS",
-                                               reply_stream_, last_id});
+            const auto reply = reader.command(
+                {"XREAD",
+                 "COUNT",
+                 "256",
+                 "BLOCK",
+                 std::to_string(block.count()),
+                 "STREAMS",
+                 reply_stream_,
+                 last_id}
+            );
             failures = 0;
             if (reply.is_error() || reply.value().is_nil() || reply.value().size() == 0) {
                 continue;

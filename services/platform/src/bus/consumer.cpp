@@ -1,18 +1,24 @@
+#include <spdlog/spdlog.h>
+
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/faults.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/metrics.hpp>
-
-#include <spdlog/spdlog.h>
 
 namespace chelete::platform::bus {
 namespace {
 
 struct ConsumerMetrics {
     metrics::Family<metrics::Counter>& outcomes = metrics::default_registry().counter(
-        "chelete_bus_messages_total", "Stream messages handled, by outcome", {"stream", "group", "outcome"});
+        "chelete_bus_messages_total",
+        "Stream messages handled, by outcome",
+        {"stream", "group", "outcome"}
+    );
     metrics::Family<metrics::Histogram>& latency = metrics::default_registry().histogram(
-        "chelete_bus_batch_seconds", "Time to apply and commit one batch of messages", {"stream", "group"});
+        "chelete_bus_batch_seconds",
+        "Time to apply and commit one batch of messages",
+        {"stream", "group"}
+    );
 };
 
 ConsumerMetrics& consumer_metrics() {
@@ -30,7 +36,9 @@ struct ItemResult {
 
 }  // namespace
 
-Consumer::Consumer(PgPool& pool, Outbox* outbox, BusOptions bus, ConsumerOptions options, Handler handler)
+Consumer::Consumer(
+    PgPool& pool, Outbox* outbox, BusOptions bus, ConsumerOptions options, Handler handler
+)
     : pool_(pool),
       outbox_(outbox),
       bus_(std::move(bus)),
@@ -69,15 +77,23 @@ void Consumer::stop() {
 void Consumer::ensure_group() {
     // From id 0, never "$": after a Redis flush the relay republishes into a new stream and every
     // entry in it must reach the group.
-    const auto r = redis_.command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+    const auto r =
+        redis_.command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
     if (r.is_error() && !r.str().starts_with("BUSYGROUP")) {
-        throw std::runtime_error("XGROUP CREATE " + options_.stream + " " + options_.group + ": " + std::string{r.str()});
+        throw std::runtime_error(
+            "XGROUP CREATE " + options_.stream + " " + options_.group + ": " + std::string{r.str()}
+        );
     }
 }
 
 std::vector<Message> Consumer::read(const std::string& from_id, std::chrono::milliseconds block) {
-    std::vector<std::string> args{"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                  "COUNT", std::to_string(bus_.read_count)};
+    std::vector<std::string> args{
+        "XREADGROUP",
+        "GROUP",
+        options_.group,
+        options_.consumer,
+        "COUNT",
+        std::to_string(bus_.read_count)};
     if (from_id == ">" && block.count() > 0) {
         args.emplace_back("BLOCK");
         args.push_back(std::to_string(block.count()));
@@ -89,7 +105,9 @@ std::vector<Message> Consumer::read(const std::string& from_id, std::chrono::mil
     if (reply.is_error()) {
         if (reply.str().starts_with("NOGROUP")) {
             // Redis lost the group (flush or restart): recreate it and read again next round.
-            spdlog::warn("consumer group {} on {} is missing; recreating it", options_.group, options_.stream);
+            spdlog::warn(
+                "consumer group {} on {} is missing; recreating it", options_.group, options_.stream
+            );
             ensure_group();
             return {};
         }
@@ -113,17 +131,32 @@ std::vector<Message> Consumer::read(const std::string& from_id, std::chrono::mil
 }
 
 std::int64_t Consumer::delivery_count(const std::string& entry_id) {
-    const auto r = redis_.command({"XPENDING", options_.stream, options_.group, entry_id, entry_id, "1"});
+    const auto r =
+        redis_.command({"XPENDING", options_.stream, options_.group, entry_id, entry_id, "1"});
     if (r.is_error() || r.value().size() == 0) {
         return 0;
     }
     return r.value()[0][3].integer();
 }
 
-void Consumer::dead_letter(const Message& message, const std::string& error, std::int64_t deliveries) {
-    std::vector<std::string> args{"XADD",   options_.stream + ".dead", "MAXLEN", "~", "100000", "*",
-                                  "original_entry", message.entry_id, "group", options_.group,
-                                  "error", error, "deliveries", std::to_string(deliveries)};
+void Consumer::dead_letter(
+    const Message& message, const std::string& error, std::int64_t deliveries
+) {
+    std::vector<std::string> args{
+        "XADD",
+        options_.stream + ".dead",
+        "MAXLEN",
+        "~",
+        "100000",
+        "*",
+        "original_entry",
+        message.entry_id,
+        "group",
+        options_.group,
+        "error",
+        error,
+        "deliveries",
+        std::to_string(deliveries)};
     for (auto& f : entry_fields(message)) {
         args.push_back(std::move(f));
     }
@@ -135,12 +168,21 @@ void Consumer::dead_letter(const Message& message, const std::string& error, std
     for (int i = 0; i < 5; ++i) {
         const auto r = redis_.read_reply();
         if (r.is_error()) {
-            throw std::runtime_error("dead-lettering " + message.entry_id + " failed: " + std::string{r.str()});
+            throw std::runtime_error(
+                "dead-lettering " + message.entry_id + " failed: " + std::string{r.str()}
+            );
         }
     }
     consumer_metrics().outcomes.with({options_.stream, options_.group, "dead_lettered"}).inc();
-    spdlog::error("message {} ({}) on {} moved to {}.dead after {} deliveries: {}", message.id, message.type,
-                  options_.stream, options_.stream, deliveries, error);
+    spdlog::error(
+        "message {} ({}) on {} moved to {}.dead after {} deliveries: {}",
+        message.id,
+        message.type,
+        options_.stream,
+        options_.stream,
+        deliveries,
+        error
+    );
 }
 
 void Consumer::after_failure(const Message& message, const std::string& error, PollReport& report) {
@@ -157,8 +199,15 @@ void Consumer::after_failure(const Message& message, const std::string& error, P
     redis_.append({"EXPIRE", errors_key_, "604800"});
     (void)redis_.read_reply();
     (void)redis_.read_reply();
-    spdlog::warn("message {} ({}) on {} failed (delivery {} of {}): {}", message.id, message.type, options_.stream,
-                 deliveries, bus_.max_deliveries, error);
+    spdlog::warn(
+        "message {} ({}) on {} failed (delivery {} of {}): {}",
+        message.id,
+        message.type,
+        options_.stream,
+        deliveries,
+        bus_.max_deliveries,
+        error
+    );
 }
 
 PollReport Consumer::process(std::vector<Message> batch) {
@@ -189,13 +238,19 @@ PollReport Consumer::process(std::vector<Message> batch) {
                 Savepoint sub{tx, "msg"};
                 try {
                     const auto inserted = sub.exec_params0(
-                        "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", options_.group,
-                        m.id);
+                        "INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO "
+                        "NOTHING",
+                        options_.group,
+                        m.id
+                    );
                     if (inserted.affected_rows() == 0) {
                         result.outcome = Outcome::kDuplicate;
                         if (!m.reply_to.empty()) {
                             const auto row = sub.exec_params1(
-                                "SELECT reply FROM inbox WHERE consumer = $1 AND message_id = $2", options_.group, m.id);
+                                "SELECT reply FROM inbox WHERE consumer = $1 AND message_id = $2",
+                                options_.group,
+                                m.id
+                            );
                             if (!row[0].is_null()) {
                                 result.reply = row[0].as<std::string>();
                             }
@@ -205,8 +260,12 @@ PollReport Consumer::process(std::vector<Message> batch) {
                     }
                     auto handled = handler_(sub, m);
                     if (handled.reply && !m.reply_to.empty()) {
-                        sub.exec_params0("UPDATE inbox SET reply = $3 WHERE consumer = $1 AND message_id = $2",
-                                         options_.group, m.id, *handled.reply);
+                        sub.exec_params0(
+                            "UPDATE inbox SET reply = $3 WHERE consumer = $1 AND message_id = $2",
+                            options_.group,
+                            m.id,
+                            *handled.reply
+                        );
                     }
                     sub.commit();
                     result.outcome = Outcome::kApplied;
@@ -243,10 +302,14 @@ PollReport Consumer::process(std::vector<Message> batch) {
             ack.push_back(m.entry_id);
             if (result.outcome == Outcome::kApplied) {
                 ++report.applied;
-                consumer_metrics().outcomes.with({options_.stream, options_.group, "applied"}).inc();
+                consumer_metrics()
+                    .outcomes.with({options_.stream, options_.group, "applied"})
+                    .inc();
             } else {
                 ++report.duplicates;
-                consumer_metrics().outcomes.with({options_.stream, options_.group, "duplicate"}).inc();
+                consumer_metrics()
+                    .outcomes.with({options_.stream, options_.group, "duplicate"})
+                    .inc();
             }
         }
         if (ack.size() > 3) {
@@ -295,15 +358,24 @@ PollReport Consumer::reclaim_once() {
     PollReport total;
     std::string cursor = "0-0";
     for (int round = 0; round < 16; ++round) {
-        auto reply = redis_.command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
-                                     std::to_string(bus_.claim_idle.count()), cursor, "COUNT",
-                                     std::to_string(bus_.read_count)});
+        auto reply = redis_.command(
+            {"XAUTOCLAIM",
+             options_.stream,
+             options_.group,
+             options_.consumer,
+             std::to_string(bus_.claim_idle.count()),
+             cursor,
+             "COUNT",
+             std::to_string(bus_.read_count)}
+        );
         if (reply.is_error()) {
             if (reply.str().starts_with("NOGROUP")) {
                 ensure_group();
                 return total;
             }
-            throw std::runtime_error("XAUTOCLAIM " + options_.stream + ": " + std::string{reply.str()});
+            throw std::runtime_error(
+                "XAUTOCLAIM " + options_.stream + ": " + std::string{reply.str()}
+            );
         }
         const auto v = reply.value();
         if (v.size() < 2) {
@@ -366,7 +438,9 @@ void Consumer::run() {
             failures = 0;
         } catch (const std::exception& e) {
             ++failures;
-            spdlog::warn("consumer {} on {}: {} (retrying)", options_.consumer, options_.stream, e.what());
+            spdlog::warn(
+                "consumer {} on {}: {} (retrying)", options_.consumer, options_.stream, e.what()
+            );
             redis_.disconnect();
             recovered = false;
             detail::backoff_sleep(std::min(failures + 4, 10));

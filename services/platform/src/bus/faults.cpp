@@ -1,13 +1,13 @@
-#include <chelete/platform/faults.hpp>
-
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <csignal>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+
+#include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <chelete/platform/faults.hpp>
 
 namespace chelete::platform::faults {
 namespace {
@@ -51,7 +51,9 @@ void configure(std::string_view spec) {
         }
         const auto eq = item.find('=');
         if (eq == std::string_view::npos) {
-            throw std::invalid_argument("CHELETE_FAULTS item '" + std::string{item} + "' is not name=action[@n]");
+            throw std::invalid_argument(
+                "CHELETE_FAULTS item '" + std::string{item} + "' is not name=action[@n]"
+            );
         }
         Point p;
         auto action = item.substr(eq + 1);
@@ -60,7 +62,9 @@ void configure(std::string_view spec) {
             action = action.substr(0, at);
         }
         if (action != "kill" && action != "throw") {
-            throw std::invalid_argument("CHELETE_FAULTS action '" + std::string{action} + "' is not kill or throw");
+            throw std::invalid_argument(
+                "CHELETE_FAULTS action '" + std::string{action} + "' is not kill or throw"
+            );
         }
         p.action = std::string{action};
         points()[std::string{item.substr(0, eq)}] = p;

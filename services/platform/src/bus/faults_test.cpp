@@ -1,6 +1,6 @@
-#include <chelete/platform/faults.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chelete/platform/faults.hpp>
 
 namespace chelete::platform::faults {
 namespace {
@@ -40,7 +40,9 @@ TEST(FaultsTest, KillTerminatesTheProcess) {
             configure("k=kill");
             hit("k");
         },
-        ::testing::KilledBySignal(SIGKILL), "");
+        ::testing::KilledBySignal(SIGKILL),
+        ""
+    );
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
-#include <chelete/platform/bus.hpp>
-
 #include <array>
 #include <atomic>
 #include <charconv>
+
 #include <unistd.h>
+
+#include <chelete/platform/bus.hpp>
 
 namespace chelete::platform::bus {
 
@@ -45,7 +46,8 @@ std::optional<Message> parse_entry(const std::string& stream, const RedisValue& 
 }
 
 std::vector<std::string> entry_fields(const Message& message) {
-    std::vector<std::string> out{"id", message.id, "type", message.type, "cid", message.correlation_id};
+    std::vector<std::string> out{
+        "id", message.id, "type", message.type, "cid", message.correlation_id};
     if (!message.reply_to.empty()) {
         out.emplace_back("reply_to");
         out.push_back(message.reply_to);
@@ -61,7 +63,8 @@ std::string default_consumer_name(const std::string& group) {
     if (gethostname(host.data(), host.size() - 1) != 0) {
         host[0] = '\0';
     }
-    return group + "-" + std::string{host.data()} + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+    return group + "-" + std::string{host.data()} + "-" + std::to_string(getpid()) + "-" +
+           std::to_string(++counter);
 }
 
 std::optional<std::pair<std::int64_t, std::int64_t>> parse_entry_id(std::string_view id) {
@@ -73,25 +76,31 @@ std::optional<std::pair<std::int64_t, std::int64_t>> parse_entry_id(std::string_
     std::int64_t seq = 0;
     const auto a = std::from_chars(id.data(), id.data() + dash, ms);
     const auto b = std::from_chars(id.data() + dash + 1, id.data() + id.size(), seq);
-    if (a.ec != std::errc{} || a.ptr != id.data() + dash || b.ec != std::errc{} || b.ptr != id.data() + id.size()) {
+    if (a.ec != std::errc{} || a.ptr != id.data() + dash || b.ec != std::errc{} ||
+        b.ptr != id.data() + id.size()) {
         return std::nullopt;
     }
     return std::make_pair(ms, seq);
 }
 
-void send_reply(RedisClient& redis, const BusOptions& bus, const Message& request, const std::string& reply) {
+void send_reply(
+    RedisClient& redis, const BusOptions& bus, const Message& request, const std::string& reply
+) {
     Message out;
     out.id = request.id + ":reply";
     out.type = request.type + ".reply";
     out.correlation_id = request.correlation_id;
     out.payload = reply;
-    std::vector<std::string> args{"XADD", request.reply_to, "MAXLEN", "~", std::to_string(bus.reply_maxlen), "*"};
+    std::vector<std::string> args{
+        "XADD", request.reply_to, "MAXLEN", "~", std::to_string(bus.reply_maxlen), "*"};
     for (auto& f : entry_fields(out)) {
         args.push_back(std::move(f));
     }
     const auto r = redis.command(args);
     if (r.is_error()) {
-        throw std::runtime_error("XADD reply to " + request.reply_to + " failed: " + std::string{r.str()});
+        throw std::runtime_error(
+            "XADD reply to " + request.reply_to + " failed: " + std::string{r.str()}
+        );
     }
 }
 

@@ -1,25 +1,29 @@
+#include <algorithm>
+#include <limits>
+
+#include <spdlog/spdlog.h>
+
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/faults.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/metrics.hpp>
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <limits>
-
 namespace chelete::platform::bus {
 namespace {
 
 metrics::Family<metrics::Counter>& published_counter() {
-    static auto& f = metrics::default_registry().counter("chelete_outbox_published_total",
-                                                         "Outbox rows written to their stream", {"schema"});
+    static auto& f = metrics::default_registry().counter(
+        "chelete_outbox_published_total", "Outbox rows written to their stream", {"schema"}
+    );
     return f;
 }
 
 metrics::Family<metrics::Counter>& republished_counter() {
     static auto& f = metrics::default_registry().counter(
-        "chelete_outbox_republished_total", "Outbox rows published again because Redis lost their entry", {"schema"});
+        "chelete_outbox_republished_total",
+        "Outbox rows published again because Redis lost their entry",
+        {"schema"}
+    );
     return f;
 }
 
@@ -58,13 +62,17 @@ Outbox::Outbox(std::string schema) : schema_(std::move(schema)) {
     if (!is_safe_identifier(schema_)) {
         throw std::invalid_argument("Outbox: schema '" + schema_ + "' is not a plain identifier");
     }
-    insert_sql_ = "INSERT INTO " + schema_ +
-                  ".outbox (stream, type, correlation_id, reply_to, payload) VALUES ($1, $2, $3, $4, $5)";
+    insert_sql_ =
+        "INSERT INTO " + schema_ +
+        ".outbox (stream, type, correlation_id, reply_to, payload) VALUES ($1, $2, $3, $4, $5)";
 }
 
 void Outbox::enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message) const {
-    const std::string& cid = message.correlation_id.empty() ? current_correlation_id() : message.correlation_id;
-    tx.exec_params0(insert_sql_, message.stream, message.type, cid, message.reply_to, message.payload);
+    const std::string& cid =
+        message.correlation_id.empty() ? current_correlation_id() : message.correlation_id;
+    tx.exec_params0(
+        insert_sql_, message.stream, message.type, cid, message.reply_to, message.payload
+    );
 }
 
 void Outbox::wake() {
@@ -83,7 +91,11 @@ bool Outbox::wait_for_work(std::chrono::milliseconds timeout) {
 }
 
 OutboxRelay::OutboxRelay(PgPoolOptions pg, Outbox& outbox, BusOptions bus, RelayOptions options)
-    : pg_(std::move(pg)), outbox_(outbox), bus_(std::move(bus)), options_(options), redis_(bus_.redis) {
+    : pg_(std::move(pg)),
+      outbox_(outbox),
+      bus_(std::move(bus)),
+      options_(options),
+      redis_(bus_.redis) {
     pg_.schema = outbox_.schema();
 }
 
@@ -119,7 +131,9 @@ bool OutboxRelay::try_become_leader() {
         return true;
     }
     pqxx::nontransaction tx{*conn_};
-    const auto row = tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('chelete.relay.' || $1))", outbox_.schema());
+    const auto row = tx.exec_params1(
+        "SELECT pg_try_advisory_lock(hashtext('chelete.relay.' || $1))", outbox_.schema()
+    );
     leader_ = row[0].as<bool>();
     if (leader_) {
         spdlog::info("outbox relay for schema {} is active", outbox_.schema());
@@ -131,9 +145,11 @@ std::size_t OutboxRelay::publish_once() {
     ensure_connection();
     const std::string& schema = outbox_.schema();
     pqxx::work tx{*conn_};
-    const auto rows = tx.exec_params("SELECT id, stream, type, correlation_id, reply_to, payload FROM " + schema +
-                                         ".outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                                     static_cast<std::int64_t>(options_.batch));
+    const auto rows = tx.exec_params(
+        "SELECT id, stream, type, correlation_id, reply_to, payload FROM " + schema +
+            ".outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        static_cast<std::int64_t>(options_.batch)
+    );
     if (rows.empty()) {
         return 0;
     }
@@ -144,7 +160,13 @@ std::size_t OutboxRelay::publish_once() {
         m.correlation_id = row[3].as<std::string>();
         m.reply_to = row[4].as<std::string>();
         m.payload = row[5].as<std::string>();
-        std::vector<std::string> args{"XADD", row[1].as<std::string>(), "MAXLEN", "~", std::to_string(bus_.stream_maxlen), "*"};
+        std::vector<std::string> args{
+            "XADD",
+            row[1].as<std::string>(),
+            "MAXLEN",
+            "~",
+            std::to_string(bus_.stream_maxlen),
+            "*"};
         for (auto& f : entry_fields(m)) {
             args.push_back(std::move(f));
         }
@@ -159,7 +181,8 @@ std::size_t OutboxRelay::publish_once() {
         const auto parsed = reply.is_error() ? std::nullopt : parse_entry_id(reply.str());
         if (!parsed) {
             if (first_error.empty()) {
-                first_error = "XADD to " + row[1].as<std::string>() + " answered '" + std::string{reply.str()} + "'";
+                first_error = "XADD to " + row[1].as<std::string>() + " answered '" +
+                              std::string{reply.str()} + "'";
             }
             continue;
         }
@@ -169,11 +192,16 @@ std::size_t OutboxRelay::publish_once() {
     }
     faults::hit("relay.after_xadd");
     if (!ids.empty()) {
-        tx.exec_params0("UPDATE " + schema +
-                            ".outbox o SET published_at = now(), entry_ms = u.ms, entry_seq = u.seq, "
-                            "publish_count = o.publish_count + 1 "
-                            "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, ms, seq) WHERE o.id = u.id",
-                        int_array(ids), int_array(entry_ms), int_array(entry_seq));
+        tx.exec_params0(
+            "UPDATE " + schema +
+                ".outbox o SET published_at = now(), entry_ms = u.ms, entry_seq = u.seq, "
+                "publish_count = o.publish_count + 1 "
+                "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(id, ms, seq) WHERE "
+                "o.id = u.id",
+            int_array(ids),
+            int_array(entry_ms),
+            int_array(entry_seq)
+        );
     }
     tx.commit();
     faults::hit("relay.after_mark");
@@ -191,8 +219,10 @@ SweepReport OutboxRelay::sweep_once() {
     std::vector<std::string> streams;
     {
         pqxx::read_transaction tx{*conn_};
-        for (const auto& row : tx.exec("SELECT DISTINCT stream FROM " + schema +
-                                       ".outbox WHERE published_at IS NOT NULL AND delivered_at IS NULL")) {
+        for (const auto& row : tx.exec(
+                 "SELECT DISTINCT stream FROM " + schema +
+                 ".outbox WHERE published_at IS NOT NULL AND delivered_at IS NULL"
+             )) {
             streams.push_back(row[0].as<std::string>());
         }
     }
@@ -202,15 +232,22 @@ SweepReport OutboxRelay::sweep_once() {
         if (groups.is_error()) {
             // "ERR no such key": the stream is gone (flush, restart without persistence).
             pqxx::work tx{*conn_};
-            const auto r = tx.exec_params0("UPDATE " + schema +
-                                               ".outbox SET published_at = NULL WHERE stream = $1 AND published_at IS "
-                                               "NOT NULL AND delivered_at IS NULL",
-                                           stream);
+            const auto r = tx.exec_params0(
+                "UPDATE " + schema +
+                    ".outbox SET published_at = NULL WHERE stream = $1 AND published_at IS "
+                    "NOT NULL AND delivered_at IS NULL",
+                stream
+            );
             tx.commit();
             report.republished += r.affected_rows();
             republished_counter().with({schema}).inc(r.affected_rows());
-            spdlog::warn("outbox relay {}: stream {} is missing in Redis; {} undelivered messages queued again", schema,
-                         stream, r.affected_rows());
+            spdlog::warn(
+                "outbox relay {}: stream {} is missing in Redis; {} undelivered messages queued "
+                "again",
+                schema,
+                stream,
+                r.affected_rows()
+            );
             continue;
         }
         std::optional<Watermark> watermark;
@@ -236,7 +273,8 @@ SweepReport OutboxRelay::sweep_once() {
                 any_group = false;
                 break;
             }
-            std::optional<Watermark> group_mark = Watermark{delivered_id->first, delivered_id->second};
+            std::optional<Watermark> group_mark =
+                Watermark{delivered_id->first, delivered_id->second};
             if (pending > 0) {
                 const auto summary = redis_.command({"XPENDING", stream, name});
                 if (summary.is_error() || summary.value().size() < 2) {
@@ -245,7 +283,8 @@ SweepReport OutboxRelay::sweep_once() {
                     const auto first_pending = parse_entry_id(summary.value()[1].str());
                     group_mark = first_pending ? just_before(*first_pending) : std::nullopt;
                     if (group_mark && (group_mark->ms > delivered_id->first ||
-                                       (group_mark->ms == delivered_id->first && group_mark->seq > delivered_id->second))) {
+                                       (group_mark->ms == delivered_id->first &&
+                                        group_mark->seq > delivered_id->second))) {
                         group_mark = Watermark{delivered_id->first, delivered_id->second};
                     }
                 }
@@ -263,10 +302,14 @@ SweepReport OutboxRelay::sweep_once() {
         }
         if (any_group && watermark) {
             pqxx::work tx{*conn_};
-            const auto r = tx.exec_params0("UPDATE " + schema +
-                                               ".outbox SET delivered_at = now() WHERE stream = $1 AND published_at IS NOT "
-                                               "NULL AND delivered_at IS NULL AND (entry_ms, entry_seq) <= ($2, $3)",
-                                           stream, watermark->ms, watermark->seq);
+            const auto r = tx.exec_params0(
+                "UPDATE " + schema +
+                    ".outbox SET delivered_at = now() WHERE stream = $1 AND published_at IS NOT "
+                    "NULL AND delivered_at IS NULL AND (entry_ms, entry_seq) <= ($2, $3)",
+                stream,
+                watermark->ms,
+                watermark->seq
+            );
             tx.commit();
             report.delivered += r.affected_rows();
         }
@@ -276,11 +319,17 @@ SweepReport OutboxRelay::sweep_once() {
             pqxx::read_transaction tx{*conn_};
             for (const auto& row : tx.exec_params(
                      "SELECT id, entry_ms, entry_seq FROM " + schema +
-                         ".outbox WHERE stream = $1 AND published_at IS NOT NULL AND delivered_at IS NULL AND "
-                         "published_at < now() - make_interval(secs => $2) ORDER BY entry_ms, entry_seq LIMIT 1000",
-                     stream, static_cast<double>(options_.loss_check_age.count()) / 1000.0)) {
-                suspects.emplace_back(row[0].as<std::int64_t>(),
-                                      row[1].as<std::string>() + "-" + row[2].as<std::string>());
+                         ".outbox WHERE stream = $1 AND published_at IS NOT NULL AND delivered_at "
+                         "IS NULL AND "
+                         "published_at < now() - make_interval(secs => $2) ORDER BY entry_ms, "
+                         "entry_seq LIMIT 1000",
+                     stream,
+                     static_cast<double>(options_.loss_check_age.count()) / 1000.0
+                 )) {
+                suspects.emplace_back(
+                    row[0].as<std::int64_t>(),
+                    row[1].as<std::string>() + "-" + row[2].as<std::string>()
+                );
             }
         }
         if (suspects.empty()) {
@@ -298,13 +347,21 @@ SweepReport OutboxRelay::sweep_once() {
         }
         if (!lost.empty()) {
             pqxx::work tx{*conn_};
-            tx.exec_params0("UPDATE " + schema +
-                                ".outbox SET published_at = NULL WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL",
-                            int_array(lost));
+            tx.exec_params0(
+                "UPDATE " + schema +
+                    ".outbox SET published_at = NULL WHERE id = ANY($1::bigint[]) AND delivered_at "
+                    "IS NULL",
+                int_array(lost)
+            );
             tx.commit();
             report.republished += lost.size();
             republished_counter().with({schema}).inc(lost.size());
-            spdlog::warn("outbox relay {}: {} entries of {} are missing in Redis; queued again", schema, lost.size(), stream);
+            spdlog::warn(
+                "outbox relay {}: {} entries of {} are missing in Redis; queued again",
+                schema,
+                lost.size(),
+                stream
+            );
         }
     }
     return report;
@@ -315,14 +372,15 @@ std::size_t OutboxRelay::prune_once() {
     const std::string& schema = outbox_.schema();
     pqxx::work tx{*conn_};
     const auto outbox_rows = tx.exec_params0(
-        "DELETE FROM " + schema +
-            ".outbox WHERE id IN (SELECT id FROM " + schema +
+        "DELETE FROM " + schema + ".outbox WHERE id IN (SELECT id FROM " + schema +
             ".outbox WHERE delivered_at < now() - make_interval(secs => $1) LIMIT 10000)",
-        static_cast<double>(options_.retention.count()) / 1000.0);
+        static_cast<double>(options_.retention.count()) / 1000.0
+    );
     const auto inbox_rows = tx.exec_params0(
         "DELETE FROM " + schema + ".inbox WHERE ctid IN (SELECT ctid FROM " + schema +
             ".inbox WHERE processed_at < now() - make_interval(secs => $1) LIMIT 10000)",
-        static_cast<double>(options_.inbox_retention.count()) / 1000.0);
+        static_cast<double>(options_.inbox_retention.count()) / 1000.0
+    );
     tx.commit();
     return outbox_rows.affected_rows() + inbox_rows.affected_rows();
 }

@@ -1,8 +1,8 @@
-#include <chelete/platform/config.hpp>
-#include <chelete/platform/settings.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chelete/platform/config.hpp>
+#include <chelete/platform/settings.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -22,8 +22,12 @@ TEST(ConfigTest, DefaultsApplyWhenUnset) {
 }
 
 TEST(ConfigTest, CollectsEveryProblemBeforeFailing) {
-    MapEnvironment env{{"X_INT", "12abc"}, {"X_PORT", "70000"}, {"X_DUR", "5 minutes"}, {"X_CHOICE", "loud"},
-                       {"X_URL", "ftp://x"}};
+    MapEnvironment env{
+        {"X_INT", "12abc"},
+        {"X_PORT", "70000"},
+        {"X_DUR", "5 minutes"},
+        {"X_CHOICE", "loud"},
+        {"X_URL", "ftp://x"}};
     ConfigReader r{env};
     (void)r.integer("X_INT", 1, 0, 100, "");
     (void)r.port("X_PORT", 1, "");

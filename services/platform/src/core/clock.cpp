@@ -1,7 +1,7 @@
-#include <chelete/platform/clock.hpp>
-
 #include <array>
 #include <cstdio>
+
+#include <chelete/platform/clock.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -26,7 +26,8 @@ bool valid_calendar_day(int year, unsigned month, unsigned day) {
     if (month < 1 || month > 12 || day < 1) {
         return false;
     }
-    const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    const std::chrono::year_month_day ymd{
+        std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
     return ymd.ok();
 }
 
@@ -37,7 +38,8 @@ std::int64_t to_unix_ms(TimePoint t) {
 }
 
 TimePoint from_unix_ms(std::int64_t ms) {
-    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds{ms})};
+    return TimePoint{
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds{ms})};
 }
 
 std::string format_rfc3339(TimePoint t) {
@@ -54,8 +56,18 @@ std::string format_rfc3339(TimePoint t) {
     const auto seconds = static_cast<int>((rem / 1000) % 60);
     const auto millis = static_cast<int>(rem % 1000);
     std::array<char, 40> buf{};
-    std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day, hours, minutes,
-                  seconds, millis);
+    std::snprintf(
+        buf.data(),
+        buf.size(),
+        "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+        d.year,
+        d.month,
+        d.day,
+        hours,
+        minutes,
+        seconds,
+        millis
+    );
     return std::string{buf.data()};
 }
 
@@ -71,8 +83,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     int hour = 0;
     int minute = 0;
     int second = 0;
-    if (!parse_digits(text, 11, 2, hour) || text[13] != ':' || !parse_digits(text, 14, 2, minute) || text[16] != ':' ||
-        !parse_digits(text, 17, 2, second)) {
+    if (!parse_digits(text, 11, 2, hour) || text[13] != ':' || !parse_digits(text, 14, 2, minute) ||
+        text[16] != ':' || !parse_digits(text, 17, 2, second)) {
         return std::nullopt;
     }
     if (hour > 23 || minute > 59 || second > 59) {
@@ -119,10 +131,11 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     if (pos != text.size()) {
         return std::nullopt;
     }
-    const std::int64_t secs =
-        date->days_since_epoch() * 86400 + hour * 3600 + minute * 60 + second - static_cast<std::int64_t>(offset_minutes) * 60;
-    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds{secs} +
-                                                                     std::chrono::nanoseconds{nanos})};
+    const std::int64_t secs = date->days_since_epoch() * 86400 + hour * 3600 + minute * 60 +
+                              second - static_cast<std::int64_t>(offset_minutes) * 60;
+    return TimePoint{std::chrono::duration_cast<TimePoint::duration>(
+        std::chrono::seconds{secs} + std::chrono::nanoseconds{nanos}
+    )};
 }
 
 std::string Date::to_string() const {
@@ -132,13 +145,17 @@ std::string Date::to_string() const {
 }
 
 std::int64_t Date::days_since_epoch() const {
-    const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    const std::chrono::year_month_day ymd{
+        std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
     return std::chrono::sys_days{ymd}.time_since_epoch().count();
 }
 
 Date Date::from_days_since_epoch(std::int64_t days) {
     const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
-    return Date{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
+    return Date{
+        static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()),
+        static_cast<unsigned>(ymd.day())};
 }
 
 Date Date::of(TimePoint t) {
@@ -157,10 +174,12 @@ std::optional<Date> parse_date(std::string_view text) {
     int y = 0;
     int m = 0;
     int d = 0;
-    if (!parse_digits(text, 0, 4, y) || !parse_digits(text, 5, 2, m) || !parse_digits(text, 8, 2, d)) {
+    if (!parse_digits(text, 0, 4, y) || !parse_digits(text, 5, 2, m) ||
+        !parse_digits(text, 8, 2, d)) {
         return std::nullopt;
     }
-    if (y < 1900 || y > 2200 || !valid_calendar_day(y, static_cast<unsigned>(m), static_cast<unsigned>(d))) {
+    if (y < 1900 || y > 2200 ||
+        !valid_calendar_day(y, static_cast<unsigned>(m), static_cast<unsigned>(d))) {
         return std::nullopt;
     }
     return Date{y, static_cast<unsigned>(m), static_cast<unsigned>(d)};

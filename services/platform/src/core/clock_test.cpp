@@ -1,6 +1,6 @@
-#include <chelete/platform/clock.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chelete/platform/clock.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -15,8 +15,14 @@ TEST(ClockTest, ParsesRfc3339WithOffsets) {
     EXPECT_EQ(parse_rfc3339("2026-11-23T09:14:56.789Z"), from_unix_ms(1'795'425'296'789));
     EXPECT_EQ(parse_rfc3339("2026-11-23T11:14:56.789+02:00"), from_unix_ms(1'795'425'296'789));
     EXPECT_EQ(parse_rfc3339("2026-11-23T09:14:56Z"), from_unix_ms(1'795'425'296'000));
-    for (const char* bad : {"2026-11-23", "2026-11-23T25:00:00Z", "2026-02-30T00:00:00Z", "2026-11-23T09:14:56",
-                            "2026-11-23T09:14:56.Z", "2026-11-23T09:14:56+0200", "2026-11-23 09:14:56Z"}) {
+    for (const char* bad :
+         {"2026-11-23",
+          "2026-11-23T25:00:00Z",
+          "2026-02-30T00:00:00Z",
+          "2026-11-23T09:14:56",
+          "2026-11-23T09:14:56.Z",
+          "2026-11-23T09:14:56+0200",
+          "2026-11-23 09:14:56Z"}) {
         EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
     }
 }

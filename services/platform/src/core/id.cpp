@@ -1,11 +1,12 @@
-#include <chelete/platform/id.hpp>
-
 #include <array>
+
+#include <chelete/platform/id.hpp>
 
 namespace chelete::platform {
 namespace {
 
-constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+constexpr std::array<char, 16> kHex{
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {

@@ -1,6 +1,6 @@
-#include <chelete/platform/id.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chelete/platform/id.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -13,8 +13,13 @@ TEST(IdTest, FormatsAsUuidAndParsesBack) {
 }
 
 TEST(IdTest, RefusesMalformedText) {
-    for (const char* bad : {"", "0123", "01234567-89ab-cdef-fedc-ba987654321", "01234567x89ab-cdef-fedc-ba9876543210",
-                            "0123456789abcdeffedcba987654321g", "01234567-89ab-cdef-fedc-ba9876543210 "}) {
+    for (const char* bad :
+         {"",
+          "0123",
+          "01234567-89ab-cdef-fedc-ba987654321",
+          "01234567x89ab-cdef-fedc-ba9876543210",
+          "0123456789abcdeffedcba987654321g",
+          "01234567-89ab-cdef-fedc-ba9876543210 "}) {
         EXPECT_FALSE(Id128::parse(bad).has_value()) << bad;
     }
 }

@@ -1,7 +1,7 @@
-#include <chelete/platform/money.hpp>
-
 #include <array>
 #include <limits>
+
+#include <chelete/platform/money.hpp>
 
 namespace chelete::platform {
 
@@ -63,7 +63,8 @@ Result<std::int64_t, AmountError> parse_minor_units(std::string_view text, bool 
         if (!is_digit(c)) {
             return err(AmountError{"must contain only digits and one decimal point"});
         }
-        if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, c - '0', &value)) {
+        if (__builtin_mul_overflow(value, 10, &value) ||
+            __builtin_add_overflow(value, c - '0', &value)) {
             return err(AmountError{"is too large"});
         }
     }
@@ -71,7 +72,8 @@ Result<std::int64_t, AmountError> parse_minor_units(std::string_view text, bool 
         if (!is_digit(c)) {
             return err(AmountError{"must contain only digits and one decimal point"});
         }
-        if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, c - '0', &value)) {
+        if (__builtin_mul_overflow(value, 10, &value) ||
+            __builtin_add_overflow(value, c - '0', &value)) {
             return err(AmountError{"is too large"});
         }
     }
@@ -87,8 +89,8 @@ Result<std::int64_t, AmountError> parse_minor_units(std::string_view text, bool 
 std::string format_minor_units(std::int64_t minor) {
     // Work in unsigned so that INT64_MIN formats correctly.
     const bool negative = minor < 0;
-    const std::uint64_t magnitude =
-        negative ? static_cast<std::uint64_t>(-(minor + 1)) + 1U : static_cast<std::uint64_t>(minor);
+    const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(minor + 1)) + 1U
+                                             : static_cast<std::uint64_t>(minor);
     std::string out = std::to_string(magnitude / 100U);
     const std::uint64_t cents = magnitude % 100U;
     out.push_back('.');
@@ -124,7 +126,9 @@ std::optional<std::int64_t> checked_mul(std::int64_t a, std::int64_t b) {
     return out;
 }
 
-std::optional<std::int64_t> mul_div_round(std::int64_t value, std::int64_t numerator, std::int64_t denominator) {
+std::optional<std::int64_t> mul_div_round(
+    std::int64_t value, std::int64_t numerator, std::int64_t denominator
+) {
     if (denominator == 0) {
         return std::nullopt;
     }
@@ -134,12 +138,14 @@ std::optional<std::int64_t> mul_div_round(std::int64_t value, std::int64_t numer
     const Int128 remainder = product % denominator;
     // Half away from zero: compare 2*|remainder| with |denominator|.
     const Int128 twice_rem = remainder < 0 ? -2 * remainder : 2 * remainder;
-    const Int128 abs_den = denominator < 0 ? -static_cast<Int128>(denominator) : static_cast<Int128>(denominator);
+    const Int128 abs_den =
+        denominator < 0 ? -static_cast<Int128>(denominator) : static_cast<Int128>(denominator);
     if (twice_rem >= abs_den) {
         const bool negative = (product < 0) != (denominator < 0);
         quotient += negative ? -1 : 1;
     }
-    if (quotient > std::numeric_limits<std::int64_t>::max() || quotient < std::numeric_limits<std::int64_t>::min()) {
+    if (quotient > std::numeric_limits<std::int64_t>::max() ||
+        quotient < std::numeric_limits<std::int64_t>::min()) {
         return std::nullopt;
     }
     return static_cast<std::int64_t>(quotient);

@@ -1,8 +1,8 @@
-#include <chelete/platform/money.hpp>
+#include <limits>
 
 #include <gtest/gtest.h>
 
-#include <limits>
+#include <chelete/platform/money.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -11,12 +11,31 @@ TEST(MoneyTest, ParsesTwoDecimalAmounts) {
     EXPECT_EQ(parse_minor_units("500.00").value(), 50000);
     EXPECT_EQ(parse_minor_units("0.01").value(), 1);
     EXPECT_EQ(parse_minor_units("0.00").value(), 0);
-    EXPECT_EQ(parse_minor_units("92233720368547758.07").value(), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(
+        parse_minor_units("92233720368547758.07").value(), std::numeric_limits<std::int64_t>::max()
+    );
 }
 
 TEST(MoneyTest, RefusesEveryOtherShape) {
-    for (const char* bad : {"", "500", "500.0", "500.000", ".50", "05.00", "00.00", "1e3.00", "5,00.00", " 5.00",
-                            "5.00 ", "+5.00", "-5.00", "5..00", "5.0a", "92233720368547758.08", "NaN", "inf"}) {
+    for (const char* bad :
+         {"",
+          "500",
+          "500.0",
+          "500.000",
+          ".50",
+          "05.00",
+          "00.00",
+          "1e3.00",
+          "5,00.00",
+          " 5.00",
+          "5.00 ",
+          "+5.00",
+          "-5.00",
+          "5..00",
+          "5.0a",
+          "92233720368547758.08",
+          "NaN",
+          "inf"}) {
         EXPECT_FALSE(parse_minor_units(bad).ok()) << bad;
     }
 }
@@ -32,11 +51,14 @@ TEST(MoneyTest, FormatsMinorUnits) {
     EXPECT_EQ(format_minor_units(5), "0.05");
     EXPECT_EQ(format_minor_units(-5), "-0.05");
     EXPECT_EQ(format_minor_units(0), "0.00");
-    EXPECT_EQ(format_minor_units(std::numeric_limits<std::int64_t>::min()), "-92233720368547758.08");
+    EXPECT_EQ(
+        format_minor_units(std::numeric_limits<std::int64_t>::min()), "-92233720368547758.08"
+    );
 }
 
 TEST(MoneyTest, FormatThenParseRoundTrips) {
-    for (std::int64_t v : std::initializer_list<std::int64_t>{0, 1, 99, 100, 123456789, std::numeric_limits<std::int64_t>::max()}) {
+    for (std::int64_t v : std::initializer_list<std::int64_t>{
+             0, 1, 99, 100, 123456789, std::numeric_limits<std::int64_t>::max()}) {
         EXPECT_EQ(parse_minor_units(format_minor_units(v)).value(), v);
     }
 }
@@ -60,8 +82,10 @@ TEST(MoneyTest, MulDivRoundsHalfAwayFromZero) {
     EXPECT_EQ(mul_div_round(-5, 1, 2), -3);  // -2.5 -> -3
     EXPECT_FALSE(mul_div_round(1, 1, 0).has_value());
     // No overflow in the intermediate product.
-    EXPECT_EQ(mul_div_round(std::numeric_limits<std::int64_t>::max(), 10000, 10000),
-              std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(
+        mul_div_round(std::numeric_limits<std::int64_t>::max(), 10000, 10000),
+        std::numeric_limits<std::int64_t>::max()
+    );
     EXPECT_FALSE(mul_div_round(std::numeric_limits<std::int64_t>::max(), 2, 1).has_value());
 }
 

@@ -1,23 +1,27 @@
-#include <chelete/platform/crypto.hpp>
+#include <stdexcept>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <stdexcept>
+#include <chelete/platform/crypto.hpp>
 
 namespace chelete::platform::crypto {
 namespace {
 
-constexpr std::string_view kB64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr std::string_view kB64Std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kB64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view kB64Std =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
-    const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[k])); };
+    const auto byte = [&](std::size_t k) {
+        return static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[k]));
+    };
     for (; i + 3 <= bytes.size(); i += 3) {
         const std::uint32_t v = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
         out += alphabet[(v >> 18U) & 63U];
@@ -82,7 +86,8 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
 Sha256Digest sha256(std::string_view data) {
     Sha256Digest out{};
     unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != out.size()) {
+    if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
+        len != out.size()) {
         throw std::runtime_error("SHA-256 failed");
     }
     return out;
@@ -95,9 +100,15 @@ std::string sha256_hex(std::string_view data) {
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
     Sha256Digest out{};
     unsigned int len = 0;
-    const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                              reinterpret_cast<const unsigned char*>(data.data()),  // NOLINT: byte view of chars
-                              data.size(), out.data(), &len);
+    const auto* result = HMAC(
+        EVP_sha256(),
+        key.data(),
+        static_cast<int>(key.size()),
+        reinterpret_cast<const unsigned char*>(data.data()),  // NOLINT: byte view of chars
+        data.size(),
+        out.data(),
+        &len
+    );
     if (result == nullptr || len != out.size()) {
         throw std::runtime_error("HMAC-SHA256 failed");
     }
@@ -109,8 +120,9 @@ std::string to_hex(const std::uint8_t* data, std::size_t size) {
     std::string out;
     out.reserve(size * 2);
     for (std::size_t i = 0; i < size; ++i) {
-        out += kHex[(data[i] >> 4U) & 0xFU];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
-        out += kHex[data[i] & 0xFU];          // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        out += kHex
+            [(data[i] >> 4U) & 0xFU];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        out += kHex[data[i] & 0xFU];   // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
     }
     return out;
 }
@@ -177,7 +189,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 std::string random_bytes(std::size_t count) {
     std::string out(count, '\0');
     if (count > 0 &&
-        RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {  // NOLINT: byte view
+        RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) !=
+            1) {  // NOLINT: byte view
         throw std::runtime_error("RAND_bytes failed");
     }
     return out;
@@ -185,7 +198,8 @@ std::string random_bytes(std::size_t count) {
 
 std::uint64_t random_u64() {
     std::uint64_t value = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) != 1) {  // NOLINT: byte view
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) !=
+        1) {  // NOLINT: byte view
         throw std::runtime_error("RAND_bytes failed");
     }
     return value;

@@ -1,31 +1,36 @@
-#include <chelete/platform/crypto.hpp>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include <vector>
+#include <chelete/platform/crypto.hpp>
 
 namespace chelete::platform::crypto {
 namespace {
 
 TEST(CryptoTest, Sha256KnownAnswer) {
-    EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(
+        sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
     EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(CryptoTest, HmacSha256Rfc4231Case2) {
-    EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
-              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(
+        to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
 }
 
 TEST(CryptoTest, Base64UrlRoundTripsAndIsStrict) {
-    for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)}) {
+    for (const std::string& s : std::vector<std::string>{
+             "", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)}) {
         EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
     }
     EXPECT_EQ(base64url_encode("foobar"), "Zm9vYmFy");
-    EXPECT_FALSE(base64url_decode("Zm9v=").has_value());   // padding
-    EXPECT_FALSE(base64url_decode("Zm9v+").has_value());   // standard alphabet
+    EXPECT_FALSE(base64url_decode("Zm9v=").has_value());  // padding
+    EXPECT_FALSE(base64url_decode("Zm9v+").has_value());  // standard alphabet
     EXPECT_FALSE(base64url_decode("Zg=").has_value());
-    EXPECT_FALSE(base64url_decode("Zh").has_value());      // non-canonical tail bits
+    EXPECT_FALSE(base64url_decode("Zh").has_value());  // non-canonical tail bits
     EXPECT_FALSE(base64url_decode("Z").has_value());
 }
 

@@ -1,6 +1,5 @@
-#include <chelete/platform/random_ids.hpp>
-
 #include <chelete/platform/crypto.hpp>
+#include <chelete/platform/random_ids.hpp>
 
 namespace chelete::platform {
 

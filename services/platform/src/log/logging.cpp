@@ -1,4 +1,6 @@
-#include <chelete/platform/logging.hpp>
+#include <array>
+#include <chrono>
+#include <cstdio>
 
 #include <spdlog/details/os.h>
 #include <spdlog/formatter.h>
@@ -6,16 +8,14 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <chrono>
-#include <cstdio>
-
 #include <chelete/platform/clock.hpp>
+#include <chelete/platform/logging.hpp>
 
 namespace chelete::platform {
 namespace {
 
-thread_local std::string t_correlation_id;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+thread_local std::string
+    t_correlation_id;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 /// One JSON object per line. Formatting happens on the logging thread (the logger is synchronous),
 /// so the thread-local correlation id is the caller's.
@@ -59,7 +59,8 @@ class TextFormatter final : public spdlog::formatter {
 public:
     explicit TextFormatter(std::string service) : service_(std::move(service)) {}
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        std::string line = format_rfc3339(std::chrono::time_point_cast<TimePoint::duration>(msg.time));
+        std::string line =
+            format_rfc3339(std::chrono::time_point_cast<TimePoint::duration>(msg.time));
         line += ' ';
         const auto level = spdlog::level::to_string_view(msg.level);
         line.append(level.data(), level.size());
@@ -84,7 +85,8 @@ private:
 }  // namespace
 
 void append_json_escaped(std::string& out, std::string_view text) {
-    constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    constexpr std::array<char, 16> kHex{
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
     for (const char c : text) {
         switch (c) {
             case '"':
@@ -115,7 +117,9 @@ void append_json_escaped(std::string& out, std::string_view text) {
 }
 
 void init_logging(const LogOptions& options) {
-    auto logger = spdlog::stderr_logger_mt("chelete-" + options.service + "-" + std::to_string(spdlog::details::os::pid()));
+    auto logger = spdlog::stderr_logger_mt(
+        "chelete-" + options.service + "-" + std::to_string(spdlog::details::os::pid())
+    );
     if (options.format == "text") {
         logger->set_formatter(std::make_unique<TextFormatter>(options.service));
     } else {
@@ -130,7 +134,8 @@ const std::string& current_correlation_id() {
     return t_correlation_id;
 }
 
-CorrelationScope::CorrelationScope(std::string correlation_id) : previous_(std::move(t_correlation_id)) {
+CorrelationScope::CorrelationScope(std::string correlation_id)
+    : previous_(std::move(t_correlation_id)) {
     t_correlation_id = std::move(correlation_id);
 }
 

@@ -1,10 +1,10 @@
-#include <chelete/platform/metrics.hpp>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
+
+#include <chelete/platform/metrics.hpp>
 
 namespace chelete::platform::metrics {
 
@@ -41,7 +41,9 @@ std::vector<double> latency_buckets() {
 template <typename T>
 T& Family<T>::with(const LabelValues& values) {
     if (values.size() != labels_.size()) {
-        throw std::invalid_argument("metric " + name_ + " expects " + std::to_string(labels_.size()) + " label values");
+        throw std::invalid_argument(
+            "metric " + name_ + " expects " + std::to_string(labels_.size()) + " label values"
+        );
     }
     std::lock_guard lock{mutex_};
     auto& slot = children_[values];
@@ -86,8 +88,12 @@ bool valid_metric_name(const std::string& name) {
     return true;
 }
 
-std::string label_block(const std::vector<std::string>& names, const LabelValues& values,
-                        const std::string& extra_name = "", const std::string& extra_value = "") {
+std::string label_block(
+    const std::vector<std::string>& names,
+    const LabelValues& values,
+    const std::string& extra_name = "",
+    const std::string& extra_value = ""
+) {
     if (names.empty() && extra_name.empty()) {
         return "";
     }
@@ -157,12 +163,16 @@ void Registry::check_new(const std::string& name) const {
     if (!valid_metric_name(name)) {
         throw std::invalid_argument("invalid metric name: " + name);
     }
-    if (counters_.count(name) + gauges_.count(name) + histograms_.count(name) + callbacks_.count(name) != 0) {
+    if (counters_.count(name) + gauges_.count(name) + histograms_.count(name) +
+            callbacks_.count(name) !=
+        0) {
         throw std::invalid_argument("metric registered twice with different types: " + name);
     }
 }
 
-Family<Counter>& Registry::counter(const std::string& name, const std::string& help, std::vector<std::string> labels) {
+Family<Counter>& Registry::counter(
+    const std::string& name, const std::string& help, std::vector<std::string> labels
+) {
     std::lock_guard lock{mutex_};
     if (auto it = counters_.find(name); it != counters_.end()) {
         return *it->second;
@@ -173,7 +183,9 @@ Family<Counter>& Registry::counter(const std::string& name, const std::string& h
     return *slot;
 }
 
-Family<Gauge>& Registry::gauge(const std::string& name, const std::string& help, std::vector<std::string> labels) {
+Family<Gauge>& Registry::gauge(
+    const std::string& name, const std::string& help, std::vector<std::string> labels
+) {
     std::lock_guard lock{mutex_};
     if (auto it = gauges_.find(name); it != gauges_.end()) {
         return *it->second;
@@ -184,8 +196,12 @@ Family<Gauge>& Registry::gauge(const std::string& name, const std::string& help,
     return *slot;
 }
 
-Family<Histogram>& Registry::histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
-                                       std::vector<double> buckets) {
+Family<Histogram>& Registry::histogram(
+    const std::string& name,
+    const std::string& help,
+    std::vector<std::string> labels,
+    std::vector<double> buckets
+) {
     std::lock_guard lock{mutex_};
     if (auto it = histograms_.find(name); it != histograms_.end()) {
         return *it->second;
@@ -196,7 +212,9 @@ Family<Histogram>& Registry::histogram(const std::string& name, const std::strin
     return *slot;
 }
 
-void Registry::callback_gauge(const std::string& name, const std::string& help, std::function<double()> fn) {
+void Registry::callback_gauge(
+    const std::string& name, const std::string& help, std::function<double()> fn
+) {
     std::lock_guard lock{mutex_};
     if (callbacks_.count(name) != 0) {
         callbacks_[name] = {help, std::move(fn)};
@@ -210,15 +228,19 @@ std::string Registry::render() const {
     std::lock_guard lock{mutex_};
     std::string out;
     for (const auto& [name, family] : counters_) {
-        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name + " counter\n";
+        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name +
+               " counter\n";
         for (const auto& [labels, child] : family->children()) {
-            out += name + label_block(family->labels(), labels) + " " + std::to_string(child->value()) + "\n";
+            out += name + label_block(family->labels(), labels) + " " +
+                   std::to_string(child->value()) + "\n";
         }
     }
     for (const auto& [name, family] : gauges_) {
-        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name + " gauge\n";
+        out +=
+            "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name + " gauge\n";
         for (const auto& [labels, child] : family->children()) {
-            out += name + label_block(family->labels(), labels) + " " + format_value(child->value()) + "\n";
+            out += name + label_block(family->labels(), labels) + " " +
+                   format_value(child->value()) + "\n";
         }
     }
     for (const auto& [name, entry] : callbacks_) {
@@ -226,20 +248,25 @@ std::string Registry::render() const {
         out += name + " " + format_value(entry.second()) + "\n";
     }
     for (const auto& [name, family] : histograms_) {
-        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name + " histogram\n";
+        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name +
+               " histogram\n";
         for (const auto& [labels, child] : family->children()) {
             const auto counts = child->bucket_counts();
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i < child->bounds().size(); ++i) {
                 cumulative += counts[i];
-                out += name + "_bucket" + label_block(family->labels(), labels, "le", format_value(child->bounds()[i])) +
-                       " " + std::to_string(cumulative) + "\n";
+                out +=
+                    name + "_bucket" +
+                    label_block(family->labels(), labels, "le", format_value(child->bounds()[i])) +
+                    " " + std::to_string(cumulative) + "\n";
             }
             cumulative += counts.back();
             out += name + "_bucket" + label_block(family->labels(), labels, "le", "+Inf") + " " +
                    std::to_string(cumulative) + "\n";
-            out += name + "_sum" + label_block(family->labels(), labels) + " " + format_value(child->sum()) + "\n";
-            out += name + "_count" + label_block(family->labels(), labels) + " " + std::to_string(cumulative) + "\n";
+            out += name + "_sum" + label_block(family->labels(), labels) + " " +
+                   format_value(child->sum()) + "\n";
+            out += name + "_count" + label_block(family->labels(), labels) + " " +
+                   std::to_string(cumulative) + "\n";
         }
     }
     return out;

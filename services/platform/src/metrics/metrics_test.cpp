@@ -1,7 +1,7 @@
-#include <chelete/platform/metrics.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chelete/platform/metrics.hpp>
 
 namespace chelete::platform::metrics {
 namespace {
@@ -16,7 +16,9 @@ TEST(MetricsTest, RendersCountersWithLabels) {
     const auto text = r.render();
     EXPECT_THAT(text, HasSubstr("# TYPE http_requests_total counter\n"));
     EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/v1/x\",status=\"200\"} 3\n"));
-    EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/v1/\\\"y\\\"\\n\",status=\"500\"} 1\n"));
+    EXPECT_THAT(
+        text, HasSubstr("http_requests_total{route=\"/v1/\\\"y\\\"\\n\",status=\"500\"} 1\n")
+    );
 }
 
 TEST(MetricsTest, HistogramBucketsAreCumulative) {

@@ -1,8 +1,8 @@
-#include <chelete/platform/pg.hpp>
-#include <chelete/testing/env.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chelete/platform/pg.hpp>
+#include <chelete/testing/env.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -10,7 +10,9 @@ namespace {
 using ::testing::HasSubstr;
 
 std::vector<Migration> sample(const std::string& second_sql = "CREATE TABLE b (id int)") {
-    return migrations_from_files("svc", {{"V002__b.sql", second_sql}, {"V001__a.sql", "CREATE TABLE a (id int)"}});
+    return migrations_from_files(
+        "svc", {{"V002__b.sql", second_sql}, {"V001__a.sql", "CREATE TABLE a (id int)"}}
+    );
 }
 
 TEST(MigrationsPgTest, AppliesOnceInVersionOrder) {
@@ -23,7 +25,9 @@ TEST(MigrationsPgTest, AppliesOnceInVersionOrder) {
     EXPECT_EQ(second.applied, 0);
     EXPECT_EQ(second.already_applied, 2);
     pqxx::read_transaction tx{*conn};
-    const auto rows = tx.exec("SELECT version FROM " + schema.name() + ".schema_migrations ORDER BY applied_at, version");
+    const auto rows = tx.exec(
+        "SELECT version FROM " + schema.name() + ".schema_migrations ORDER BY applied_at, version"
+    );
     ASSERT_EQ(rows.size(), 2U);
     EXPECT_EQ(rows[0][0].as<int>(), 1);
 }
@@ -55,20 +59,31 @@ TEST(MigrationsPgTest, AFailingMigrationLeavesNothingBehind) {
     CHELETE_REQUIRE_PG();
     testing::TempSchema schema;
     auto conn = schema.connect();
-    EXPECT_THROW((void)apply_migrations(*conn, schema.name(), sample("CREATE TABLE b (id int); SELECT 1/0")),
-                 pqxx::sql_error);
+    EXPECT_THROW(
+        (void)apply_migrations(*conn, schema.name(), sample("CREATE TABLE b (id int); SELECT 1/0")),
+        pqxx::sql_error
+    );
     pqxx::read_transaction tx{*conn};
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + schema.name() + ".schema_migrations")[0].as<int>(), 1);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema.name() +
-                       "' AND table_name = 'b'")[0]
-                  .as<int>(),
-              0);
+    EXPECT_EQ(
+        tx.exec1("SELECT count(*) FROM " + schema.name() + ".schema_migrations")[0].as<int>(), 1
+    );
+    EXPECT_EQ(
+        tx.exec1(
+              "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" +
+              schema.name() + "' AND table_name = 'b'"
+        )[0]
+            .as<int>(),
+        0
+    );
 }
 
 TEST(MigrationsPgTest, BadFileNamesAndDuplicateVersionsAreRefused) {
     EXPECT_THROW((void)migrations_from_files("x", {{"001_a.sql", ""}}), std::invalid_argument);
     EXPECT_THROW((void)migrations_from_files("x", {{"V0__a.sql", ""}}), std::invalid_argument);
-    EXPECT_THROW((void)migrations_from_files("x", {{"V1__a.sql", ""}, {"V01__b.sql", ""}}), std::invalid_argument);
+    EXPECT_THROW(
+        (void)migrations_from_files("x", {{"V1__a.sql", ""}, {"V01__b.sql", ""}}),
+        std::invalid_argument
+    );
 }
 
 TEST(MigrationsPgTest, BusTablesApply) {
@@ -78,10 +93,14 @@ TEST(MigrationsPgTest, BusTablesApply) {
     EXPECT_EQ(apply_migrations(*conn, schema.name(), bus_migrations()).applied, 1);
     pqxx::work tx{*conn};
     tx.exec0("INSERT INTO " + schema.name() + ".inbox (consumer, message_id) VALUES ('g', 'm')");
-    EXPECT_EQ(tx.exec("INSERT INTO " + schema.name() +
-                      ".inbox (consumer, message_id) VALUES ('g', 'm') ON CONFLICT DO NOTHING")
-                  .affected_rows(),
-              0U);
+    EXPECT_EQ(
+        tx.exec(
+              "INSERT INTO " + schema.name() +
+              ".inbox (consumer, message_id) VALUES ('g', 'm') ON CONFLICT DO NOTHING"
+        )
+            .affected_rows(),
+        0U
+    );
 }
 
 }  // namespace

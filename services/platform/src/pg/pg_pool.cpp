@@ -1,9 +1,9 @@
-#include <chelete/platform/pg.hpp>
+#include <random>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include <random>
-#include <thread>
+#include <chelete/platform/pg.hpp>
 
 namespace chelete::platform {
 
@@ -36,7 +36,9 @@ void backoff_sleep(int attempt) {
 
 PgPool::PgPool(PgPoolOptions options) : options_(std::move(options)) {
     if (!is_safe_identifier(options_.schema)) {
-        throw std::invalid_argument("PgPool: schema name '" + options_.schema + "' is not a plain identifier");
+        throw std::invalid_argument(
+            "PgPool: schema name '" + options_.schema + "' is not a plain identifier"
+        );
     }
     if (options_.size == 0) {
         throw std::invalid_argument("PgPool: size must be at least 1");
@@ -98,8 +100,10 @@ PgPool::Lease PgPool::acquire() {
     while (idle_.empty() && open_ >= options_.size) {
         if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
             open_ >= options_.size) {
-            throw PoolExhausted("no PostgreSQL connection free within " +
-                                std::to_string(options_.acquire_timeout.count()) + " ms");
+            throw PoolExhausted(
+                "no PostgreSQL connection free within " +
+                std::to_string(options_.acquire_timeout.count()) + " ms"
+            );
         }
     }
     if (!idle_.empty()) {

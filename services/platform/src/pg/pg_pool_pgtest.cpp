@@ -1,10 +1,10 @@
-#include <chelete/platform/pg.hpp>
-#include <chelete/testing/env.hpp>
+#include <atomic>
+#include <thread>
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <thread>
+#include <chelete/platform/pg.hpp>
+#include <chelete/testing/env.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -15,8 +15,12 @@ TEST(PgPoolPgTest, SetsTheSearchPathToTheSchema) {
     PgPool pool{schema.pool_options(2)};
     with_transaction(pool, [](pqxx::work& tx) { tx.exec0("CREATE TABLE t (v int)"); });
     const auto where = with_transaction(pool, [](pqxx::work& tx) {
-        return tx.exec1("SELECT table_schema FROM information_schema.tables WHERE table_name = 't' AND table_schema = "
-                        "current_schema()")[0]
+        return tx
+            .exec1(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = 't' AND "
+                "table_schema = "
+                "current_schema()"
+            )[0]
             .as<std::string>();
     });
     EXPECT_EQ(where, schema.name());
@@ -46,7 +50,9 @@ TEST(PgPoolPgTest, PreparedStatementsWorkOnEveryConnection) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 6; ++i) {
         threads.emplace_back([&, i] {
-            sum += with_transaction(pool, [&](pqxx::work& tx) { return tx.exec_prepared1("add_one", i)[0].as<int>(); });
+            sum += with_transaction(pool, [&](pqxx::work& tx) {
+                return tx.exec_prepared1("add_one", i)[0].as<int>();
+            });
         });
     }
     for (auto& t : threads) {
@@ -85,14 +91,17 @@ TEST(PgPoolPgTest, RetriesSerializationFailures) {
                         const int v = tx.exec1("SELECT v FROM counter WHERE id = 1")[0].as<int>();
                         tx.exec_params0("UPDATE counter SET v = $1 WHERE id = 1", v + 1);
                     },
-                    100);
+                    100
+                );
             }
         });
     }
     for (auto& t : threads) {
         t.join();
     }
-    const int v = with_transaction(pool, [](pqxx::work& tx) { return tx.exec1("SELECT v FROM counter")[0].as<int>(); });
+    const int v = with_transaction(pool, [](pqxx::work& tx) {
+        return tx.exec1("SELECT v FROM counter")[0].as<int>();
+    });
     EXPECT_EQ(v, 100);
 }
 

@@ -1,7 +1,7 @@
-#include <chelete/platform/redis.hpp>
-
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
+
+#include <chelete/platform/redis.hpp>
 
 namespace chelete::platform {
 namespace {
@@ -32,7 +32,8 @@ bool RedisValue::is_array() const {
 }
 std::string_view RedisValue::str() const {
     if (r_ == nullptr || r_->str == nullptr ||
-        (r_->type != REDIS_REPLY_STRING && r_->type != REDIS_REPLY_STATUS && r_->type != REDIS_REPLY_ERROR)) {
+        (r_->type != REDIS_REPLY_STRING && r_->type != REDIS_REPLY_STATUS &&
+         r_->type != REDIS_REPLY_ERROR)) {
         return {};
     }
     return {r_->str, r_->len};
@@ -79,14 +80,18 @@ void RedisClient::fail(const std::string& what) {
         detail += ctx_->errstr;
     }
     disconnect();
-    throw RedisIoError("redis " + options_.host + ":" + std::to_string(options_.port) + " " + detail);
+    throw RedisIoError(
+        "redis " + options_.host + ":" + std::to_string(options_.port) + " " + detail
+    );
 }
 
 void RedisClient::ensure_connected() {
     if (ctx_ != nullptr) {
         return;
     }
-    ctx_ = redisConnectWithTimeout(options_.host.c_str(), options_.port, to_timeval(options_.connect_timeout));
+    ctx_ = redisConnectWithTimeout(
+        options_.host.c_str(), options_.port, to_timeval(options_.connect_timeout)
+    );
     if (ctx_ == nullptr) {
         throw RedisIoError("redis: cannot allocate a context");
     }
@@ -137,7 +142,8 @@ void RedisClient::append(const std::vector<std::string>& args) {
         argv.push_back(a.data());
         lens.push_back(a.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+        REDIS_OK) {
         fail("pipelining failed");
     }
     ++pending_replies_;

@@ -21,12 +21,12 @@ namespace chelete::platform::bus {
 /// Settings shared by every bus participant (docs/bus.md explains each).
 struct BusOptions {
     RedisOptions redis;
-    std::chrono::milliseconds block{2000};         // XREADGROUP BLOCK
-    std::size_t read_count = 32;                   // entries per read
-    std::chrono::milliseconds claim_idle{30000};   // a pending entry idle this long is reclaimed
+    std::chrono::milliseconds block{2000};        // XREADGROUP BLOCK
+    std::size_t read_count = 32;                  // entries per read
+    std::chrono::milliseconds claim_idle{30000};  // a pending entry idle this long is reclaimed
     std::chrono::milliseconds claim_interval{5000};
-    int max_deliveries = 5;                        // then <stream>.dead
-    std::size_t stream_maxlen = 1'000'000;         // MAXLEN ~ on every XADD
+    int max_deliveries = 5;                 // then <stream>.dead
+    std::size_t stream_maxlen = 1'000'000;  // MAXLEN ~ on every XADD
     std::size_t reply_maxlen = 10'000;
 };
 
@@ -46,7 +46,9 @@ struct Message {
 
 /// Builds a Message from an XREAD/XREADGROUP/XAUTOCLAIM entry `[id, [field, value, ...]]`.
 /// Returns nullopt for a malformed entry (not an array of two, odd field list).
-[[nodiscard]] std::optional<Message> parse_entry(const std::string& stream, const RedisValue& entry);
+[[nodiscard]] std::optional<Message> parse_entry(
+    const std::string& stream, const RedisValue& entry
+);
 /// The XADD argument list for a message (without the command, key and id).
 [[nodiscard]] std::vector<std::string> entry_fields(const Message& message);
 
@@ -142,8 +144,8 @@ using Handler = std::function<HandlerResult(pqxx::transaction_base& tx, const Me
 
 struct ConsumerOptions {
     std::string stream;
-    std::string group;     // also the consumer name in the inbox table
-    std::string consumer;  // unique per process and thread; default <group>-<host>-<pid>-<n>
+    std::string group;           // also the consumer name in the inbox table
+    std::string consumer;        // unique per process and thread; default <group>-<host>-<pid>-<n>
     std::size_t max_batch = 16;  // messages applied per PostgreSQL transaction
 };
 
@@ -159,7 +161,9 @@ struct PollReport {
 /// entries; periodically it claims entries other members left idle (XAUTOCLAIM).
 class Consumer {
 public:
-    Consumer(PgPool& pool, Outbox* outbox, BusOptions bus, ConsumerOptions options, Handler handler);
+    Consumer(
+        PgPool& pool, Outbox* outbox, BusOptions bus, ConsumerOptions options, Handler handler
+    );
     ~Consumer();
     Consumer(const Consumer&) = delete;
     Consumer& operator=(const Consumer&) = delete;
@@ -218,7 +222,9 @@ public:
     using ReplyCallback = std::function<void(std::optional<Message> reply)>;
     /// Sends a request; `callback` runs exactly once, on a client thread, with the reply or
     /// std::nullopt after `timeout`. Returns the correlation id.
-    std::string request(OutgoingMessage message, std::chrono::milliseconds timeout, ReplyCallback callback);
+    std::string request(
+        OutgoingMessage message, std::chrono::milliseconds timeout, ReplyCallback callback
+    );
     /// Blocking convenience for tools and tests.
     std::optional<Message> request_sync(OutgoingMessage message, std::chrono::milliseconds timeout);
 
@@ -247,12 +253,16 @@ private:
 };
 
 /// Sends `reply` for `request` to its reply stream (used by consumers after commit).
-void send_reply(RedisClient& redis, const BusOptions& bus, const Message& request, const std::string& reply);
+void send_reply(
+    RedisClient& redis, const BusOptions& bus, const Message& request, const std::string& reply
+);
 
 /// "<group>-<hostname>-<pid>-<n>": stable for the process, unique across processes.
 [[nodiscard]] std::string default_consumer_name(const std::string& group);
 
 /// Parses "1700000000000-3" into (ms, seq).
-[[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> parse_entry_id(std::string_view id);
+[[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> parse_entry_id(
+    std::string_view id
+);
 
 }  // namespace chelete::platform::bus

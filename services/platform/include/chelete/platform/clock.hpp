@@ -27,9 +27,11 @@ public:
 /// A clock tests set and advance; thread-safe.
 class ManualClock final : public Clock {
 public:
-    explicit ManualClock(TimePoint start = TimePoint{std::chrono::hours{24 * 20000}}) : now_ns_(to_ns(start)) {}
+    explicit ManualClock(TimePoint start = TimePoint{std::chrono::hours{24 * 20000}})
+        : now_ns_(to_ns(start)) {}
     [[nodiscard]] TimePoint now() const override {
-        return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds{now_ns_.load()})};
+        return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds{
+            now_ns_.load()})};
     }
     void set(TimePoint t) { now_ns_ = to_ns(t); }
     void advance(std::chrono::nanoseconds d) { now_ns_ += d.count(); }

@@ -27,7 +27,8 @@ public:
 class MapEnvironment final : public Environment {
 public:
     MapEnvironment() = default;
-    MapEnvironment(std::initializer_list<std::pair<const std::string, std::string>> values) : values_(values) {}
+    MapEnvironment(std::initializer_list<std::pair<const std::string, std::string>> values)
+        : values_(values) {}
     void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
     [[nodiscard]] std::optional<std::string> get(std::string_view name) const override;
 
@@ -60,21 +61,40 @@ class ConfigReader {
 public:
     explicit ConfigReader(const Environment& env) : env_(env) {}
 
-    std::string string(std::string_view name, std::string_view fallback, std::string_view description);
+    std::string string(
+        std::string_view name, std::string_view fallback, std::string_view description
+    );
     /// A required value (no default); `min_length` guards against placeholder secrets.
-    std::string required_secret(std::string_view name, std::size_t min_length, std::string_view description);
+    std::string required_secret(
+        std::string_view name, std::size_t min_length, std::string_view description
+    );
     /// An optional secret: empty when unset, but at least `min_length` when set.
-    std::string optional_secret(std::string_view name, std::size_t min_length, std::string_view description);
-    std::int64_t integer(std::string_view name, std::int64_t fallback, std::int64_t min, std::int64_t max,
-                         std::string_view description);
+    std::string optional_secret(
+        std::string_view name, std::size_t min_length, std::string_view description
+    );
+    std::int64_t integer(
+        std::string_view name,
+        std::int64_t fallback,
+        std::int64_t min,
+        std::int64_t max,
+        std::string_view description
+    );
     std::uint16_t port(std::string_view name, std::uint16_t fallback, std::string_view description);
     bool boolean(std::string_view name, bool fallback, std::string_view description);
     /// "250ms", "5s", "2m", "1h", "3d" or a bare number of milliseconds.
-    std::chrono::milliseconds duration(std::string_view name, std::chrono::milliseconds fallback,
-                                       std::chrono::milliseconds min, std::chrono::milliseconds max,
-                                       std::string_view description);
-    std::string choice(std::string_view name, std::string_view fallback, std::initializer_list<std::string_view> allowed,
-                       std::string_view description);
+    std::chrono::milliseconds duration(
+        std::string_view name,
+        std::chrono::milliseconds fallback,
+        std::chrono::milliseconds min,
+        std::chrono::milliseconds max,
+        std::string_view description
+    );
+    std::string choice(
+        std::string_view name,
+        std::string_view fallback,
+        std::initializer_list<std::string_view> allowed,
+        std::string_view description
+    );
     /// An http:// or https:// URL with a host.
     std::string url(std::string_view name, std::string_view fallback, std::string_view description);
 
@@ -87,8 +107,13 @@ public:
     [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
 
 private:
-    std::optional<std::string> raw(std::string_view name, std::string_view fallback, std::string_view description,
-                                   bool secret, bool required);
+    std::optional<std::string> raw(
+        std::string_view name,
+        std::string_view fallback,
+        std::string_view description,
+        bool secret,
+        bool required
+    );
 
     const Environment& env_;
     std::vector<ConfigVariable> variables_;

@@ -30,7 +30,8 @@ template <std::size_t N>
 [[nodiscard]] std::string base64_encode(std::string_view bytes);
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 
-/// Constant-time equality (CRYPTO_memcmp); unequal lengths compare unequal without early exit on content.
+/// Constant-time equality (CRYPTO_memcmp); unequal lengths compare unequal without early exit on
+/// content.
 [[nodiscard]] bool constant_time_equal(std::string_view a, std::string_view b);
 
 /// Cryptographically secure random bytes (OpenSSL RAND_bytes); throws if the generator fails.

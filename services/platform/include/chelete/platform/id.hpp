@@ -38,7 +38,9 @@ public:
 };
 
 /// Builds a UUIDv7 from a Unix millisecond timestamp and 74 random bits.
-[[nodiscard]] Id128 make_uuid_v7(std::uint64_t unix_ms, std::uint64_t rand_hi, std::uint64_t rand_lo);
+[[nodiscard]] Id128 make_uuid_v7(
+    std::uint64_t unix_ms, std::uint64_t rand_hi, std::uint64_t rand_lo
+);
 
 /// Deterministic ids for tests: 00000000-0000-7000-8000-<counter>.
 class SequentialIdGenerator final : public IdGenerator {

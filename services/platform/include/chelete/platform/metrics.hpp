@@ -51,7 +51,8 @@ public:
 
 private:
     std::vector<double> bounds_;
-    std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // NOLINT(cppcoreguidelines-avoid-c-arrays)
+    std::unique_ptr<std::atomic<std::uint64_t>[]>
+        buckets_;  // NOLINT(cppcoreguidelines-avoid-c-arrays)
     std::atomic<std::uint64_t> count_{0};
     std::atomic<double> sum_{0.0};
 };
@@ -66,8 +67,16 @@ enum class Kind { kCounter, kGauge, kHistogram };
 template <typename T>
 class Family {
 public:
-    Family(std::string name, std::string help, std::vector<std::string> labels, std::vector<double> buckets = {})
-        : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), buckets_(std::move(buckets)) {}
+    Family(
+        std::string name,
+        std::string help,
+        std::vector<std::string> labels,
+        std::vector<double> buckets = {}
+    )
+        : name_(std::move(name)),
+          help_(std::move(help)),
+          labels_(std::move(labels)),
+          buckets_(std::move(buckets)) {}
 
     T& with(const LabelValues& values);
     [[nodiscard]] const std::string& name() const { return name_; }
@@ -88,12 +97,22 @@ private:
 /// Holds every family and renders the Prometheus text exposition format (version 0.0.4).
 class Registry {
 public:
-    Family<Counter>& counter(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
-    Family<Gauge>& gauge(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
-    Family<Histogram>& histogram(const std::string& name, const std::string& help, std::vector<std::string> labels = {},
-                                 std::vector<double> buckets = latency_buckets());
+    Family<Counter>& counter(
+        const std::string& name, const std::string& help, std::vector<std::string> labels = {}
+    );
+    Family<Gauge>& gauge(
+        const std::string& name, const std::string& help, std::vector<std::string> labels = {}
+    );
+    Family<Histogram>& histogram(
+        const std::string& name,
+        const std::string& help,
+        std::vector<std::string> labels = {},
+        std::vector<double> buckets = latency_buckets()
+    );
     /// A gauge computed at scrape time (queue lengths, pool sizes).
-    void callback_gauge(const std::string& name, const std::string& help, std::function<double()> fn);
+    void callback_gauge(
+        const std::string& name, const std::string& help, std::function<double()> fn
+    );
 
     [[nodiscard]] std::string render() const;
 

@@ -32,7 +32,9 @@ struct Money {
 /// Parses the API's decimal form: optional '-', digits without a leading zero (or a single 0),
 /// '.', exactly two decimals ("500.00"). Anything else, or a value beyond int64 minor units, is
 /// refused. `allow_negative` is false for every client-supplied amount.
-[[nodiscard]] Result<std::int64_t, AmountError> parse_minor_units(std::string_view text, bool allow_negative = false);
+[[nodiscard]] Result<std::int64_t, AmountError> parse_minor_units(
+    std::string_view text, bool allow_negative = false
+);
 
 /// Formats minor units as the API's decimal string: 50000 -> "500.00", -5 -> "-0.05".
 [[nodiscard]] std::string format_minor_units(std::int64_t minor);
@@ -44,6 +46,8 @@ struct Money {
 
 /// round(value * numerator / denominator) half away from zero, computed in 128 bits so that basis
 /// point fees on large amounts cannot overflow; std::nullopt if the result leaves int64.
-[[nodiscard]] std::optional<std::int64_t> mul_div_round(std::int64_t value, std::int64_t numerator, std::int64_t denominator);
+[[nodiscard]] std::optional<std::int64_t> mul_div_round(
+    std::int64_t value, std::int64_t numerator, std::int64_t denominator
+);
 
 }  // namespace chelete::platform

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <pqxx/pqxx>
-
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -11,6 +9,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 namespace chelete::platform {
 
@@ -53,11 +53,14 @@ public:
 
     class Lease {
     public:
-        Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+        Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn)
+            : pool_(pool), conn_(std::move(conn)) {}
         ~Lease();
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
-        Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) { other.pool_ = nullptr; }
+        Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {
+            other.pool_ = nullptr;
+        }
         Lease& operator=(Lease&&) = delete;
 
         pqxx::connection& operator*() { return *conn_; }
@@ -111,14 +114,16 @@ public:
 /// times. The body must have no outside effects (no XADD, no HTTP): that is what the outbox is for.
 /// `in_doubt_error` (commit outcome unknown) is never retried: it propagates.
 template <pqxx::isolation_level Iso = pqxx::read_committed, typename Fn>
-auto with_transaction(PgPool& pool, Fn&& fn, int attempts = 8) -> decltype(fn(std::declval<pqxx::transaction<Iso>&>()));
+auto with_transaction(PgPool& pool, Fn&& fn, int attempts = 8)
+    -> decltype(fn(std::declval<pqxx::transaction<Iso>&>()));
 
 namespace detail {
 void backoff_sleep(int attempt);
 }  // namespace detail
 
 template <pqxx::isolation_level Iso, typename Fn>
-auto with_transaction(PgPool& pool, Fn&& fn, int attempts) -> decltype(fn(std::declval<pqxx::transaction<Iso>&>())) {
+auto with_transaction(PgPool& pool, Fn&& fn, int attempts)
+    -> decltype(fn(std::declval<pqxx::transaction<Iso>&>())) {
     for (int attempt = 1;; ++attempt) {
         auto lease = pool.acquire();
         try {
@@ -163,7 +168,8 @@ struct Migration {
 /// Parses embedded files named V<version>__<name>.sql into migrations of `track`, in version order.
 /// Throws on a badly named file or a repeated version.
 [[nodiscard]] std::vector<Migration> migrations_from_files(
-    std::string_view track, const std::vector<std::pair<std::string_view, std::string_view>>& files);
+    std::string_view track, const std::vector<std::pair<std::string_view, std::string_view>>& files
+);
 
 struct MigrationReport {
     int applied = 0;
@@ -174,7 +180,9 @@ struct MigrationReport {
 /// `<schema>.schema_migrations`, each in its own transaction, under an advisory lock so that
 /// concurrent starts do not race. Refuses (throws) when an applied migration's SHA-256 differs from
 /// the file (an edited past migration) or when the database holds a version the code does not know.
-MigrationReport apply_migrations(pqxx::connection& conn, const std::string& schema, const std::vector<Migration>& migrations);
+MigrationReport apply_migrations(
+    pqxx::connection& conn, const std::string& schema, const std::vector<Migration>& migrations
+);
 
 /// The bus tables (outbox, inbox) every service schema carries, as the "bus" track.
 [[nodiscard]] std::vector<Migration> bus_migrations();

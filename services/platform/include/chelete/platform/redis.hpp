@@ -40,7 +40,7 @@ public:
     [[nodiscard]] bool is_array() const;
     [[nodiscard]] std::string_view str() const;  // string, status or error text; "" otherwise
     [[nodiscard]] long long integer() const;
-    [[nodiscard]] std::size_t size() const;  // array length (0 if not an array)
+    [[nodiscard]] std::size_t size() const;                    // array length (0 if not an array)
     [[nodiscard]] RedisValue operator[](std::size_t i) const;  // throws std::out_of_range
 
 private:

@@ -29,7 +29,8 @@ Err<std::decay_t<E>> err(E&& e) {
 template <typename T, typename E>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
+    Result(T value)
+        : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
     Result(Err<E> error) : state_(std::in_place_index<1>, std::move(error.value)) {}  // NOLINT
 
     [[nodiscard]] bool ok() const { return state_.index() == 0; }

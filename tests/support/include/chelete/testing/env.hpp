@@ -1,13 +1,13 @@
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <chelete/platform/pg.hpp>
 #include <chelete/platform/redis.hpp>
@@ -21,17 +21,27 @@ namespace chelete::testing {
 
 /// Skips the current test when PostgreSQL (or Redis) is not configured. CI always configures
 /// both, so a skip there is a setup bug (scripts/test.sh fails the run if any test skipped).
-#define CHELETE_REQUIRE_PG()                                                       \
-    do {                                                                           \
-        if (!::chelete::testing::pg_dsn()) {                                       \
-            GTEST_SKIP() << "CHELETE_TEST_PG_DSN is not set (run scripts/test.sh)"; \
-        }                                                                          \
+/// scripts/test.sh sets CHELETE_TEST_REQUIRE_SERVERS=1: then a missing server fails the test
+/// instead of skipping it, so no run can turn green by skipping.
+[[nodiscard]] bool servers_required();
+
+#define CHELETE_REQUIRE_PG()                                                         \
+    do {                                                                             \
+        if (!::chelete::testing::pg_dsn()) {                                         \
+            if (::chelete::testing::servers_required()) {                            \
+                FAIL() << "CHELETE_TEST_PG_DSN is not set but servers are required"; \
+            }                                                                        \
+            GTEST_SKIP() << "CHELETE_TEST_PG_DSN is not set (run scripts/test.sh)";  \
+        }                                                                            \
     } while (0)
-#define CHELETE_REQUIRE_REDIS()                                                       \
-    do {                                                                              \
-        if (!::chelete::testing::redis_options()) {                                   \
-            GTEST_SKIP() << "CHELETE_TEST_REDIS_PORT is not set (run scripts/test.sh)"; \
-        }                                                                             \
+#define CHELETE_REQUIRE_REDIS()                                                          \
+    do {                                                                                 \
+        if (!::chelete::testing::redis_options()) {                                      \
+            if (::chelete::testing::servers_required()) {                                \
+                FAIL() << "CHELETE_TEST_REDIS_PORT is not set but servers are required"; \
+            }                                                                            \
+            GTEST_SKIP() << "CHELETE_TEST_REDIS_PORT is not set (run scripts/test.sh)";  \
+        }                                                                                \
     } while (0)
 
 /// A schema of its own for one test, dropped (CASCADE) at the end.
@@ -62,8 +72,11 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 /// A child process (fork + exec) that is killed (SIGKILL) and reaped when the handle goes away.
 class ChildProcess {
 public:
-    ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                 const std::vector<std::pair<std::string, std::string>>& extra_env = {});
+    ChildProcess(
+        const std::string& program,
+        const std::vector<std::string>& args,
+        const std::vector<std::pair<std::string, std::string>>& extra_env = {}
+    );
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Brings Chelete up on this machine: installs what is missing, builds (Release), starts a private
+# PostgreSQL 15 and Redis 7 under var/run on 127.0.0.1, migrates, starts every service and serves
+# the API on http://127.0.0.1:8080.
+#
+#   scripts/run.sh          start everything and stay in the foreground (Ctrl-C stops it all)
+#   scripts/run.sh start    start everything in the background and return
+#   scripts/run.sh stop     stop everything this script started
+#   scripts/run.sh status   say what is running
+#
+# Running it again while it runs does no harm: it reports what is up and leaves it alone.
+# Ports (all below 32768, configurable): CHELETE_HTTP_PORT=8080, CHELETE_RUN_PG_PORT=15432,
+# CHELETE_RUN_REDIS_PORT=16379.
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+VAR="$CHELETE_ROOT/var/run"
+BUILD="$CHELETE_ROOT/build/release"
+PG_PORT=${CHELETE_RUN_PG_PORT:-15432}
+REDIS_PORT=${CHELETE_RUN_REDIS_PORT:-16379}
+HTTP_PORT=${CHELETE_HTTP_PORT:-8080}
+PID_FILE="$VAR/chelete.pid"
+LOG_DIR="$VAR/logs"
+
+chelete_pid() {
+    [[ -f "$PID_FILE" ]] || return 1
+    local pid
+    pid=$(cat "$PID_FILE")
+    kill -0 "$pid" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+# Secrets are made once per checkout and kept under var/run (mode 600), never committed.
+ensure_secrets() {
+    local file="$VAR/secrets.env"
+    if [[ ! -f "$file" ]]; then
+        mkdir -p "$VAR"
+        (
+            umask 077
+            {
+                echo "CHELETE_TOKEN_SECRET=$(openssl rand -base64 48 | tr -d '\n')"
+                echo "CHELETE_METRICS_TOKEN=$(openssl rand -hex 24)"
+                echo "CHELETE_ADMIN_PASSWORD=chelete-$(openssl rand -hex 6)"
+            } >"$file"
+        )
+        log "made local secrets in $file"
+    fi
+    set -a
+    # shellcheck disable=SC1090
+    source "$file"
+    set +a
+}
+
+export_environment() {
+    export CHELETE_PG_DSN="host=127.0.0.1 port=$PG_PORT dbname=chelete user=chelete"
+    export CHELETE_REDIS_HOST=127.0.0.1 CHELETE_REDIS_PORT="$REDIS_PORT"
+    export CHELETE_HTTP_HOST=127.0.0.1 CHELETE_HTTP_PORT="$HTTP_PORT"
+    export CHELETE_DOCS_DIR="$BUILD/docs"
+    export CHELETE_INSTANCE_ID="local"
+    export CHELETE_LOG_FORMAT="${CHELETE_LOG_FORMAT:-json}"
+}
+
+start() {
+    if pid=$(chelete_pid); then
+        log "Chelete is already running (pid $pid) on http://127.0.0.1:$HTTP_PORT"
+        return 0
+    fi
+    ensure_packages
+    ensure_npm_tools
+    log "building (Release) in $BUILD"
+    cmake_build "$BUILD" Release -DCHELETE_BUILD_TESTS=OFF -DCHELETE_BUILD_BENCH=OFF
+    pg_start "$VAR/pg" "$PG_PORT"
+    redis_start "$VAR/redis" "$REDIS_PORT" persist
+    ensure_secrets
+    export_environment
+    mkdir -p "$LOG_DIR"
+    "$BUILD/bin/chelete" migrate >>"$LOG_DIR/migrate.log" 2>&1 || { tail -20 "$LOG_DIR/migrate.log" >&2; die "migrations failed"; }
+    nohup "$BUILD/bin/chelete" all >>"$LOG_DIR/chelete.log" 2>&1 &
+    echo $! >"$PID_FILE"
+    local i
+    for i in $(seq 1 100); do
+        if curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; then
+            log "Chelete is up: http://127.0.0.1:$HTTP_PORT  (docs: /docs, spec: /openapi.yaml, logs: $LOG_DIR)"
+            log "admin login: username 'admin', password '$CHELETE_ADMIN_PASSWORD' (from $VAR/secrets.env)"
+            return 0
+        fi
+        chelete_pid >/dev/null || { tail -30 "$LOG_DIR/chelete.log" >&2; die "chelete exited during start"; }
+        sleep 0.2
+    done
+    tail -30 "$LOG_DIR/chelete.log" >&2
+    die "Chelete did not become ready"
+}
+
+stop() {
+    if pid=$(chelete_pid); then
+        log "stopping chelete (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$PID_FILE"
+    redis_stop "$VAR/redis" "$REDIS_PORT"
+    pg_stop "$VAR/pg"
+    log "stopped"
+}
+
+status() {
+    if pid=$(chelete_pid); then
+        log "chelete running (pid $pid) on http://127.0.0.1:$HTTP_PORT"
+    else
+        log "chelete not running"
+    fi
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && log "redis running on $REDIS_PORT" || log "redis not running"
+    pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1 && log "postgresql running on $PG_PORT" || log "postgresql not running"
+}
+
+case "${1:-foreground}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    foreground)
+        if chelete_pid >/dev/null; then
+            start
+            exit 0
+        fi
+        start
+        trap 'echo; stop; exit 0' INT TERM
+        log "press Ctrl-C to stop everything"
+        tail -n 0 -F "$LOG_DIR/chelete.log" &
+        tail_pid=$!
+        while chelete_pid >/dev/null; do sleep 1; done
+        kill "$tail_pid" 2>/dev/null || true
+        log "chelete exited; stopping the servers"
+        stop
+        ;;
+    *) die "usage: scripts/run.sh [start|stop|status]" ;;
+esac

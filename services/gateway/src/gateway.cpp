@@ -1,0 +1,354 @@
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include <chelete/gateway/gateway.hpp>
+#include <chelete/platform/metrics.hpp>
+
+#include "gateway_openapi.hpp"
+
+namespace chelete::gateway {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+GatewaySettings GatewaySettings::load(platform::ConfigReader& r) {
+    GatewaySettings s;
+    s.server.host = r.string("CHELETE_HTTP_HOST", "127.0.0.1", "Address the API listens on");
+    s.server.port = r.port("CHELETE_HTTP_PORT", 8080, "Port the API listens on");
+    s.server.threads =
+        static_cast<int>(r.integer("CHELETE_HTTP_THREADS", 2, 1, 64, "Pistache reactor threads"));
+    s.dispatch.max_body_bytes = static_cast<std::size_t>(r.integer(
+        "CHELETE_HTTP_MAX_BODY",
+        64 * 1024,
+        1024,
+        8 * 1024 * 1024,
+        "Largest request body accepted, in bytes"
+    ));
+    s.server.max_body_bytes = s.dispatch.max_body_bytes;
+    s.workers = static_cast<std::size_t>(
+        r.integer("CHELETE_HTTP_WORKERS", 4, 1, 256, "Gateway worker threads")
+    );
+    s.queue = static_cast<std::size_t>(r.integer(
+        "CHELETE_HTTP_QUEUE", 1024, 1, 1'000'000, "Requests queued before the gateway answers 503"
+    ));
+    s.request_timeout = r.duration(
+        "CHELETE_HTTP_REQUEST_TIMEOUT",
+        10s,
+        100ms,
+        milliseconds{5min},
+        "How long the gateway waits for a service's reply before answering 504"
+    );
+    s.drain = r.duration(
+        "CHELETE_HTTP_DRAIN",
+        2s,
+        0ms,
+        60s,
+        "Time between readiness going 503 and the server stopping"
+    );
+    const auto secret =
+        r.required_secret("CHELETE_TOKEN_SECRET", 32, "HMAC-SHA256 key that signs bearer tokens");
+    const auto kid = r.string("CHELETE_TOKEN_KID", "k1", "Key id of CHELETE_TOKEN_SECRET");
+    s.keys.push_back(TokenKey{kid, secret});
+    const auto previous = r.optional_secret(
+        "CHELETE_TOKEN_PREVIOUS_SECRET",
+        32,
+        "The previous signing key, still accepted during a rotation"
+    );
+    const auto previous_kid =
+        r.string("CHELETE_TOKEN_PREVIOUS_KID", "k0", "Key id of CHELETE_TOKEN_PREVIOUS_SECRET");
+    if (!previous.empty()) {
+        if (previous_kid == kid) {
+            r.problem("CHELETE_TOKEN_PREVIOUS_KID must differ from CHELETE_TOKEN_KID");
+        }
+        s.keys.push_back(TokenKey{previous_kid, previous});
+    }
+    s.tokens.lifetime = std::chrono::duration_cast<std::chrono::seconds>(r.duration(
+        "CHELETE_TOKEN_TTL", 15min, 1min, milliseconds{24h}, "Lifetime of an access token"
+    ));
+    s.tokens.issuer = r.string("CHELETE_TOKEN_ISSUER", "chelete", "Token issuer (iss)");
+    s.tokens.audience = r.string("CHELETE_TOKEN_AUDIENCE", "chelete-api", "Token audience (aud)");
+    s.dispatch.authenticated_limit.rate = r.integer(
+        "CHELETE_RATE_LIMIT", 600, 1, 10'000'000, "Requests per minute per signed-in client"
+    );
+    s.dispatch.authenticated_limit.burst =
+        r.integer("CHELETE_RATE_BURST", 60, 1, 1'000'000, "Burst allowed per signed-in client");
+    s.dispatch.anonymous_limit.rate = r.integer(
+        "CHELETE_RATE_LIMIT_ANONYMOUS",
+        120,
+        1,
+        10'000'000,
+        "Requests per minute per address without a token"
+    );
+    s.dispatch.anonymous_limit.burst = r.integer(
+        "CHELETE_RATE_BURST_ANONYMOUS",
+        20,
+        1,
+        1'000'000,
+        "Burst allowed per address without a token"
+    );
+    s.rate_limit_prefix = r.string(
+        "CHELETE_RATE_LIMIT_PREFIX", "chelete:rl:", "Redis key prefix of the rate limiter"
+    );
+    s.dispatch.metrics_token = r.optional_secret(
+        "CHELETE_METRICS_TOKEN",
+        24,
+        "Bearer token Prometheus sends to /metrics (an admin token also works)"
+    );
+    s.idempotency.ttl = r.duration(
+        "CHELETE_IDEMPOTENCY_TTL",
+        milliseconds{72h},
+        milliseconds{24h},
+        milliseconds{24h * 30},
+        "How long Idempotency-Key records are kept"
+    );
+    s.idempotency.lock = r.duration(
+        "CHELETE_IDEMPOTENCY_LOCK",
+        90s,
+        1s,
+        1h,
+        "How long a request holds its Idempotency-Key before a retry may take over"
+    );
+    if (s.idempotency.lock <= s.request_timeout) {
+        r.problem(
+            "CHELETE_IDEMPOTENCY_LOCK must exceed CHELETE_HTTP_REQUEST_TIMEOUT, or a retry could "
+            "run beside a "
+            "request still in flight"
+        );
+    }
+    s.openapi_path =
+        r.string("CHELETE_OPENAPI_PATH", "", "Serve this OpenAPI file instead of the built-in one");
+    s.docs_dir = r.string(
+        "CHELETE_DOCS_DIR",
+        "build/release/docs",
+        "Directory holding the rendered API docs (index.html)"
+    );
+    return s;
+}
+
+std::string_view embedded_openapi_yaml() {
+    return embedded::kOpenapi;
+}
+
+OpenApiSpec load_spec(const std::string& path) {
+    if (path.empty()) {
+        return OpenApiSpec::load(embedded_openapi_yaml());
+    }
+    std::ifstream in{path};
+    if (!in) {
+        throw SpecError("cannot read the OpenAPI file " + path);
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return OpenApiSpec::load(text.str());
+}
+
+Gateway::Gateway(GatewaySettings settings, const platform::PlatformSettings& platform)
+    : settings_(std::move(settings)), platform_(platform) {
+    spec_ = std::make_unique<OpenApiSpec>(load_spec(settings_.openapi_path));
+    tokens_ = std::make_unique<TokenService>(settings_.keys, settings_.tokens, clock_);
+    executor_ = std::make_unique<Executor>(settings_.workers, settings_.queue);
+    auto pool_options =
+        platform_.pool_options("gateway", std::max<std::size_t>(2, settings_.workers));
+    pool_ = std::make_unique<platform::PgPool>(pool_options);
+    limiter_ = std::make_unique<RedisRateLimiter>(
+        platform_.bus.redis, settings_.workers, settings_.rate_limit_prefix
+    );
+    idempotency_ = std::make_unique<PgIdempotencyStore>(*pool_, clock_, settings_.idempotency);
+    dispatcher_ = std::make_unique<Dispatcher>(
+        *spec_, *tokens_, limiter_.get(), idempotency_.get(), *executor_, settings_.dispatch
+    );
+    bus_ = std::make_unique<platform::bus::BusClient>(
+        platform_.bus, "gateway.reply." + platform_.instance_id
+    );
+    add_operational_routes();
+}
+
+Gateway::~Gateway() {
+    stop();
+}
+
+void Gateway::route(const std::string& operation_id, RouteHandler handler) {
+    dispatcher_->route(operation_id, std::move(handler));
+}
+
+RouteHandler Gateway::forward(const std::string& stream, const std::string& type) {
+    return [this, stream, type](const RequestContext& ctx, Respond respond) {
+        nlohmann::json envelope{
+            {"operation", ctx.operation->operation_id},
+            {"request_id", ctx.request_id},
+            {"path", ctx.path_params},
+            {"query", ctx.query},
+            {"body", ctx.body},
+            {"idempotency_key", ctx.idempotency_key},
+            {"client_address", ctx.client_address}};
+        if (ctx.principal) {
+            envelope["principal"] = {
+                {"subject", ctx.principal->subject},
+                {"role", ctx.principal->role},
+                {"token_version", ctx.principal->token_version}};
+        }
+        const std::string request_id = ctx.request_id;
+        bus_->request(
+            platform::bus::OutgoingMessage{stream, type, envelope.dump(), request_id, ""},
+            settings_.request_timeout,
+            [respond, request_id](std::optional<platform::bus::Message> reply) {
+                if (!reply) {
+                    auto r = problem(
+                        504,
+                        "upstream-timeout",
+                        "The service did not answer in time",
+                        "retry with the same Idempotency-Key; quote request id " + request_id
+                    );
+                    r.headers.emplace_back("Retry-After", "1");
+                    respond(std::move(r));
+                    return;
+                }
+                const auto parsed = nlohmann::json::parse(reply->payload, nullptr, false);
+                if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("status") ||
+                    !parsed["status"].is_number_integer()) {
+                    respond(problem(
+                        502,
+                        "bad-upstream-reply",
+                        "The service answered unreadably",
+                        "quote request id " + request_id
+                    ));
+                    return;
+                }
+                HttpResponse r;
+                r.status = parsed["status"].get<int>();
+                r.content_type = parsed.value("content_type", std::string{"application/json"});
+                if (parsed.contains("body_text") && parsed["body_text"].is_string()) {
+                    r.body = parsed["body_text"].get<std::string>();
+                } else if (parsed.contains("body")) {
+                    r.body = parsed["body"].dump(
+                        -1, ' ', false, nlohmann::json::error_handler_t::replace
+                    );
+                }
+                if (parsed.contains("headers") && parsed["headers"].is_object()) {
+                    for (const auto& [k, v] : parsed["headers"].items()) {
+                        if (v.is_string()) {
+                            r.headers.emplace_back(k, v.get<std::string>());
+                        }
+                    }
+                }
+                respond(std::move(r));
+            }
+        );
+    };
+}
+
+void Gateway::add_operational_routes() {
+    readiness_.push_back(ReadinessCheck{"postgresql", [this] {
+                                            auto lease = pool_->acquire();
+                                            pqxx::nontransaction tx{*lease};
+                                            return tx.exec1("SELECT 1")[0].as<int>() == 1;
+                                        }});
+    readiness_.push_back(ReadinessCheck{"redis", [this] {
+                                            platform::RedisOptions o = platform_.bus.redis;
+                                            o.connect_timeout = 1s;
+                                            o.command_timeout = 1s;
+                                            platform::RedisClient c{o};
+                                            return c.command({"PING"}).str() == "PONG";
+                                        }});
+    route("getHealth", [](const RequestContext&, Respond respond) {
+        respond(json_response(200, {{"status", "ok"}}));
+    });
+    route("getReadiness", [this](const RequestContext&, Respond respond) {
+        nlohmann::json checks = nlohmann::json::object();
+        bool ready = !draining_;
+        for (const auto& c : readiness_) {
+            bool ok = false;
+            try {
+                ok = c.check();
+            } catch (const std::exception& e) {
+                spdlog::warn("readiness check {} failed: {}", c.name, e.what());
+            }
+            checks[c.name] = ok ? "ok" : "unavailable";
+            ready = ready && ok;
+        }
+        if (draining_) {
+            checks["server"] = "draining";
+        }
+        auto r = json_response(
+            ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}}
+        );
+        if (!ready) {
+            r.headers.emplace_back("Retry-After", "1");
+        }
+        respond(std::move(r));
+    });
+    route("getMetrics", [](const RequestContext&, Respond respond) {
+        HttpResponse r;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = platform::metrics::default_registry().render();
+        respond(std::move(r));
+    });
+    route("getOpenApi", [this](const RequestContext&, Respond respond) {
+        HttpResponse r;
+        r.content_type = "application/yaml";
+        r.body = spec_->yaml();
+        respond(std::move(r));
+    });
+    route("getDocs", [this](const RequestContext&, Respond respond) {
+        if (docs_html_.empty()) {
+            auto r = problem(
+                503,
+                "docs-not-built",
+                "API documentation not built",
+                "run scripts/run.sh, which renders api-spec/openapi.yaml with Redocly; the spec "
+                "itself "
+                "is at /openapi.yaml"
+            );
+            respond(std::move(r));
+            return;
+        }
+        HttpResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = docs_html_;
+        respond(std::move(r));
+    });
+}
+
+void Gateway::start() {
+    {
+        auto conn = pool_->connect_dedicated();
+        (void)platform::apply_migrations(*conn, "gateway", gateway_migrations());
+    }
+    if (!settings_.docs_dir.empty()) {
+        std::ifstream in{settings_.docs_dir + "/index.html"};
+        if (in) {
+            std::stringstream text;
+            text << in.rdbuf();
+            docs_html_ = text.str();
+        } else {
+            spdlog::warn("no rendered API docs in {}; /docs answers 503", settings_.docs_dir);
+        }
+    }
+    dispatcher_->check_complete();
+    bus_->start();
+    server_ = std::make_unique<HttpServer>(settings_.server, *dispatcher_);
+    server_->start();
+    started_ = true;
+}
+
+void Gateway::stop() {
+    if (!started_.exchange(false)) {
+        return;
+    }
+    draining_ = true;
+    spdlog::info("gateway draining for {} ms", settings_.drain.count());
+    std::this_thread::sleep_for(settings_.drain);
+    server_->shutdown();
+    executor_->shutdown();
+    bus_->stop();
+    spdlog::info("gateway stopped");
+}
+
+std::uint16_t Gateway::port() const {
+    return server_ ? server_->port() : settings_.server.port;
+}
+
+}  // namespace chelete::gateway

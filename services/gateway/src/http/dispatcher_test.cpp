@@ -1,0 +1,385 @@
+#include <future>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chelete/gateway/dispatcher.hpp>
+
+namespace chelete::gateway {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr std::string_view kSpec = R"yaml(
+openapi: 3.1.0
+info: {title: t, version: '1'}
+security:
+  - bearerAuth: []
+paths:
+  /v1/ping:
+    get:
+      operationId: ping
+      security: []
+      responses: {'200': {description: ok}}
+  /v1/things:
+    post:
+      operationId: createThing
+      x-roles: [worker]
+      x-idempotency-key: required
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, maxLength: 10}
+                status: {type: string, readOnly: true}
+      responses: {'201': {description: created}}
+  /v1/things/{id}:
+    get:
+      operationId: getThing
+      x-roles: [worker, admin]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 200}}
+      responses: {'200': {description: ok}}
+  /v1/boom:
+    post:
+      operationId: boom
+      security: []
+      responses: {'200': {description: ok}}
+  /metrics:
+    get:
+      operationId: metrics
+      security:
+        - metricsToken: []
+        - bearerAuth: []
+      x-roles: [admin]
+      responses: {'200': {description: ok}}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+    metricsToken: {type: http, scheme: bearer}
+)yaml";
+
+class FakeLimiter final : public RateLimiter {
+public:
+    RateDecision next;
+    std::vector<std::string> clients;
+    RateDecision check(const std::string& client, const RateLimit& /*limit*/) override {
+        clients.push_back(client);
+        return next;
+    }
+};
+
+class FakeStore final : public IdempotencyStore {
+public:
+    IdempotencyBegin next;
+    std::vector<std::string> completed;
+    std::vector<std::string> abandoned;
+    std::vector<std::pair<std::string, std::string>> begun;
+    StoredResponse last;
+    IdempotencyBegin
+    begin(const std::string& client, const std::string& key, const std::string& /*hash*/) override {
+        begun.emplace_back(client, key);
+        return next;
+    }
+    void complete(
+        const std::string& /*client*/, const std::string& key, const StoredResponse& response
+    ) override {
+        completed.push_back(key);
+        last = response;
+    }
+    void abandon(const std::string& /*client*/, const std::string& key) override {
+        abandoned.push_back(key);
+    }
+};
+
+class DispatcherTest : public ::testing::Test {
+protected:
+    DispatcherTest()
+        : spec_(OpenApiSpec::load(kSpec)),
+          tokens_({{"k1", std::string(40, 's')}}, TokenSettings{}, clock_),
+          executor_(2, 16),
+          dispatcher_(spec_, tokens_, &limiter_, &store_, executor_, settings()) {
+        const auto ok = [](const RequestContext& ctx, Respond respond) {
+            json echo{
+                {"path", ctx.path_params},
+                {"query", ctx.query},
+                {"body", ctx.body},
+                {"principal", ctx.principal ? ctx.principal->subject : ""}};
+            respond(json_response(200, echo));
+        };
+        dispatcher_.route("ping", ok);
+        dispatcher_.route("getThing", ok);
+        dispatcher_.route("metrics", ok);
+        dispatcher_.route("createThing", [this](const RequestContext& ctx, Respond respond) {
+            auto r = json_response(
+                status_for_create_, {{"name", ctx.body["name"]}, {"key", ctx.idempotency_key}}
+            );
+            r.headers.emplace_back("Location", "/v1/things/1");
+            respond(std::move(r));
+        });
+        dispatcher_.route("boom", [](const RequestContext&, Respond) {
+            throw std::runtime_error("secret internal detail: password=hunter2");
+        });
+    }
+
+    static DispatcherSettings settings() {
+        DispatcherSettings s;
+        s.max_body_bytes = 256;
+        s.metrics_token = "metrics-token-of-enough-length";
+        return s;
+    }
+
+    HttpResponse call(RawRequest r) {
+        auto promise = std::make_shared<std::promise<HttpResponse>>();
+        auto future = promise->get_future();
+        dispatcher_.dispatch(std::move(r), [promise](HttpResponse resp) {
+            promise->set_value(std::move(resp));
+        });
+        EXPECT_EQ(future.wait_for(std::chrono::seconds{5}), std::future_status::ready);
+        return future.get();
+    }
+
+    RawRequest req(
+        std::string method, std::string path, std::string body = "", std::string token = ""
+    ) {
+        RawRequest r;
+        r.method = std::move(method);
+        const auto q = path.find('?');
+        r.path = path.substr(0, q);
+        r.query = q == std::string::npos ? "" : path.substr(q + 1);
+        r.body = std::move(body);
+        r.peer = "10.0.0.1";
+        if (!r.body.empty()) {
+            r.headers["content-type"] = "application/json";
+        }
+        if (!token.empty()) {
+            r.headers["authorization"] = "Bearer " + token;
+        }
+        return r;
+    }
+
+    std::string token(const std::string& role, const std::string& subject = "u-1") {
+        return tokens_.issue(Principal{subject, role, 0, ""});
+    }
+
+    static json body_of(const HttpResponse& r) { return json::parse(r.body); }
+
+    platform::ManualClock clock_{platform::from_unix_ms(1'795'000'000'000)};
+    OpenApiSpec spec_;
+    TokenService tokens_;
+    FakeLimiter limiter_;
+    FakeStore store_;
+    Executor executor_;
+    Dispatcher dispatcher_;
+    int status_for_create_ = 201;
+};
+
+const std::string kThingId = "01234567-89ab-7def-8123-456789abcdef";
+
+TEST_F(DispatcherTest, UnknownPathIsA404Problem) {
+    const auto r = call(req("GET", "/v1/nothing"));
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    EXPECT_EQ(body_of(r)["type"], "/problems/not-found");
+    EXPECT_TRUE(r.header("X-Request-Id").has_value());
+}
+
+TEST_F(DispatcherTest, WrongMethodIsA405WithAllow) {
+    const auto r = call(req("DELETE", "/v1/ping"));
+    EXPECT_EQ(r.status, 405);
+    EXPECT_EQ(r.header("Allow"), "GET");
+}
+
+TEST_F(DispatcherTest, OversizedBodyIsA413) {
+    const auto r = call(req("POST", "/v1/things", std::string(300, 'x'), token("worker")));
+    EXPECT_EQ(r.status, 413);
+    EXPECT_TRUE(store_.begun.empty());
+}
+
+TEST_F(DispatcherTest, MissingOrBadTokensAreA401) {
+    auto r = call(req("GET", "/v1/things/" + kThingId));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_THAT(*r.header("WWW-Authenticate"), HasSubstr("Bearer"));
+    r = call(req("GET", "/v1/things/" + kThingId, "", "not.a.token"));
+    EXPECT_EQ(r.status, 401);
+    clock_.advance(std::chrono::hours{1});
+    auto expired = tokens_.issue(Principal{"u-1", "worker", 0, ""});
+    clock_.advance(std::chrono::hours{1});
+    r = call(req("GET", "/v1/things/" + kThingId, "", expired));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_THAT(body_of(r)["detail"].get<std::string>(), HasSubstr("expired"));
+}
+
+TEST_F(DispatcherTest, WrongRoleIsA403) {
+    const auto r = call(req("GET", "/v1/things/" + kThingId, "", token("beneficiary")));
+    EXPECT_EQ(r.status, 403);
+}
+
+TEST_F(DispatcherTest, PublicOperationsNeedNoToken) {
+    const auto r = call(req("GET", "/v1/ping"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(limiter_.clients.back(), "ip:10.0.0.1");
+}
+
+TEST_F(DispatcherTest, RateLimitedRequestsGetRetryAfterInWholeSeconds) {
+    limiter_.next = RateDecision{false, 0, 1500, 0};
+    const auto r = call(req("GET", "/v1/things/" + kThingId, "", token("worker", "w-7")));
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(r.header("Retry-After"), "2");
+    EXPECT_EQ(limiter_.clients.back(), "sub:w-7");
+}
+
+TEST_F(DispatcherTest, PathAndQueryParametersAreTypedAndValidated) {
+    auto r = call(req("GET", "/v1/things/" + kThingId + "?limit=20", "", token("worker")));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body_of(r)["query"]["limit"], 20);
+    EXPECT_EQ(body_of(r)["path"]["id"], kThingId);
+
+    r = call(req("GET", "/v1/things/not-a-uuid?limit=0", "", token("worker")));
+    EXPECT_EQ(r.status, 400);
+    const auto errors = body_of(r)["errors"];
+    ASSERT_EQ(errors.size(), 2U);
+    EXPECT_EQ(errors[0]["field"], "id");
+    EXPECT_EQ(errors[1]["field"], "limit");
+
+    r = call(req("GET", "/v1/things/" + kThingId + "?limit=12abc", "", token("worker")));
+    EXPECT_EQ(r.status, 400);
+    r = call(req("GET", "/v1/things/" + kThingId + "?color=red", "", token("worker")));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(body_of(r)["errors"][0]["field"], "color");
+    r = call(req("GET", "/v1/things/" + kThingId + "?limit=%zz", "", token("worker")));
+    EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(DispatcherTest, BodiesAreParsedAndValidated) {
+    auto base = req("POST", "/v1/things", R"({"name": )", token("worker"));
+    base.headers["idempotency-key"] = "k-1";
+    auto r = call(base);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(body_of(r)["type"], "/problems/malformed-body");
+
+    base.body = R"({"nme": "x", "status": "paid"})";
+    r = call(base);
+    EXPECT_EQ(r.status, 422);
+    std::set<std::string> fields;
+    const auto problem_body =
+        body_of(r);  // a named value: iterating a temporary's member would dangle
+    for (const auto& e : problem_body["errors"]) {
+        fields.insert(e["field"].get<std::string>());
+    }
+    EXPECT_EQ(fields, (std::set<std::string>{"name", "nme", "status"}));
+    EXPECT_TRUE(store_.begun.empty()) << "an invalid request never takes an idempotency key";
+
+    base.body = R"({"name": "ok"})";
+    base.headers["content-type"] = "text/plain";
+    EXPECT_EQ(call(base).status, 415);
+
+    auto no_body_op = req("GET", "/v1/ping", "{}");
+    EXPECT_EQ(call(no_body_op).status, 400);
+}
+
+TEST_F(DispatcherTest, IdempotencyKeyIsRequiredWhereTheSpecSaysSo) {
+    const auto r = call(req("POST", "/v1/things", R"({"name": "ok"})", token("worker")));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(body_of(r)["errors"][0]["field"], "Idempotency-Key");
+}
+
+TEST_F(DispatcherTest, FirstUseRunsAndStoresTheResponse) {
+    auto r0 = req("POST", "/v1/things", R"({"name": "ok"})", token("worker", "w-1"));
+    r0.headers["idempotency-key"] = "k-1";
+    const auto r = call(r0);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(store_.begun.at(0), (std::pair<std::string, std::string>{"w-1", "k-1"}));
+    ASSERT_EQ(store_.completed.size(), 1U);
+    EXPECT_EQ(store_.last.status, 201);
+    EXPECT_EQ(store_.last.location, "/v1/things/1");
+    EXPECT_EQ(store_.last.body, r.body);
+}
+
+TEST_F(DispatcherTest, ServerErrorsReleaseTheKey) {
+    status_for_create_ = 503;
+    auto r0 = req("POST", "/v1/things", R"({"name": "ok"})", token("worker"));
+    r0.headers["idempotency-key"] = "k-2";
+    EXPECT_EQ(call(r0).status, 503);
+    EXPECT_EQ(store_.abandoned, std::vector<std::string>{"k-2"});
+    EXPECT_TRUE(store_.completed.empty());
+}
+
+TEST_F(DispatcherTest, ReplaysAndConflicts) {
+    auto r0 = req("POST", "/v1/things", R"({"name": "ok"})", token("worker"));
+    r0.headers["idempotency-key"] = "k-3";
+    store_.next = IdempotencyBegin{
+        IdempotencyAction::kReplay,
+        StoredResponse{201, "application/json", "/v1/things/9", R"({"n":1})"}};
+    auto r = call(r0);
+    EXPECT_EQ(r.status, 201);
+    EXPECT_EQ(r.body, R"({"n":1})");
+    EXPECT_EQ(r.header("Location"), "/v1/things/9");
+    EXPECT_EQ(r.header("Idempotent-Replayed"), "true");
+    EXPECT_TRUE(store_.completed.empty()) << "a replay stores nothing";
+
+    store_.next = IdempotencyBegin{IdempotencyAction::kConflictOtherRequest, {}};
+    r = call(r0);
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(body_of(r)["type"], "/problems/idempotency-key-reused");
+
+    store_.next = IdempotencyBegin{IdempotencyAction::kConflictInProgress, {}};
+    r = call(r0);
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.header("Retry-After"), "1");
+}
+
+TEST_F(DispatcherTest, HandlerExceptionsBecomeAGeneric500) {
+    auto r0 = req("POST", "/v1/boom");
+    r0.headers["x-request-id"] = "trace-me-42";
+    const auto r = call(r0);
+    EXPECT_EQ(r.status, 500);
+    EXPECT_THAT(r.body, ::testing::Not(HasSubstr("hunter2")));
+    EXPECT_THAT(r.body, ::testing::Not(HasSubstr("secret")));
+    EXPECT_THAT(r.body, HasSubstr("trace-me-42"));
+    EXPECT_EQ(r.header("X-Request-Id"), "trace-me-42");
+}
+
+TEST_F(DispatcherTest, MetricsTokenOnlyOpensOperationsThatAcceptIt) {
+    EXPECT_EQ(call(req("GET", "/metrics", "", "metrics-token-of-enough-length")).status, 200);
+    EXPECT_EQ(call(req("GET", "/metrics", "", token("admin"))).status, 200);
+    EXPECT_EQ(call(req("GET", "/metrics", "", token("finance"))).status, 403);
+    EXPECT_EQ(
+        call(req("GET", "/v1/things/" + kThingId, "", "metrics-token-of-enough-length")).status, 401
+    );
+}
+
+TEST_F(DispatcherTest, EveryOperationNeedsAHandler) {
+    Dispatcher partial{spec_, tokens_, nullptr, nullptr, executor_, settings()};
+    partial.route("ping", [](const RequestContext&, Respond r) { r(json_response(200, {})); });
+    try {
+        partial.check_complete();
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("createThing"));
+        EXPECT_THAT(e.what(), HasSubstr("boom"));
+    }
+    EXPECT_NO_THROW(dispatcher_.check_complete());
+    EXPECT_THROW(partial.route("noSuchOperation", {}), std::invalid_argument);
+}
+
+TEST_F(DispatcherTest, OverloadIsA503) {
+    Executor full{1, 0};
+    Dispatcher busy{spec_, tokens_, nullptr, nullptr, full, settings()};
+    busy.route("ping", [](const RequestContext&, Respond r) { r(json_response(200, {})); });
+    std::promise<HttpResponse> p;
+    busy.dispatch(req("GET", "/v1/ping"), [&](HttpResponse r) { p.set_value(std::move(r)); });
+    const auto r = p.get_future().get();
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.header("Retry-After"), "1");
+}
+
+}  // namespace
+}  // namespace chelete::gateway
