@@ -14,6 +14,7 @@
 
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/faults.hpp>
+#include <chelete/platform/logging.hpp>
 #include <chelete/testing/env.hpp>
 
 namespace chelete::platform::bus {
@@ -407,6 +408,7 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     BusClient client{bus_options(), reply_stream};
     client.start();
     std::atomic<int> applied{0};
+    std::vector<std::string> handler_cids;  // the consumer runs one handler at a time
     Consumer server{
         *pool_,
         nullptr,
@@ -414,6 +416,7 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
         ConsumerOptions{stream_, "svc", "", 8},
         [&](pqxx::transaction_base& tx, const Message& m) {
             ++applied;
+            handler_cids.push_back(current_correlation_id());
             tx.exec_params0(
                 "INSERT INTO effects (message_id, payload) VALUES ($1, $2)", m.id, m.payload
             );
@@ -425,6 +428,8 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     ASSERT_TRUE(reply.has_value());
     EXPECT_EQ(reply->payload, "echo:hello");
     EXPECT_EQ(reply->correlation_id, "cid-echo");
+    ASSERT_FALSE(handler_cids.empty());
+    EXPECT_EQ(handler_cids.front(), "cid-echo") << "the handler runs, and logs, under the request's id";
 
     // A redelivered request (same message id) is answered from the inbox without a second effect.
     server.stop();

@@ -116,15 +116,18 @@ void append_json_escaped(std::string& out, std::string_view text) {
     }
 }
 
+std::unique_ptr<spdlog::formatter> make_log_formatter(const LogOptions& options) {
+    if (options.format == "text") {
+        return std::make_unique<TextFormatter>(options.service);
+    }
+    return std::make_unique<JsonFormatter>(options.service);
+}
+
 void init_logging(const LogOptions& options) {
     auto logger = spdlog::stderr_logger_mt(
         "chelete-" + options.service + "-" + std::to_string(spdlog::details::os::pid())
     );
-    if (options.format == "text") {
-        logger->set_formatter(std::make_unique<TextFormatter>(options.service));
-    } else {
-        logger->set_formatter(std::make_unique<JsonFormatter>(options.service));
-    }
+    logger->set_formatter(make_log_formatter(options));
     logger->set_level(spdlog::level::from_str(options.level));
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));

@@ -5,7 +5,7 @@
 #include <string_view>
 
 namespace spdlog {
-class logger;
+class formatter;
 }
 
 namespace chelete::platform {
@@ -20,6 +20,9 @@ struct LogOptions {
 /// correlation id (`cid`) and the message; the message is escaped, so log lines stay parseable
 /// whatever a partner or client sent.
 void init_logging(const LogOptions& options);
+
+/// The formatter init_logging() installs (exposed so tests can check the lines it writes).
+[[nodiscard]] std::unique_ptr<spdlog::formatter> make_log_formatter(const LogOptions& options);
 
 /// The correlation id of the work the current thread is doing ("" if none).
 [[nodiscard]] const std::string& current_correlation_id();
