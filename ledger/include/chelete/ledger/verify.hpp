@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <chelete/ledger/engine.hpp>
+#include <chelete/platform/pg.hpp>
+
+namespace chelete::ledger {
+
+struct VerifyCounts {
+    std::uint64_t batches = 0;
+    std::uint64_t accounts = 0;
+    std::uint64_t transfers = 0;
+    std::uint64_t entries = 0;
+    std::uint64_t snapshots = 0;
+    std::uint64_t expiries = 0;
+    std::uint64_t failed = 0;
+};
+
+struct VerifyReport {
+    bool ok = true;
+    VerifyCounts checked;
+    std::vector<std::string> problems;  // at most `max_problems`, each naming what is wrong
+
+    void problem(std::string text);
+};
+
+struct VerifyOptions {
+    std::size_t max_problems = 100;
+};
+
+/// Re-checks every invariant from what PostgreSQL holds (docs/ledger.md "Verify"):
+///  1. the SHA-256 chain over every batch's rows is intact (no row edited, added, removed or moved);
+///  2. per currency, posted debits equal posted credits, and pending debits equal pending credits;
+///  3. every posted transfer has exactly one debit and one credit entry of its amount;
+///  4. every account's running balances add up entry by entry;
+///  5. replaying every stored event, in timestamp order, through the state machine gives back the
+///     same transfers, entries, balance snapshots and expiries (so no flag limit was crossed, no
+///     pending transfer resolved twice, nothing moved that should not have);
+///  6. when a live engine is given, its committed balances equal the replayed ones.
+VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine* live = nullptr,
+                           const VerifyOptions& verify_options = {});
+
+}  // namespace chelete::ledger
