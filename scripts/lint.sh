@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # clang-format check and clang-tidy (STYLE.md §2.5) over the project's own sources, plus the
-# domain purity rule (no I/O library in src/domain). Uses build/test/compile_commands.json.
+# domain purity rule (no I/O library in src/domain). Uses the compile_commands.json of
+# $CHELETE_LINT_BUILD (default build/test, relative to the checkout).
 #   scripts/lint.sh            check
 #   scripts/lint.sh --fix      apply clang-format in place
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$CHELETE_ROOT"
+build_dir=${CHELETE_LINT_BUILD:-build/test}
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' | grep -v '^tests/bench/')
 status=0
 if [[ ${1:-} == --fix ]]; then
@@ -23,8 +25,8 @@ if grep -rnE '#include <(pistache|pqxx|hiredis|openssl|spdlog|nlohmann)' --inclu
     log "domain code includes an I/O library (STYLE.md §2.2)"
     status=1
 fi
-[[ -f build/test/compile_commands.json ]] || die "build first (scripts/test.sh) to get compile_commands.json"
+[[ -f $build_dir/compile_commands.json ]] || die "build first (scripts/test.sh) to get $build_dir/compile_commands.json"
 mapfile -t units < <(git ls-files '*.cpp' | grep -vE '_test\.cpp$|_pgtest\.cpp$|_itest\.cpp$|_fuzz\.cpp$|^tests/')
-run-clang-tidy-14 -quiet -p build/test "${units[@]}" >build/clang-tidy.log 2>&1 || status=1
+run-clang-tidy-14 -quiet -p "$build_dir" "${units[@]}" >build/clang-tidy.log 2>&1 || status=1
 grep -E "error:" build/clang-tidy.log | sort | uniq | head -50 >&2 || true
 exit "$status"

@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
     }
     const std::string command = argv[1];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
     if (command == "config") {
-        const bool markdown = argc > 2 && std::string{argv[2]} == "--markdown";  // NOLINT
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        const bool markdown = argc > 2 && std::string{argv[2]} == "--markdown";
         return print_config(markdown);
     }
     if (command == "version") {

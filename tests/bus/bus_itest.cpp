@@ -47,7 +47,7 @@ protected:
         }
     }
 
-    BusOptions bus_options() const {
+    [[nodiscard]] BusOptions bus_options() const {
         BusOptions o;
         o.redis = redis_options_;
         o.block = 100ms;
@@ -110,8 +110,9 @@ protected:
         return r.is_error() ? 0 : r.value()[0].integer();
     }
 
-    std::vector<std::string> node_args(const std::string& mode, const std::string& group = "")
-        const {
+    [[nodiscard]] std::vector<std::string> node_args(
+        const std::string& mode, const std::string& group = ""
+    ) const {
         std::vector<std::string> a{
             mode,
             "--dsn",
@@ -126,7 +127,7 @@ protected:
         return a;
     }
 
-    Handler recording_handler() {
+    static Handler recording_handler() {
         return [](pqxx::transaction_base& tx, const Message& m) {
             if (m.payload == "poison") {
                 throw std::runtime_error("cannot digest poison");
@@ -212,7 +213,7 @@ TEST_F(BusFixture, RelayKilledAfterXaddBeforeMarkingIsRepublishedAndDeduped) {
             const auto r = consumer.poll_once(50ms);
             total.applied += r.applied;
             total.duplicates += r.duplicates;
-            return total.applied + total.duplicates == 2 * kMessages;
+            return total.applied + total.duplicates == 2 * static_cast<std::size_t>(kMessages);
         },
         30s
     ));
@@ -429,7 +430,8 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     EXPECT_EQ(reply->payload, "echo:hello");
     EXPECT_EQ(reply->correlation_id, "cid-echo");
     ASSERT_FALSE(handler_cids.empty());
-    EXPECT_EQ(handler_cids.front(), "cid-echo") << "the handler runs, and logs, under the request's id";
+    EXPECT_EQ(handler_cids.front(), "cid-echo")
+        << "the handler runs, and logs, under the request's id";
 
     // A redelivered request (same message id) is answered from the inbox without a second effect.
     server.stop();

@@ -53,10 +53,10 @@ int main(int argc, char** argv) {
     bus.redis.port = static_cast<std::uint16_t>(std::stoi(args["--redis-port"]));
     bus.block = std::chrono::milliseconds{200};
     bus.claim_idle = std::chrono::milliseconds{
-        args.count("--claim-idle-ms") != 0 ? std::stoi(args["--claim-idle-ms"]) : 300};
+        args.contains("--claim-idle-ms") ? std::stoi(args["--claim-idle-ms"]) : 300};
     bus.claim_interval = std::chrono::milliseconds{100};
     bus.max_deliveries =
-        args.count("--max-deliveries") != 0 ? std::stoi(args["--max-deliveries"]) : 5;
+        args.contains("--max-deliveries") ? std::stoi(args["--max-deliveries"]) : 5;
 
     bus::Outbox outbox{pg.schema};
     if (mode == "relay") {

@@ -263,9 +263,10 @@ void fuzz_path(std::string_view input) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view input{
-        reinterpret_cast<const char*>(data), size};  // NOLINT(*-reinterpret-cast)
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libFuzzer hands over bytes
+    const std::string_view input{reinterpret_cast<const char*>(data), size};
     fuzz_json(input);
     fuzz_form(input);
     fuzz_parameters(input);

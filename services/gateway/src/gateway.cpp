@@ -22,9 +22,9 @@ GatewaySettings GatewaySettings::load(platform::ConfigReader& r) {
         static_cast<int>(r.integer("CHELETE_HTTP_THREADS", 2, 1, 64, "Pistache reactor threads"));
     s.dispatch.max_body_bytes = static_cast<std::size_t>(r.integer(
         "CHELETE_HTTP_MAX_BODY",
-        64 * 1024,
+        std::int64_t{64} * 1024,
         1024,
-        8 * 1024 * 1024,
+        std::int64_t{8} * 1024 * 1024,
         "Largest request body accepted, in bytes"
     ));
     s.server.max_body_bytes = s.dispatch.max_body_bytes;
@@ -194,7 +194,8 @@ RouteHandler Gateway::forward(const std::string& stream, const std::string& type
         bus_->request(
             platform::bus::OutgoingMessage{stream, type, envelope.dump(), request_id, ""},
             settings_.request_timeout,
-            [respond, request_id](std::optional<platform::bus::Message> reply) {
+            [respond = std::move(respond),
+             request_id](std::optional<platform::bus::Message> reply) {
                 if (!reply) {
                     auto r = problem(
                         504,
@@ -253,10 +254,10 @@ void Gateway::add_operational_routes() {
                                             platform::RedisClient c{o};
                                             return c.command({"PING"}).str() == "PONG";
                                         }});
-    route("getHealth", [](const RequestContext&, Respond respond) {
+    route("getHealth", [](const RequestContext&, const Respond& respond) {
         respond(json_response(200, {{"status", "ok"}}));
     });
-    route("getReadiness", [this](const RequestContext&, Respond respond) {
+    route("getReadiness", [this](const RequestContext&, const Respond& respond) {
         nlohmann::json checks = nlohmann::json::object();
         bool ready = !draining_;
         for (const auto& c : readiness_) {
@@ -280,19 +281,19 @@ void Gateway::add_operational_routes() {
         }
         respond(std::move(r));
     });
-    route("getMetrics", [](const RequestContext&, Respond respond) {
+    route("getMetrics", [](const RequestContext&, const Respond& respond) {
         HttpResponse r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = platform::metrics::default_registry().render();
         respond(std::move(r));
     });
-    route("getOpenApi", [this](const RequestContext&, Respond respond) {
+    route("getOpenApi", [this](const RequestContext&, const Respond& respond) {
         HttpResponse r;
         r.content_type = "application/yaml";
         r.body = spec_->yaml();
         respond(std::move(r));
     });
-    route("getDocs", [this](const RequestContext&, Respond respond) {
+    route("getDocs", [this](const RequestContext&, const Respond& respond) {
         if (docs_html_.empty()) {
             auto r = problem(
                 503,

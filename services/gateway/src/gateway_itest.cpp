@@ -1,8 +1,8 @@
 // The gateway as a client meets it: real Pistache, PostgreSQL and Redis, over HTTP.
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -162,6 +162,7 @@ TEST_F(GatewayITest, ConcurrentUnusualMethodsDoNotRaceTheRouter) {
     // arrives; we route ourselves, so unusual methods from many threads must just get answers.
     std::atomic<int> answered{0};
     std::vector<std::thread> threads;
+    threads.reserve(8);
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&, t] {
             HttpClient http{base_};
@@ -226,15 +227,18 @@ TEST_F(GatewayITest, DocsRenderOfflineInABrowser) {
     gateway_.reset();
     std::filesystem::remove_all(docs_dir_);
     std::filesystem::create_directories(docs_dir_);
-    std::filesystem::copy_file(std::string{CHELETE_BUILT_DOCS_DIR} + "/index.html", docs_dir_ / "index.html");
+    std::filesystem::copy_file(
+        std::string{CHELETE_BUILT_DOCS_DIR} + "/index.html", docs_dir_ / "index.html"
+    );
     start();
     const auto profile = std::filesystem::temp_directory_path() / testing::unique_name("chromium");
     const std::string command =
         "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
         "--disable-background-networking --disable-component-update --disable-sync "
         "--host-resolver-rules='MAP * ~NOTFOUND, EXCLUDE 127.0.0.1' --virtual-time-budget=5000 "
-        "--user-data-dir=" + profile.string() + " --dump-dom " + base_ + "/docs 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
+        "--user-data-dir=" +
+        profile.string() + " --dump-dom " + base_ + "/docs 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");  // NOLINT(cert-env33-c): a fixed command line
     ASSERT_NE(pipe, nullptr);
     std::string dom;
     std::array<char, 65536> buf{};

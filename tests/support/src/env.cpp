@@ -10,8 +10,6 @@
 
 #include <chelete/testing/env.hpp>
 
-extern char** environ;  // NOLINT(readability-redundant-declaration)
-
 namespace chelete::testing {
 
 std::optional<std::string> pg_dsn() {
@@ -108,11 +106,13 @@ ChildProcess::ChildProcess(
     std::vector<std::string> argv_strings{program};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_strings.size() + 1);
     for (auto& s : argv_strings) {
         argv.push_back(s.data());
     }
     argv.push_back(nullptr);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& s : env_strings) {
         envp.push_back(s.data());
     }

@@ -72,6 +72,7 @@ TEST_F(PgIdempotencyStoreTest, ConcurrentFirstUsesLetExactlyOneProceed) {
     std::atomic<int> proceeded{0};
     std::atomic<int> conflicted{0};
     std::vector<std::thread> threads;
+    threads.reserve(8);
     for (int i = 0; i < 8; ++i) {
         threads.emplace_back([&] {
             const auto a = store_->begin("w-1", "race", "h1").action;

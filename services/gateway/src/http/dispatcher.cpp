@@ -62,7 +62,7 @@ std::string media_type(const std::string& content_type) {
 
 HttpResponse unauthorized(std::string_view detail) {
     auto r = problem(401, "unauthorized", "Authentication required", detail);
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"chelete\", error=\"invalid_token\"");
+    r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="chelete", error="invalid_token")");
     return r;
 }
 
@@ -117,7 +117,17 @@ Respond Dispatcher::finisher(
     auto once = std::make_shared<std::atomic<bool>>(false);
     IdempotencyStore* store = idempotency_key.empty() ? nullptr : idempotency_;
     Executor& executor = executor_;
-    return [=, &executor, respond = std::move(respond)](HttpResponse response) {
+    return [started,
+            once,
+            store,
+            &executor,
+            operation,
+            request = std::move(request),
+            request_id = std::move(request_id),
+            principal_id = std::move(principal_id),
+            idempotency_client = std::move(idempotency_client),
+            idempotency_key = std::move(idempotency_key),
+            respond = std::move(respond)](HttpResponse response) {
         if (once->exchange(true)) {
             spdlog::error(
                 "a handler answered {} twice; the second answer is dropped", operation->operation_id

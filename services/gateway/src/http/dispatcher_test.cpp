@@ -106,7 +106,7 @@ protected:
           tokens_({{"k1", std::string(40, 's')}}, TokenSettings{}, clock_),
           executor_(2, 16),
           dispatcher_(spec_, tokens_, &limiter_, &store_, executor_, settings()) {
-        const auto ok = [](const RequestContext& ctx, Respond respond) {
+        const auto ok = [](const RequestContext& ctx, const Respond& respond) {
             json echo{
                 {"path", ctx.path_params},
                 {"query", ctx.query},
@@ -117,14 +117,14 @@ protected:
         dispatcher_.route("ping", ok);
         dispatcher_.route("getThing", ok);
         dispatcher_.route("metrics", ok);
-        dispatcher_.route("createThing", [this](const RequestContext& ctx, Respond respond) {
+        dispatcher_.route("createThing", [this](const RequestContext& ctx, const Respond& respond) {
             auto r = json_response(
                 status_for_create_, {{"name", ctx.body["name"]}, {"key", ctx.idempotency_key}}
             );
             r.headers.emplace_back("Location", "/v1/things/1");
             respond(std::move(r));
         });
-        dispatcher_.route("boom", [](const RequestContext&, Respond) {
+        dispatcher_.route("boom", [](const RequestContext&, const Respond&) {
             throw std::runtime_error("secret internal detail: password=hunter2");
         });
     }
@@ -146,8 +146,11 @@ protected:
         return future.get();
     }
 
-    RawRequest req(
-        std::string method, std::string path, std::string body = "", std::string token = ""
+    static RawRequest req(
+        std::string method,
+        const std::string& path,
+        std::string body = "",
+        const std::string& token = ""
     ) {
         RawRequest r;
         r.method = std::move(method);
@@ -181,7 +184,15 @@ protected:
     int status_for_create_ = 201;
 };
 
-const std::string kThingId = "01234567-89ab-7def-8123-456789abcdef";
+constexpr std::string_view kThingId = "01234567-89ab-7def-8123-456789abcdef";
+
+/// /v1/things/<kThingId>, then `query` ("?limit=20").
+std::string thing_path(std::string_view query = "") {
+    std::string path = "/v1/things/";
+    path += kThingId;
+    path += query;
+    return path;
+}
 
 TEST_F(DispatcherTest, UnknownPathIsA404Problem) {
     const auto r = call(req("GET", "/v1/nothing"));
@@ -204,21 +215,21 @@ TEST_F(DispatcherTest, OversizedBodyIsA413) {
 }
 
 TEST_F(DispatcherTest, MissingOrBadTokensAreA401) {
-    auto r = call(req("GET", "/v1/things/" + kThingId));
+    auto r = call(req("GET", thing_path()));
     EXPECT_EQ(r.status, 401);
     EXPECT_THAT(*r.header("WWW-Authenticate"), HasSubstr("Bearer"));
-    r = call(req("GET", "/v1/things/" + kThingId, "", "not.a.token"));
+    r = call(req("GET", thing_path(), "", "not.a.token"));
     EXPECT_EQ(r.status, 401);
     clock_.advance(std::chrono::hours{1});
     auto expired = tokens_.issue(Principal{"u-1", "worker", 0, ""});
     clock_.advance(std::chrono::hours{1});
-    r = call(req("GET", "/v1/things/" + kThingId, "", expired));
+    r = call(req("GET", thing_path(), "", expired));
     EXPECT_EQ(r.status, 401);
     EXPECT_THAT(body_of(r)["detail"].get<std::string>(), HasSubstr("expired"));
 }
 
 TEST_F(DispatcherTest, WrongRoleIsA403) {
-    const auto r = call(req("GET", "/v1/things/" + kThingId, "", token("beneficiary")));
+    const auto r = call(req("GET", thing_path(), "", token("beneficiary")));
     EXPECT_EQ(r.status, 403);
 }
 
@@ -230,17 +241,17 @@ TEST_F(DispatcherTest, PublicOperationsNeedNoToken) {
 
 TEST_F(DispatcherTest, RateLimitedRequestsGetRetryAfterInWholeSeconds) {
     limiter_.next = RateDecision{false, 0, 1500, 0};
-    const auto r = call(req("GET", "/v1/things/" + kThingId, "", token("worker", "w-7")));
+    const auto r = call(req("GET", thing_path(), "", token("worker", "w-7")));
     EXPECT_EQ(r.status, 429);
     EXPECT_EQ(r.header("Retry-After"), "2");
     EXPECT_EQ(limiter_.clients.back(), "sub:w-7");
 }
 
 TEST_F(DispatcherTest, PathAndQueryParametersAreTypedAndValidated) {
-    auto r = call(req("GET", "/v1/things/" + kThingId + "?limit=20", "", token("worker")));
+    auto r = call(req("GET", thing_path("?limit=20"), "", token("worker")));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(body_of(r)["query"]["limit"], 20);
-    EXPECT_EQ(body_of(r)["path"]["id"], kThingId);
+    EXPECT_EQ(body_of(r)["path"]["id"], std::string{kThingId});
 
     r = call(req("GET", "/v1/things/not-a-uuid?limit=0", "", token("worker")));
     EXPECT_EQ(r.status, 400);
@@ -249,12 +260,12 @@ TEST_F(DispatcherTest, PathAndQueryParametersAreTypedAndValidated) {
     EXPECT_EQ(errors[0]["field"], "id");
     EXPECT_EQ(errors[1]["field"], "limit");
 
-    r = call(req("GET", "/v1/things/" + kThingId + "?limit=12abc", "", token("worker")));
+    r = call(req("GET", thing_path("?limit=12abc"), "", token("worker")));
     EXPECT_EQ(r.status, 400);
-    r = call(req("GET", "/v1/things/" + kThingId + "?color=red", "", token("worker")));
+    r = call(req("GET", thing_path("?color=red"), "", token("worker")));
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(body_of(r)["errors"][0]["field"], "color");
-    r = call(req("GET", "/v1/things/" + kThingId + "?limit=%zz", "", token("worker")));
+    r = call(req("GET", thing_path("?limit=%zz"), "", token("worker")));
     EXPECT_EQ(r.status, 400);
 }
 
@@ -351,14 +362,14 @@ TEST_F(DispatcherTest, MetricsTokenOnlyOpensOperationsThatAcceptIt) {
     EXPECT_EQ(call(req("GET", "/metrics", "", "metrics-token-of-enough-length")).status, 200);
     EXPECT_EQ(call(req("GET", "/metrics", "", token("admin"))).status, 200);
     EXPECT_EQ(call(req("GET", "/metrics", "", token("finance"))).status, 403);
-    EXPECT_EQ(
-        call(req("GET", "/v1/things/" + kThingId, "", "metrics-token-of-enough-length")).status, 401
-    );
+    EXPECT_EQ(call(req("GET", thing_path(), "", "metrics-token-of-enough-length")).status, 401);
 }
 
 TEST_F(DispatcherTest, EveryOperationNeedsAHandler) {
     Dispatcher partial{spec_, tokens_, nullptr, nullptr, executor_, settings()};
-    partial.route("ping", [](const RequestContext&, Respond r) { r(json_response(200, {})); });
+    partial.route("ping", [](const RequestContext&, const Respond& r) {
+        r(json_response(200, {}));
+    });
     try {
         partial.check_complete();
         FAIL();
@@ -373,7 +384,7 @@ TEST_F(DispatcherTest, EveryOperationNeedsAHandler) {
 TEST_F(DispatcherTest, OverloadIsA503) {
     Executor full{1, 0};
     Dispatcher busy{spec_, tokens_, nullptr, nullptr, full, settings()};
-    busy.route("ping", [](const RequestContext&, Respond r) { r(json_response(200, {})); });
+    busy.route("ping", [](const RequestContext&, const Respond& r) { r(json_response(200, {})); });
     std::promise<HttpResponse> p;
     busy.dispatch(req("GET", "/v1/ping"), [&](HttpResponse r) { p.set_value(std::move(r)); });
     const auto r = p.get_future().get();

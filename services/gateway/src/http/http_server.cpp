@@ -107,13 +107,16 @@ public:
             connection == raw.headers.end() || lower(connection->second) != "close";
         // The writer moves into exactly one continuation that sends once (Pistache #1290).
         auto shared_writer = std::make_shared<Http::ResponseWriter>(std::move(writer));
-        dispatcher_->dispatch(std::move(raw), [shared_writer, keep_alive](HttpResponse response) {
-            try {
-                send_response(*shared_writer, response, keep_alive);
-            } catch (const std::exception& e) {
-                spdlog::warn("response not delivered (client gone?): {}", e.what());
+        dispatcher_->dispatch(
+            std::move(raw),
+            [shared_writer, keep_alive](const HttpResponse& response) {
+                try {
+                    send_response(*shared_writer, response, keep_alive);
+                } catch (const std::exception& e) {
+                    spdlog::warn("response not delivered (client gone?): {}", e.what());
+                }
             }
-        });
+        );
     }
 
     void onTimeout(const Http::Request& /*request*/, Http::ResponseWriter writer) override {
@@ -162,12 +165,12 @@ void HttpServer::start() {
     impl_->endpoint = std::make_unique<Http::Endpoint>(address);
     // Headers, request line and body share Pistache's limit: leave room above our body limit so
     // the dispatcher answers an oversized body itself, with problem+json.
-    constexpr std::size_t kHeaderAllowance = 16 * 1024;
+    constexpr std::size_t kHeaderAllowance = std::size_t{16} * 1024;
     auto options = Http::Endpoint::options()
                        .threads(s.threads)
                        .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
                        .maxRequestSize(s.max_body_bytes * 2 + kHeaderAllowance)
-                       .maxResponseSize(16 * 1024 * 1024)
+                       .maxResponseSize(std::size_t{16} * 1024 * 1024)
                        .headerTimeout(s.header_timeout)
                        .bodyTimeout(s.body_timeout)
                        .keepaliveTimeout(s.keepalive_timeout);

@@ -6,7 +6,7 @@ namespace chelete::gateway {
 namespace {
 
 // 60 per minute (one per second), bursts of 5.
-const RateLimit kLimit{60, std::chrono::milliseconds{60'000}, 5};
+constexpr RateLimit kLimit{60, std::chrono::milliseconds{60'000}, 5};
 
 TEST(GcraTest, AllowsABurstThenRefusesWithRetryAfter) {
     std::optional<std::int64_t> tat;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <chelete/gateway/idempotency.hpp>
 #include <chelete/platform/crypto.hpp>
 
@@ -33,12 +35,7 @@ bool is_valid_idempotency_key(const std::string& key) {
     if (key.empty() || key.size() > 255) {
         return false;
     }
-    for (const char c : key) {
-        if (c < 0x21 || c > 0x7e) {
-            return false;
-        }
-    }
-    return true;
+    return std::ranges::all_of(key, [](char c) { return c >= 0x21 && c <= 0x7e; });
 }
 
 }  // namespace chelete::gateway

@@ -36,6 +36,7 @@ return {1, 0, math.floor((tolerance - backlog) / interval)}
 )lua";
 
 metrics::Family<metrics::Counter>& limiter_outcomes() {
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): function-local cache
     static auto& f = platform::metrics::default_registry().counter(
         "chelete_rate_limit_total", "Rate limit decisions, by outcome", {"outcome"}
     );

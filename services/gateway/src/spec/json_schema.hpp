@@ -18,6 +18,7 @@
 //   (properties, items, additionalProperties); a cycle made only of $ref/allOf/anyOf/oneOf would
 //   never terminate and is refused at load.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -76,12 +77,8 @@ private:
 
     enum class Additional { kUnspecified, kAllow, kForbid, kSchema };
 
-    unsigned types_ = 0;  // 0: any type
-    bool always_false_ = false;
     std::map<std::string, const CompiledSchema*, std::less<>> properties_;
-    bool declares_properties_ = false;  // `properties: {}` still closes the object
     std::vector<std::string> required_;
-    Additional additional_mode_ = Additional::kUnspecified;
     const CompiledSchema* additional_ = nullptr;
     std::optional<std::vector<nlohmann::json>> enum_;
     std::string enum_message_;
@@ -90,7 +87,6 @@ private:
     std::optional<std::size_t> min_length_;
     std::optional<std::size_t> max_length_;
     std::unique_ptr<detail::Regex, detail::RegexDeleter> pattern_;
-    Format format_ = Format::kNone;
     std::optional<nlohmann::json> minimum_;
     std::optional<nlohmann::json> maximum_;
     std::optional<nlohmann::json> exclusive_minimum_;
@@ -99,14 +95,21 @@ private:
     const CompiledSchema* items_ = nullptr;
     std::optional<std::size_t> min_items_;
     std::optional<std::size_t> max_items_;
-    bool unique_items_ = false;
     std::vector<const CompiledSchema*> all_of_;
     std::vector<const CompiledSchema*> any_of_;
     std::vector<const CompiledSchema*> one_of_;
     const CompiledSchema* ref_ = nullptr;
+
+    // The small fields last, where they pack without padding.
+    unsigned types_ = 0;  // 0: any type
+    Additional additional_mode_ = Additional::kUnspecified;
+    Format format_ = Format::kNone;
+    Direction direction_ = Direction::kRequest;
+    bool always_false_ = false;
+    bool declares_properties_ = false;  // `properties: {}` still closes the object
+    bool unique_items_ = false;
     bool read_only_ = false;
     bool write_only_ = false;
-    Direction direction_ = Direction::kRequest;
 
     // Filled in by SchemaCompiler::finish().
     bool closed_ = false;
@@ -154,9 +157,18 @@ namespace detail {
 /// Concatenates string-like parts with one allocation (error messages and locations).
 template <typename... Parts>
 [[nodiscard]] std::string cat(const Parts&... parts) {
+    // String literals arrive as char arrays, which string_view reads up to their NUL.
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+    const std::array<std::string_view, sizeof...(Parts)> views{std::string_view{parts}...};
+    std::size_t size = 0;
+    for (const std::string_view view : views) {
+        size += view.size();
+    }
     std::string out;
-    out.reserve((std::string_view{parts}.size() + ...));
-    (out.append(std::string_view{parts}), ...);
+    out.reserve(size);
+    for (const std::string_view view : views) {
+        out.append(view);
+    }
     return out;
 }
 

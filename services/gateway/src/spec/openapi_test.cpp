@@ -9,6 +9,7 @@
 namespace chelete::gateway {
 
 // Readable failure output for FieldError lists.
+// NOLINTNEXTLINE(readability-identifier-naming): GoogleTest looks for PrintTo by name
 inline void PrintTo(const FieldError& e, std::ostream* os) {
     *os << "{\"" << e.field << "\", \"" << e.message << "\"}";
 }

@@ -11,6 +11,7 @@ namespace chelete::platform::bus {
 namespace {
 
 metrics::Family<metrics::Counter>& request_outcomes() {
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): function-local cache
     static auto& f = metrics::default_registry().counter(
         "chelete_bus_requests_total", "Requests sent over the bus, by outcome", {"outcome"}
     );
@@ -87,7 +88,7 @@ std::string BusClient::request(
         message.correlation_id = new_uuid();
     }
     message.reply_to = reply_stream_;
-    const std::string cid = message.correlation_id;
+    std::string cid = message.correlation_id;
     {
         std::lock_guard lock{waiters_mutex_};
         waiters_[cid] = Waiter{std::move(callback), std::chrono::steady_clock::now() + timeout};

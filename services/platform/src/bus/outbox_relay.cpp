@@ -12,6 +12,7 @@ namespace chelete::platform::bus {
 namespace {
 
 metrics::Family<metrics::Counter>& published_counter() {
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): function-local cache
     static auto& f = metrics::default_registry().counter(
         "chelete_outbox_published_total", "Outbox rows written to their stream", {"schema"}
     );
@@ -19,6 +20,7 @@ metrics::Family<metrics::Counter>& published_counter() {
 }
 
 metrics::Family<metrics::Counter>& republished_counter() {
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): function-local cache
     static auto& f = metrics::default_registry().counter(
         "chelete_outbox_republished_total",
         "Outbox rows published again because Redis lost their entry",

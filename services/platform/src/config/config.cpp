@@ -205,7 +205,7 @@ std::string ConfigReader::choice(
     std::initializer_list<std::string_view> allowed,
     std::string_view description
 ) {
-    const auto text = raw(name, fallback, description, false, false).value_or("");
+    auto text = raw(name, fallback, description, false, false).value_or("");
     for (const auto& a : allowed) {
         if (text == a) {
             return text;
@@ -223,7 +223,7 @@ std::string ConfigReader::choice(
 std::string ConfigReader::url(
     std::string_view name, std::string_view fallback, std::string_view description
 ) {
-    const auto text = raw(name, fallback, description, false, false).value_or("");
+    auto text = raw(name, fallback, description, false, false).value_or("");
     const bool scheme_ok = text.starts_with("http://") || text.starts_with("https://");
     const auto host_start = text.find("://");
     if (!scheme_ok || host_start == std::string::npos || text.size() <= host_start + 3 ||

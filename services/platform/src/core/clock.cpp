@@ -1,5 +1,7 @@
 #include <array>
-#include <cstdio>
+#include <charconv>
+#include <string>
+#include <string_view>
 
 #include <chelete/platform/clock.hpp>
 
@@ -20,6 +22,22 @@ bool parse_digits(std::string_view text, std::size_t pos, std::size_t count, int
     }
     out = value;
     return true;
+}
+
+/// Appends `value` zero-padded to `width` characters, sign included, as printf's "%0*d" does.
+void append_padded(std::string& out, std::int64_t value, std::size_t width) {
+    std::array<char, 24> buf{};
+    const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    std::string_view digits{buf.data(), static_cast<std::size_t>(result.ptr - buf.data())};
+    if (digits.starts_with('-')) {
+        out += '-';
+        digits.remove_prefix(1);
+        width = width > 0 ? width - 1 : 0;
+    }
+    if (digits.size() < width) {
+        out.append(width - digits.size(), '0');
+    }
+    out += digits;
 }
 
 bool valid_calendar_day(int year, unsigned month, unsigned day) {
@@ -55,20 +73,24 @@ std::string format_rfc3339(TimePoint t) {
     const auto minutes = static_cast<int>((rem / 60'000) % 60);
     const auto seconds = static_cast<int>((rem / 1000) % 60);
     const auto millis = static_cast<int>(rem % 1000);
-    std::array<char, 40> buf{};
-    std::snprintf(
-        buf.data(),
-        buf.size(),
-        "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-        d.year,
-        d.month,
-        d.day,
-        hours,
-        minutes,
-        seconds,
-        millis
-    );
-    return std::string{buf.data()};
+    // 2026-11-23T09:15:00.000Z
+    std::string out;
+    out.reserve(24);
+    append_padded(out, d.year, 4);
+    out += '-';
+    append_padded(out, d.month, 2);
+    out += '-';
+    append_padded(out, d.day, 2);
+    out += 'T';
+    append_padded(out, hours, 2);
+    out += ':';
+    append_padded(out, minutes, 2);
+    out += ':';
+    append_padded(out, seconds, 2);
+    out += '.';
+    append_padded(out, millis, 3);
+    out += 'Z';
+    return out;
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {
@@ -131,17 +153,23 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     if (pos != text.size()) {
         return std::nullopt;
     }
-    const std::int64_t secs = date->days_since_epoch() * 86400 + hour * 3600 + minute * 60 +
-                              second - static_cast<std::int64_t>(offset_minutes) * 60;
+    const std::int64_t secs = date->days_since_epoch() * 86400 + std::int64_t{hour} * 3600 +
+                              std::int64_t{minute} * 60 + second -
+                              static_cast<std::int64_t>(offset_minutes) * 60;
     return TimePoint{std::chrono::duration_cast<TimePoint::duration>(
         std::chrono::seconds{secs} + std::chrono::nanoseconds{nanos}
     )};
 }
 
 std::string Date::to_string() const {
-    std::array<char, 16> buf{};
-    std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02u", year, month, day);
-    return std::string{buf.data()};
+    std::string out;
+    out.reserve(10);
+    append_padded(out, year, 4);
+    out += '-';
+    append_padded(out, month, 2);
+    out += '-';
+    append_padded(out, day, 2);
+    return out;
 }
 
 std::int64_t Date::days_since_epoch() const {

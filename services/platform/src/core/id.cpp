@@ -1,12 +1,11 @@
-#include <array>
+#include <string_view>
 
 #include <chelete/platform/id.hpp>
 
 namespace chelete::platform {
 namespace {
 
-constexpr std::array<char, 16> kHex{
-    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+constexpr std::string_view kHex = "0123456789abcdef";
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {

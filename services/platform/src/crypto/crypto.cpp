@@ -53,7 +53,7 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
     std::array<int, 256> table{};
     table.fill(-1);
     for (std::size_t k = 0; k < alphabet.size(); ++k) {
-        table[static_cast<std::uint8_t>(alphabet[k])] = static_cast<int>(k);
+        table.at(static_cast<std::uint8_t>(alphabet[k])) = static_cast<int>(k);
     }
     if (text.size() % 4 == 1) {
         return std::nullopt;
@@ -63,7 +63,7 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
     std::uint32_t acc = 0;
     int bits = 0;
     for (const char c : text) {
-        const int v = table[static_cast<std::uint8_t>(c)];
+        const int v = table.at(static_cast<std::uint8_t>(c));
         if (v < 0) {
             return std::nullopt;
         }
@@ -104,7 +104,8 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
         EVP_sha256(),
         key.data(),
         static_cast<int>(key.size()),
-        reinterpret_cast<const unsigned char*>(data.data()),  // NOLINT: byte view of chars
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): OpenSSL takes unsigned char*
+        reinterpret_cast<const unsigned char*>(data.data()),
         data.size(),
         out.data(),
         &len
@@ -188,9 +189,9 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 std::string random_bytes(std::size_t count) {
     std::string out(count, '\0');
-    if (count > 0 &&
-        RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) !=
-            1) {  // NOLINT: byte view
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): OpenSSL takes unsigned char*
+    auto* const bytes = reinterpret_cast<unsigned char*>(out.data());
+    if (count > 0 && RAND_bytes(bytes, static_cast<int>(count)) != 1) {
         throw std::runtime_error("RAND_bytes failed");
     }
     return out;
@@ -198,8 +199,9 @@ std::string random_bytes(std::size_t count) {
 
 std::uint64_t random_u64() {
     std::uint64_t value = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) !=
-        1) {  // NOLINT: byte view
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): OpenSSL takes unsigned char*
+    auto* const bytes = reinterpret_cast<unsigned char*>(&value);
+    if (RAND_bytes(bytes, sizeof value) != 1) {
         throw std::runtime_error("RAND_bytes failed");
     }
     return value;

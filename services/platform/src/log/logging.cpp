@@ -1,6 +1,6 @@
-#include <array>
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 
 #include <spdlog/details/os.h>
 #include <spdlog/formatter.h>
@@ -14,8 +14,8 @@
 namespace chelete::platform {
 namespace {
 
-thread_local std::string
-    t_correlation_id;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): per-thread state by design
+thread_local std::string t_correlation_id;
 
 /// One JSON object per line. Formatting happens on the logging thread (the logger is synchronous),
 /// so the thread-local correlation id is the caller's.
@@ -85,8 +85,7 @@ private:
 }  // namespace
 
 void append_json_escaped(std::string& out, std::string_view text) {
-    constexpr std::array<char, 16> kHex{
-        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    constexpr std::string_view kHex = "0123456789abcdef";
     for (const char c : text) {
         switch (c) {
             case '"':

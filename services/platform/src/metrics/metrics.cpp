@@ -2,18 +2,19 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 
 #include <chelete/platform/metrics.hpp>
 
 namespace chelete::platform::metrics {
 
-Histogram::Histogram(std::vector<double> upper_bounds) : bounds_(std::move(upper_bounds)) {
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), buckets_(bounds_.size() + 1) {
     if (!std::is_sorted(bounds_.begin(), bounds_.end()) ||
         std::adjacent_find(bounds_.begin(), bounds_.end()) != bounds_.end()) {
         throw std::invalid_argument("histogram bounds must be strictly increasing");
     }
-    buckets_ = std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1);  // NOLINT
 }
 
 void Histogram::observe(double value) {
@@ -112,6 +113,13 @@ std::string label_block(
     }
     out += '}';
     return out;
+}
+
+/// Appends the parts in order, without the temporaries a chain of `+` would build.
+void append(std::string& out, std::initializer_list<std::string_view> parts) {
+    for (const std::string_view part : parts) {
+        out.append(part);
+    }
 }
 
 std::string escape_help(std::string_view help) {
@@ -216,7 +224,7 @@ void Registry::callback_gauge(
     const std::string& name, const std::string& help, std::function<double()> fn
 ) {
     std::lock_guard lock{mutex_};
-    if (callbacks_.count(name) != 0) {
+    if (callbacks_.contains(name)) {
         callbacks_[name] = {help, std::move(fn)};
         return;
     }
@@ -228,45 +236,84 @@ std::string Registry::render() const {
     std::lock_guard lock{mutex_};
     std::string out;
     for (const auto& [name, family] : counters_) {
-        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name +
-               " counter\n";
+        append(out, {"# HELP ", name, " ", escape_help(family->help()), "\n# TYPE ", name});
+        out += " counter\n";
         for (const auto& [labels, child] : family->children()) {
-            out += name + label_block(family->labels(), labels) + " " +
-                   std::to_string(child->value()) + "\n";
+            append(
+                out,
+                {name,
+                 label_block(family->labels(), labels),
+                 " ",
+                 std::to_string(child->value()),
+                 "\n"}
+            );
         }
     }
     for (const auto& [name, family] : gauges_) {
-        out +=
-            "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name + " gauge\n";
+        append(out, {"# HELP ", name, " ", escape_help(family->help()), "\n# TYPE ", name});
+        out += " gauge\n";
         for (const auto& [labels, child] : family->children()) {
-            out += name + label_block(family->labels(), labels) + " " +
-                   format_value(child->value()) + "\n";
+            append(
+                out,
+                {name,
+                 label_block(family->labels(), labels),
+                 " ",
+                 format_value(child->value()),
+                 "\n"}
+            );
         }
     }
     for (const auto& [name, entry] : callbacks_) {
-        out += "# HELP " + name + " " + escape_help(entry.first) + "\n# TYPE " + name + " gauge\n";
-        out += name + " " + format_value(entry.second()) + "\n";
+        append(out, {"# HELP ", name, " ", escape_help(entry.first), "\n# TYPE ", name});
+        out += " gauge\n";
+        append(out, {name, " ", format_value(entry.second()), "\n"});
     }
     for (const auto& [name, family] : histograms_) {
-        out += "# HELP " + name + " " + escape_help(family->help()) + "\n# TYPE " + name +
-               " histogram\n";
+        append(out, {"# HELP ", name, " ", escape_help(family->help()), "\n# TYPE ", name});
+        out += " histogram\n";
         for (const auto& [labels, child] : family->children()) {
             const auto counts = child->bucket_counts();
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i < child->bounds().size(); ++i) {
                 cumulative += counts[i];
-                out +=
-                    name + "_bucket" +
-                    label_block(family->labels(), labels, "le", format_value(child->bounds()[i])) +
-                    " " + std::to_string(cumulative) + "\n";
+                append(
+                    out,
+                    {name,
+                     "_bucket",
+                     label_block(family->labels(), labels, "le", format_value(child->bounds()[i])),
+                     " ",
+                     std::to_string(cumulative),
+                     "\n"}
+                );
             }
             cumulative += counts.back();
-            out += name + "_bucket" + label_block(family->labels(), labels, "le", "+Inf") + " " +
-                   std::to_string(cumulative) + "\n";
-            out += name + "_sum" + label_block(family->labels(), labels) + " " +
-                   format_value(child->sum()) + "\n";
-            out += name + "_count" + label_block(family->labels(), labels) + " " +
-                   std::to_string(cumulative) + "\n";
+            append(
+                out,
+                {name,
+                 "_bucket",
+                 label_block(family->labels(), labels, "le", "+Inf"),
+                 " ",
+                 std::to_string(cumulative),
+                 "\n"}
+            );
+            append(
+                out,
+                {name,
+                 "_sum",
+                 label_block(family->labels(), labels),
+                 " ",
+                 format_value(child->sum()),
+                 "\n"}
+            );
+            append(
+                out,
+                {name,
+                 "_count",
+                 label_block(family->labels(), labels),
+                 " ",
+                 std::to_string(cumulative),
+                 "\n"}
+            );
         }
     }
     return out;

@@ -100,7 +100,7 @@ MigrationReport apply_migrations(
             tracks.insert(m.track);
         }
         for (const auto& [key, value] : applied) {
-            if (tracks.count(key.first) != 0 && known.count(key) == 0) {
+            if (tracks.contains(key.first) && !known.contains(key)) {
                 throw std::runtime_error(
                     "schema " + schema + " has migration " + key.first + "/" +
                     std::to_string(key.second) + " (" + value.first +

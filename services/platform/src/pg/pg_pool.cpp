@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -16,12 +17,9 @@ bool is_safe_identifier(std::string_view name) {
     if (!lower_or_underscore(name[0])) {
         return false;
     }
-    for (const char c : name) {
-        if (!lower_or_underscore(c) && !(c >= '0' && c <= '9')) {
-            return false;
-        }
-    }
-    return true;
+    return std::ranges::all_of(name, [&](char c) {
+        return lower_or_underscore(c) || (c >= '0' && c <= '9');
+    });
 }
 
 namespace detail {
@@ -86,7 +84,10 @@ void PgPool::check_statements() {
         pqxx::nontransaction tx{*conn};
         const std::string probe = "chelete_check_" + std::to_string(n++);
         try {
-            tx.exec0("PREPARE " + probe + " AS " + sql);
+            std::string prepare = "PREPARE " + probe;
+            prepare += " AS ";
+            prepare += sql;
+            tx.exec0(prepare);
             tx.exec0("DEALLOCATE " + probe);
         } catch (const pqxx::sql_error& e) {
             throw std::runtime_error("SQL statement '" + name + "' does not prepare: " + e.what());

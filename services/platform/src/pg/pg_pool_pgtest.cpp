@@ -48,6 +48,7 @@ TEST(PgPoolPgTest, PreparedStatementsWorkOnEveryConnection) {
     pool.check_statements();
     std::atomic<int> sum{0};
     std::vector<std::thread> threads;
+    threads.reserve(6);
     for (int i = 0; i < 6; ++i) {
         threads.emplace_back([&, i] {
             sum += with_transaction(pool, [&](pqxx::work& tx) {
@@ -82,6 +83,7 @@ TEST(PgPoolPgTest, RetriesSerializationFailures) {
     // Read-modify-write under SERIALIZABLE from 4 threads: without the retry some increments
     // would fail with 40001; with it every one lands.
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&] {
             for (int i = 0; i < 25; ++i) {

@@ -77,6 +77,7 @@ void RedisClient::fail(const std::string& what) {
     std::string detail = what;
     if (ctx_ != nullptr && ctx_->err != 0) {
         detail += ": ";
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-array-to-pointer-decay): hiredis' char[128]
         detail += ctx_->errstr;
     }
     disconnect();

@@ -15,7 +15,7 @@
 namespace chelete::gateway {
 
 struct DispatcherSettings {
-    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_body_bytes = std::size_t{64} * 1024;
     RateLimit authenticated_limit{600, std::chrono::milliseconds{60'000}, 60};
     RateLimit anonymous_limit{120, std::chrono::milliseconds{60'000}, 20};
     /// Static bearer token for operations secured by the `metricsToken` scheme (Prometheus);
@@ -45,7 +45,7 @@ public:
     /// Throws naming every spec operation that has no handler: spec and code must agree.
     void check_complete() const;
 
-    void dispatch(RawRequest request, Respond respond);
+    void dispatch(RawRequest raw, Respond respond);
 
     [[nodiscard]] const OpenApiSpec& spec() const { return spec_; }
 

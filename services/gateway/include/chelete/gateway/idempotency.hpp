@@ -71,6 +71,14 @@ public:
     ) = 0;
     /// Forgets an attempt whose outcome is unknown (5xx, timeout) so the client can retry it.
     virtual void abandon(const std::string& client, const std::string& key) = 0;
+
+protected:
+    // Copied and moved only as part of an implementation, never sliced through the interface.
+    IdempotencyStore() = default;
+    IdempotencyStore(const IdempotencyStore&) = default;
+    IdempotencyStore(IdempotencyStore&&) = default;
+    IdempotencyStore& operator=(const IdempotencyStore&) = default;
+    IdempotencyStore& operator=(IdempotencyStore&&) = default;
 };
 
 struct IdempotencySettings {

@@ -39,6 +39,14 @@ class RateLimiter {
 public:
     virtual ~RateLimiter() = default;
     [[nodiscard]] virtual RateDecision check(const std::string& client, const RateLimit& limit) = 0;
+
+protected:
+    // Copied and moved only as part of an implementation, never sliced through the interface.
+    RateLimiter() = default;
+    RateLimiter(const RateLimiter&) = default;
+    RateLimiter(RateLimiter&&) = default;
+    RateLimiter& operator=(const RateLimiter&) = default;
+    RateLimiter& operator=(RateLimiter&&) = default;
 };
 
 /// GCRA in Redis (one EVALSHA per request, Redis's clock), shared by every gateway instance. When

@@ -13,7 +13,7 @@ struct ServerSettings {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
     int threads = 2;
-    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_body_bytes = std::size_t{64} * 1024;
     std::chrono::milliseconds header_timeout{5000};
     std::chrono::milliseconds body_timeout{15000};
     std::chrono::milliseconds keepalive_timeout{60000};

@@ -17,6 +17,14 @@ class Clock {
 public:
     virtual ~Clock() = default;
     [[nodiscard]] virtual TimePoint now() const = 0;
+
+protected:
+    // Copied and moved only as part of an implementation, never sliced through the interface.
+    Clock() = default;
+    Clock(const Clock&) = default;
+    Clock(Clock&&) = default;
+    Clock& operator=(const Clock&) = default;
+    Clock& operator=(Clock&&) = default;
 };
 
 class SystemClock final : public Clock {

@@ -17,6 +17,14 @@ class Environment {
 public:
     virtual ~Environment() = default;
     [[nodiscard]] virtual std::optional<std::string> get(std::string_view name) const = 0;
+
+protected:
+    // Copied and moved only as part of an implementation, never sliced through the interface.
+    Environment() = default;
+    Environment(const Environment&) = default;
+    Environment(Environment&&) = default;
+    Environment& operator=(const Environment&) = default;
+    Environment& operator=(Environment&&) = default;
 };
 
 class ProcessEnvironment final : public Environment {

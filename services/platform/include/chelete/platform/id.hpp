@@ -20,6 +20,7 @@ struct Id128 {
     /// Accepts the canonical 8-4-4-4-12 form (either case) or 32 hex digits.
     [[nodiscard]] static std::optional<Id128> parse(std::string_view text);
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 false positive (llvm-project#53961)
     friend auto operator<=>(const Id128&, const Id128&) = default;
 };
 
@@ -35,6 +36,14 @@ class IdGenerator {
 public:
     virtual ~IdGenerator() = default;
     [[nodiscard]] virtual Id128 next() = 0;
+
+protected:
+    // Copied and moved only as part of an implementation, never sliced through the interface.
+    IdGenerator() = default;
+    IdGenerator(const IdGenerator&) = default;
+    IdGenerator(IdGenerator&&) = default;
+    IdGenerator& operator=(const IdGenerator&) = default;
+    IdGenerator& operator=(IdGenerator&&) = default;
 };
 
 /// Builds a UUIDv7 from a Unix millisecond timestamp and 74 random bits.

@@ -51,8 +51,7 @@ public:
 
 private:
     std::vector<double> bounds_;
-    std::unique_ptr<std::atomic<std::uint64_t>[]>
-        buckets_;  // NOLINT(cppcoreguidelines-avoid-c-arrays)
+    std::vector<std::atomic<std::uint64_t>> buckets_;
     std::atomic<std::uint64_t> count_{0};
     std::atomic<double> sum_{0.0};
 };

@@ -29,9 +29,11 @@ Err<std::decay_t<E>> err(E&& e) {
 template <typename T, typename E>
 class [[nodiscard]] Result {
 public:
-    Result(T value)
-        : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
-    Result(Err<E> error) : state_(std::in_place_index<1>, std::move(error.value)) {}  // NOLINT
+    // Implicit on purpose: `return value;` and `return Err{...};` read naturally.
+    Result(T value)  // NOLINT(google-explicit-constructor)
+        : state_(std::in_place_index<0>, std::move(value)) {}
+    Result(Err<E> error)  // NOLINT(google-explicit-constructor)
+        : state_(std::in_place_index<1>, std::move(error.value)) {}
 
     [[nodiscard]] bool ok() const { return state_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -73,7 +75,8 @@ template <typename E>
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Err<E> error) : error_(std::move(error.value)), failed_(true) {}  // NOLINT
+    Status(Err<E> error)  // NOLINT(google-explicit-constructor): implicit on purpose
+        : error_(std::move(error.value)), failed_(true) {}
 
     [[nodiscard]] bool ok() const { return !failed_; }
     explicit operator bool() const { return ok(); }

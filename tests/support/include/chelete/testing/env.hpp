@@ -25,6 +25,8 @@ namespace chelete::testing {
 /// instead of skipping it, so no run can turn green by skipping.
 [[nodiscard]] bool servers_required();
 
+// Macros, because FAIL() and GTEST_SKIP() must return from the test body itself.
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
 #define CHELETE_REQUIRE_PG()                                                         \
     do {                                                                             \
         if (!::chelete::testing::pg_dsn()) {                                         \
@@ -34,6 +36,7 @@ namespace chelete::testing {
             GTEST_SKIP() << "CHELETE_TEST_PG_DSN is not set (run scripts/test.sh)";  \
         }                                                                            \
     } while (0)
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
 #define CHELETE_REQUIRE_REDIS()                                                          \
     do {                                                                                 \
         if (!::chelete::testing::redis_options()) {                                      \
