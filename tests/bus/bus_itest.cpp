@@ -479,3 +479,29 @@ TEST_F(BusFixture, RequestWithoutAnAnswerTimesOutCleanly) {
 
 }  // namespace
 }  // namespace chelete::platform::bus
+
+namespace chelete::platform::bus {
+namespace {
+
+TEST_F(BusFixture, EnqueueManyKeepsOrderAndFields) {
+    Outbox outbox{schema_->name()};
+    std::vector<OutgoingMessage> batch;
+    for (int i = 0; i < 20; ++i) {
+        batch.push_back(OutgoingMessage{stream_, "t" + std::to_string(i), "{\"n\":" + std::to_string(i) + ",\"q\":\"\\\"x\\\"\"}",
+                                        "cid-" + std::to_string(i), i % 2 == 0 ? "replies" : ""});
+    }
+    with_transaction(*pool_, [&](pqxx::work& tx) { outbox.enqueue_many(tx, batch); });
+    const auto rows = with_transaction(*pool_, [&](pqxx::work& tx) {
+        return tx.exec("SELECT type, payload, correlation_id, reply_to FROM outbox ORDER BY id");
+    });
+    ASSERT_EQ(rows.size(), batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        EXPECT_EQ(rows[i][0].as<std::string>(), batch[i].type);
+        EXPECT_EQ(rows[i][1].as<std::string>(), batch[i].payload);
+        EXPECT_EQ(rows[i][2].as<std::string>(), batch[i].correlation_id);
+        EXPECT_EQ(rows[i][3].as<std::string>(), batch[i].reply_to);
+    }
+}
+
+}  // namespace
+}  // namespace chelete::platform::bus

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <csignal>
+#include <fcntl.h>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -91,7 +92,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 ChildProcess::ChildProcess(
     const std::string& program,
     const std::vector<std::string>& args,
-    const std::vector<std::pair<std::string, std::string>>& extra_env
+    const std::vector<std::pair<std::string, std::string>>& extra_env,
+    const std::string& log_file
 ) {
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr;
@@ -122,6 +124,14 @@ ChildProcess::ChildProcess(
         throw std::runtime_error("fork failed");
     }
     if (pid_ == 0) {
+        if (!log_file.empty()) {
+            const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+                close(fd);
+            }
+        }
         execve(program.c_str(), argv.data(), envp.data());
         _exit(127);
     }

@@ -66,6 +66,8 @@ class Outbox {
 public:
     explicit Outbox(std::string schema);
     void enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message) const;
+    /// Many messages in one statement, kept in the given order (a batch's replies and events).
+    void enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages) const;
     /// Wakes the in-process relay; call after committing a transaction that enqueued.
     void wake();
     /// Relay side: waits until woken or the timeout passes; true if woken.
@@ -75,6 +77,7 @@ public:
 private:
     std::string schema_;
     std::string insert_sql_;
+    std::string insert_many_sql_;
     std::mutex mutex_;
     std::condition_variable cv_;
     bool signalled_ = false;
