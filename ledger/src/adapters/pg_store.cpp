@@ -1,4 +1,5 @@
 #include <chelete/ledger/pg_store.hpp>
+#include <chelete/platform/faults.hpp>
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -433,7 +434,9 @@ void PgLedgerStore::persist(Batch& batch, const BatchHook& hook) {
         if (hook) {
             hook(tx, batch);
         }
+        platform::faults::hit("ledger.before_commit");
         tx.commit();
+        platform::faults::hit("ledger.after_commit");
         batch.seq = seq;
         batch.digest = digest;
         last_seq_ = seq;

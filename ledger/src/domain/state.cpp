@@ -48,36 +48,63 @@ LedgerState::DeltaMark LedgerState::mark_of(const BatchDelta& delta) {
 
 // ---- accounts ----------------------------------------------------------------------------------
 
-std::vector<CreateAccountResult> LedgerState::create_accounts(std::span<const Account> accounts, Timestamp now,
-                                                              BatchDelta& delta) {
-    std::vector<CreateAccountResult> results(accounts.size(), CreateAccountResult::kOk);
+// A request is a sequence of chains: runs of events flagged linked, closed by the next event
+// without the flag; a lone event is a chain of one. A chain applies all or nothing. A chain whose
+// events all answer `exists` is the retry of a committed chain, so each keeps `exists`; one that
+// mixes existing and new events is refused (the new ones answer linked_event_failed), since the
+// committed chain it repeats was different.
+template <typename Result, typename Event, typename IsLinked, typename ApplyOne, typename OnLoneFailure>
+std::vector<Result> LedgerState::apply_chains(std::span<const Event> events, BatchDelta& delta, IsLinked is_linked,
+                                              ApplyOne apply_one, OnLoneFailure on_lone_failure) {
+    std::vector<Result> results(events.size(), Result::kOk);
     std::size_t chain_start = 0;
     bool chain_failed = false;
+    bool chain_has_existing = false;
+    bool chain_has_new = false;
     std::size_t undo_mark = 0;
     DeltaMark mark{};
-    for (std::size_t i = 0; i < accounts.size(); ++i) {
-        const bool linked = (accounts[i].flags & kAccountLinked) != 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const bool linked = is_linked(events[i]);
         if (!in_chain_) {
             chain_start = i;
             chain_failed = false;
+            chain_has_existing = false;
+            chain_has_new = false;
             undo_mark = undo_.size();
             mark = mark_of(delta);
             in_chain_ = linked;
         }
+        const bool in_chain = in_chain_;
         if (chain_failed) {
-            results[i] = CreateAccountResult::kLinkedEventFailed;
+            results[i] = Result::kLinkedEventFailed;
         } else {
-            results[i] = create_account(accounts[i], now, delta);
-            if (results[i] != CreateAccountResult::kOk && in_chain_) {
-                chain_failed = true;
-                for (std::size_t j = chain_start; j < i; ++j) {
-                    results[j] = CreateAccountResult::kLinkedEventFailed;
+            results[i] = apply_one(events[i]);
+            const bool ok = results[i] == Result::kOk;
+            const bool existing = results[i] == Result::kExists;
+            chain_has_new = chain_has_new || ok;
+            chain_has_existing = chain_has_existing || existing;
+            if (!ok && !(existing && in_chain)) {
+                if (in_chain) {
+                    chain_failed = true;
+                    for (std::size_t j = chain_start; j < i; ++j) {
+                        results[j] = Result::kLinkedEventFailed;
+                    }
+                    rollback_chain(undo_mark, mark, delta);
+                } else {
+                    on_lone_failure(events[i], results[i]);
                 }
-                rollback_chain(undo_mark, mark, delta);
             }
         }
-        if (in_chain_ && !linked) {
+        if (in_chain && !linked) {
             in_chain_ = false;  // the chain's last event
+            if (!chain_failed && chain_has_existing && chain_has_new) {
+                rollback_chain(undo_mark, mark, delta);
+                for (std::size_t j = chain_start; j <= i; ++j) {
+                    if (results[j] == Result::kOk) {
+                        results[j] = Result::kLinkedEventFailed;
+                    }
+                }
+            }
         }
     }
     if (in_chain_) {
@@ -85,15 +112,22 @@ std::vector<CreateAccountResult> LedgerState::create_accounts(std::span<const Ac
         // keeps its results: the failing event's own, linked_event_failed for the rest.
         if (!chain_failed) {
             rollback_chain(undo_mark, mark, delta);
-            for (std::size_t j = chain_start; j < accounts.size(); ++j) {
-                results[j] = CreateAccountResult::kLinkedEventFailed;
+            for (std::size_t j = chain_start; j < events.size(); ++j) {
+                results[j] = Result::kLinkedEventFailed;
             }
-            results.back() = CreateAccountResult::kLinkedEventChainOpen;
+            results.back() = Result::kLinkedEventChainOpen;
         }
         in_chain_ = false;
     }
     undo_.clear();
     return results;
+}
+
+std::vector<CreateAccountResult> LedgerState::create_accounts(std::span<const Account> accounts, Timestamp now,
+                                                              BatchDelta& delta) {
+    return apply_chains<CreateAccountResult>(
+        accounts, delta, [](const Account& a) { return (a.flags & kAccountLinked) != 0; },
+        [&](const Account& a) { return create_account(a, now, delta); }, [](const Account&, CreateAccountResult) {});
 }
 
 CreateAccountResult LedgerState::create_account(const Account& input, Timestamp now, BatchDelta& delta) {
@@ -133,56 +167,17 @@ CreateAccountResult LedgerState::create_account(const Account& input, Timestamp 
 
 std::vector<CreateTransferResult> LedgerState::create_transfers(std::span<const Transfer> transfers, Timestamp now,
                                                                 BatchDelta& delta) {
-    std::vector<CreateTransferResult> results(transfers.size(), R::kOk);
-    std::size_t chain_start = 0;
-    bool chain_failed = false;
-    std::size_t undo_mark = 0;
-    DeltaMark mark{};
-    for (std::size_t i = 0; i < transfers.size(); ++i) {
-        const bool linked = transfers[i].is_linked();
-        if (!in_chain_) {
-            chain_start = i;
-            chain_failed = false;
-            undo_mark = undo_.size();
-            mark = mark_of(delta);
-            in_chain_ = linked;
-        }
-        if (chain_failed) {
-            results[i] = R::kLinkedEventFailed;
-        } else {
-            const bool was_in_chain = in_chain_;
-            results[i] = create_transfer(transfers[i], now, delta);
-            const bool ok = results[i] == R::kOk;
-            if (!ok && was_in_chain) {
-                chain_failed = true;
-                for (std::size_t j = chain_start; j < i; ++j) {
-                    results[j] = R::kLinkedEventFailed;
-                }
-                rollback_chain(undo_mark, mark, delta);
-            } else if (!ok && is_transient(results[i]) && !transfers[i].id.is_zero() &&
-                       transfers_.find(transfers[i].id) == transfers_.end()) {
-                // Outside a chain a transient failure spends the id (see is_transient).
-                const Timestamp ts = next_timestamp(now, transfers[i].timestamp);
-                failed_.emplace(transfers[i].id, results[i]);
-                delta.failed.push_back(FailedTransfer{transfers[i].id, results[i], ts});
+    return apply_chains<CreateTransferResult>(
+        transfers, delta, [](const Transfer& t) { return t.is_linked(); },
+        [&](const Transfer& t) { return create_transfer(t, now, delta); },
+        [&](const Transfer& t, CreateTransferResult result) {
+            // Outside a chain a transient failure spends the id (see is_transient).
+            if (is_transient(result) && !t.id.is_zero() && transfers_.find(t.id) == transfers_.end()) {
+                const Timestamp ts = next_timestamp(now, t.timestamp);
+                failed_.emplace(t.id, result);
+                delta.failed.push_back(FailedTransfer{t.id, result, ts});
             }
-        }
-        if (in_chain_ && !linked) {
-            in_chain_ = false;
-        }
-    }
-    if (in_chain_) {
-        if (!chain_failed) {
-            rollback_chain(undo_mark, mark, delta);
-            for (std::size_t j = chain_start; j < transfers.size(); ++j) {
-                results[j] = R::kLinkedEventFailed;
-            }
-            results.back() = R::kLinkedEventChainOpen;
-        }
-        in_chain_ = false;
-    }
-    undo_.clear();
-    return results;
+        });
 }
 
 CreateTransferResult LedgerState::validate(const Transfer& t) const {

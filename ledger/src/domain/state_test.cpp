@@ -247,6 +247,36 @@ TEST_F(LedgerStateTest, LinkedChainsAreAllOrNothing) {
     EXPECT_EQ(results, (std::vector<R>{R::kOk, R::kOk, R::kOk}));
 }
 
+// Found by the crash test: a client that retries a committed chain (its answer was lost) got
+// `exists` for the first event and linked_event_failed for the rest, so it could not tell the
+// chain had been applied.
+TEST_F(LedgerStateTest, ARetriedChainAnswersExistsForEveryEvent) {
+    const std::vector<Transfer> chain{transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50, kTransferLinked),
+                                      transfer(3, 1, 2, 7)};
+    ASSERT_EQ(transfers(chain), (std::vector<R>{R::kOk, R::kOk, R::kOk}));
+    const auto before = balances(1);
+    delta_.clear();
+    EXPECT_EQ(transfers(chain), (std::vector<R>{R::kExists, R::kExists, R::kExists}));
+    EXPECT_EQ(balances(1), before);
+    EXPECT_TRUE(delta_.empty());
+}
+
+TEST_F(LedgerStateTest, AChainMixingCommittedAndNewEventsIsRefused) {
+    ASSERT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50)}),
+              (std::vector<R>{R::kOk, R::kOk}));
+    const auto before = balances(1);
+    delta_.clear();
+    EXPECT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(4, 2, 1, 60)}),
+              (std::vector<R>{R::kExists, R::kLinkedEventFailed}));
+    EXPECT_EQ(balances(1), before);
+    EXPECT_EQ(state_.find_transfer(id(4)), nullptr);
+    EXPECT_FALSE(state_.find_failed(id(4)).has_value()) << "refused as part of a chain: the id stays free";
+    EXPECT_TRUE(delta_.empty());
+    // A changed member still fails the chain as before.
+    EXPECT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 51)}),
+              (std::vector<R>{R::kLinkedEventFailed, R::kExistsWithDifferentFields}));
+}
+
 TEST_F(LedgerStateTest, AChainLeftOpenFails) {
     const auto results = transfers({transfer(1, 1, 2, 1), transfer(2, 1, 2, 1, kTransferLinked),
                                     transfer(3, 1, 2, 1, kTransferLinked)});

@@ -132,6 +132,9 @@ private:
     void set_pending_state(TransferRecord& record, PendingState state);
     void expire_one(const Id128& id, Timestamp ts, BatchDelta& delta);
     void rollback_chain(std::size_t undo_mark, const DeltaMark& mark, BatchDelta& delta);
+    template <typename Result, typename Event, typename IsLinked, typename ApplyOne, typename OnLoneFailure>
+    std::vector<Result> apply_chains(std::span<const Event> events, BatchDelta& delta, IsLinked is_linked,
+                                     ApplyOne apply_one, OnLoneFailure on_lone_failure);
     static DeltaMark mark_of(const BatchDelta& delta);
 
     std::unordered_map<Id128, Account, platform::Id128Hash> accounts_;
