@@ -1,56 +1,79 @@
 // chelete: one binary, one subcommand per service (ARCHITECTURE.md "Processes").
 //
-//   chelete all        every service in one process (local use, scripts/run.sh)
-//   chelete gateway    the HTTP API
-//   chelete migrate    apply every schema's migrations and exit
-//   chelete config     list every configuration variable (--markdown for the README table)
+//   chelete all            every service in one process (local use, scripts/run.sh)
+//   chelete gateway        the HTTP API
+//   chelete ledger         the ledger service (the single writer of its shard)
+//   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
+//   chelete migrate        apply every schema's migrations and exit
+//   chelete config         list every configuration variable (--markdown for the README table)
 //
 // Configuration comes from the environment and is validated before anything starts: a bad value
 // stops the process with every problem listed.
-#include <csignal>
-#include <cstdlib>
-#include <iostream>
-
+#include <nlohmann/json.hpp>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+
 #include <chelete/gateway/gateway.hpp>
+#include <chelete/ledger/pg_store.hpp>
+#include <chelete/ledger/service.hpp>
+#include <chelete/ledger/verify.hpp>
 #include <chelete/platform/config.hpp>
 #include <chelete/platform/faults.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/settings.hpp>
 
+#include "routes.hpp"
+
 namespace {
 
 using namespace chelete;
 
-struct Settings {
-    platform::PlatformSettings platform;
-    gateway::GatewaySettings gateway;
+/// Which components a command runs; only their settings are read and validated.
+struct Components {
+    bool gateway = false;
+    bool ledger = false;
 };
 
-/// Reads every component's settings through one reader, so `chelete config` sees them all.
-Settings read_settings(platform::ConfigReader& reader) {
+struct Settings {
+    platform::PlatformSettings platform;
+    std::optional<gateway::GatewaySettings> gateway;
+    std::optional<ledger::LedgerSettings> ledger;
+    ledger::LedgerStreams ledger_streams;  // where the gateway forwards the ledger's operations
+};
+
+Settings read_settings(platform::ConfigReader& reader, Components components) {
     Settings s;
     s.platform = platform::PlatformSettings::load(reader);
-    s.gateway = gateway::GatewaySettings::load(reader);
+    if (components.gateway) {
+        s.gateway = gateway::GatewaySettings::load(reader);
+    }
+    if (components.ledger) {
+        s.ledger = ledger::LedgerSettings::load(reader);
+        s.ledger_streams = s.ledger->streams;
+    } else if (components.gateway) {
+        s.ledger_streams = ledger::LedgerStreams::load(reader);
+    }
     return s;
 }
 
 int print_config(bool markdown) {
     platform::MapEnvironment empty;
     platform::ConfigReader reader{empty};
-    (void)read_settings(reader);
+    (void)read_settings(reader, Components{true, true});
     if (markdown) {
         std::cout << "| variable | default | meaning |\n|---|---|---|\n";
     }
     for (const auto& v : reader.variables()) {
-        const std::string fallback = v.required ? "(required)"
-                                     : v.secret ? "(unset)"
-                                                : v.default_value;
+        const std::string fallback = v.required ? "(required)" : v.secret ? "(unset)" : v.default_value;
         if (markdown) {
-            std::cout << "| `" << v.name << "` | " << (fallback.empty() ? "" : "`" + fallback + "`")
-                      << " | " << v.description << " |\n";
+            std::cout << "| `" << v.name << "` | " << (fallback.empty() ? "" : "`" + fallback + "`") << " | "
+                      << v.description << " |\n";
         } else {
             std::cout << v.name << "=" << fallback << "\n    " << v.description << "\n";
         }
@@ -66,62 +89,104 @@ void block_stop_signals(sigset_t& set) {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int wait_for_stop_signal(const sigset_t& set) {
+void wait_for_stop_signal(const sigset_t& set) {
     int signal = 0;
     sigwait(&set, &signal);
     spdlog::info("received signal {}, stopping", signal);
-    return signal;
 }
 
 int migrate(const Settings& s) {
     platform::PgPool pool{s.platform.pool_options("gateway", 1)};
     auto conn = pool.connect_dedicated();
-    const auto report = platform::apply_migrations(*conn, "gateway", gateway::gateway_migrations());
-    spdlog::info(
-        "schema gateway: {} applied, {} already there", report.applied, report.already_applied
-    );
+    const auto gw = platform::apply_migrations(*conn, "gateway", gateway::gateway_migrations());
+    const auto bus = platform::apply_migrations(*conn, "ledger", platform::bus_migrations());
+    const auto led = platform::apply_migrations(*conn, "ledger", ledger::ledger_migrations());
+    spdlog::info("migrations applied: gateway {}, ledger {} (+{} bus)", gw.applied, led.applied, bus.applied);
     return 0;
 }
 
-int run_services(const Settings& s, bool gateway_only) {
-    (void)gateway_only;
+int verify(const Settings& s) {
+    const auto report = ledger::verify_ledger(s.platform.pool_options(s.ledger->schema, 1));
+    nlohmann::json out{{"ok", report.ok},
+                       {"checked",
+                        {{"batches", report.checked.batches},
+                         {"accounts", report.checked.accounts},
+                         {"transfers", report.checked.transfers},
+                         {"entries", report.checked.entries},
+                         {"balance_snapshots", report.checked.snapshots},
+                         {"expiries", report.checked.expiries},
+                         {"failed_transfers", report.checked.failed}}},
+                       {"problems", report.problems}};
+    std::cout << out.dump(2) << "\n";
+    return report.ok ? 0 : 1;
+}
+
+int run_services(const Settings& s) {
     sigset_t signals;
     block_stop_signals(signals);
-    gateway::Gateway gw{s.gateway, s.platform};
-    gw.start();
-    spdlog::info("chelete is up: http://{}:{}", s.gateway.server.host, gw.port());
+    std::unique_ptr<ledger::LedgerService> ledger_service;
+    std::unique_ptr<gateway::Gateway> gw;
+    if (s.ledger) {
+        ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
+        ledger_service->start();
+    }
+    if (s.gateway) {
+        gw = std::make_unique<gateway::Gateway>(*s.gateway, s.platform);
+        app::register_service_routes(*gw, app::ServiceStreams{s.ledger_streams.command_stream});
+        gw->start();
+        spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
+    }
     wait_for_stop_signal(signals);
-    gw.stop();
+    if (gw) {
+        gw->stop();
+    }
+    if (ledger_service) {
+        ledger_service->stop();
+    }
     return 0;
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|migrate|config [--markdown]|version>\n";
+    std::cerr << "usage: chelete <all|gateway|ledger [verify]|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // NOLINT(cert-err33-c): libpq, hiredis and OpenSSL may raise it
-    if (argc < 2) {
+    const std::vector<std::string> args(argv + 1, argv + argc);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    if (args.empty()) {
         usage();
         return 2;
     }
-    const std::string command = argv[1];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    const std::string& command = args[0];
     if (command == "config") {
-        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic)
-        const bool markdown = argc > 2 && std::string{argv[2]} == "--markdown";
-        return print_config(markdown);
+        return print_config(args.size() > 1 && args[1] == "--markdown");
     }
     if (command == "version") {
         std::cout << "chelete 0.1.0\n";
         return 0;
     }
+    Components components;
+    if (command == "all") {
+        components = Components{true, true};
+    } else if (command == "gateway") {
+        components.gateway = true;
+    } else if (command == "ledger" || command == "migrate") {
+        components.ledger = true;
+    } else {
+        usage();
+        return 2;
+    }
+    if (command == "ledger" && args.size() > 1 && args[1] != "verify") {
+        usage();
+        return 2;
+    }
     platform::ProcessEnvironment env;
     platform::ConfigReader reader{env};
     Settings settings;
     try {
-        settings = read_settings(reader);
+        settings = read_settings(reader, components);
         reader.finish();
     } catch (const platform::ConfigError& e) {
         std::cerr << "chelete: " << e.what() << "\n";
@@ -137,17 +202,13 @@ int main(int argc, char** argv) {
         if (command == "migrate") {
             return migrate(settings);
         }
-        if (command == "all") {
-            return run_services(settings, false);
+        if (command == "ledger" && args.size() > 1) {
+            return verify(settings);
         }
-        if (command == "gateway") {
-            return run_services(settings, true);
-        }
+        return run_services(settings);
     } catch (const std::exception& e) {
         spdlog::critical("chelete {} cannot run: {}", command, e.what());
         spdlog::default_logger()->flush();
         return 1;
     }
-    usage();
-    return 2;
 }

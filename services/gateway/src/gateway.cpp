@@ -313,6 +313,10 @@ void Gateway::add_operational_routes() {
     });
 }
 
+std::vector<std::string> Gateway::unrouted_operations() const {
+    return dispatcher_->unrouted_operations();
+}
+
 void Gateway::start() {
     {
         auto conn = pool_->connect_dedicated();

@@ -90,12 +90,20 @@ void Dispatcher::route(const std::string& operation_id, RouteHandler handler) {
     handlers_[operation_id] = std::move(handler);
 }
 
-void Dispatcher::check_complete() const {
-    std::string missing;
+std::vector<std::string> Dispatcher::unrouted_operations() const {
+    std::vector<std::string> missing;
     for (const auto& op : spec_.operations()) {
         if (handlers_.find(op.operation_id) == handlers_.end()) {
-            missing += (missing.empty() ? "" : ", ") + op.operation_id;
+            missing.push_back(op.operation_id);
         }
+    }
+    return missing;
+}
+
+void Dispatcher::check_complete() const {
+    std::string missing;
+    for (const auto& id : unrouted_operations()) {
+        missing += (missing.empty() ? "" : ", ") + id;
     }
     if (!missing.empty()) {
         throw std::runtime_error(

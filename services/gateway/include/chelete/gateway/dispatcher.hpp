@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <chelete/gateway/executor.hpp>
 #include <chelete/gateway/http.hpp>
@@ -44,6 +45,8 @@ public:
     void route(const std::string& operation_id, RouteHandler handler);
     /// Throws naming every spec operation that has no handler: spec and code must agree.
     void check_complete() const;
+    /// The spec's operations that have no handler yet, in spec order.
+    [[nodiscard]] std::vector<std::string> unrouted_operations() const;
 
     void dispatch(RawRequest raw, Respond respond);
 

@@ -59,6 +59,8 @@ public:
     /// A handler that sends the request to `stream` as message type `type` and answers with the
     /// service's reply (or 504 when it does not come in time).
     [[nodiscard]] RouteHandler forward(const std::string& stream, const std::string& type);
+    /// The spec's operations that no handler serves yet (start() refuses while there are any).
+    [[nodiscard]] std::vector<std::string> unrouted_operations() const;
 
     /// Migrates the gateway schema, connects, checks that every spec operation has a handler,
     /// and serves.

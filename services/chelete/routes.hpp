@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include <chelete/gateway/gateway.hpp>
+
+namespace chelete::app {
+
+/// The command streams of the services the gateway forwards to (from their configuration).
+struct ServiceStreams {
+    std::string ledger;
+};
+
+/// Binds every operation of the spec that a service (not the gateway itself) answers to the
+/// stream and message type of that service. The gateway refuses to start if one is missing.
+void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& streams);
+
+}  // namespace chelete::app
