@@ -116,6 +116,27 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
     return out;
 }
 
+std::string lookup_hash(std::string_view key, std::string_view normalized_value) {
+    constexpr std::size_t kMinKeyBytes = 32;
+    if (key.size() < kMinKeyBytes) {
+        throw std::invalid_argument("lookup_hash: the key must be at least 32 bytes");
+    }
+    return to_hex(hmac_sha256(key, normalized_value));
+}
+
+std::string normalize_identity_number(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (const char c : value) {
+        if (c == ' ' || c == '-') {
+            continue;
+        }
+        // ASCII only, no locale: the same number must hash the same on every machine.
+        out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return out;
+}
+
 std::string to_hex(const std::uint8_t* data, std::size_t size) {
     constexpr std::string_view kHex = "0123456789abcdef";
     std::string out;

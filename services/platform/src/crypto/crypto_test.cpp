@@ -1,3 +1,5 @@
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -51,6 +53,35 @@ TEST(CryptoTest, ConstantTimeEqual) {
     EXPECT_FALSE(constant_time_equal("abc", "abd"));
     EXPECT_FALSE(constant_time_equal("abc", "abcd"));
     EXPECT_TRUE(constant_time_equal("", ""));
+}
+
+TEST(CryptoTest, NormalizeIdentityNumber) {
+    EXPECT_EQ(normalize_identity_number("ab 12-345"), "AB12345");
+    EXPECT_EQ(normalize_identity_number(" -Ab-12 34z- "), "AB1234Z");
+    EXPECT_EQ(normalize_identity_number("AB12345"), "AB12345");
+    EXPECT_EQ(normalize_identity_number(""), "");
+    EXPECT_EQ(normalize_identity_number(" - -"), "");
+    // Only spaces and dashes go; other punctuation and non-ASCII bytes stay, so they still differ.
+    EXPECT_EQ(normalize_identity_number("ab/12.3"), "AB/12.3");
+    const std::string e_acute = "\xc3\xa9";
+    EXPECT_EQ(normalize_identity_number(e_acute + "a"), e_acute + "A");
+}
+
+TEST(CryptoTest, LookupHashIsKeyedHexHmac) {
+    const std::string key(32, 'k');
+    EXPECT_EQ(
+        lookup_hash(key, "AB123456"),
+        "1a82bb194f4aebbdb88edf96b06a8f3148f0d9db751e3c4b8a73c2a5e2a9ce15"
+    );
+    EXPECT_EQ(lookup_hash(key, "AB123456"), to_hex(hmac_sha256(key, "AB123456")));
+    // Equal after normalization means equal hashes; another key gives another hash.
+    EXPECT_EQ(
+        lookup_hash(key, normalize_identity_number("ab 123-456")),
+        lookup_hash(key, normalize_identity_number("AB123456"))
+    );
+    EXPECT_NE(lookup_hash(key, "AB123456"), lookup_hash(std::string(32, 'j'), "AB123456"));
+    EXPECT_NE(lookup_hash(key, "AB123456"), sha256_hex("AB123456"));
+    EXPECT_THROW((void)lookup_hash(std::string(31, 'k'), "AB123456"), std::invalid_argument);
 }
 
 TEST(CryptoTest, RandomBytesDiffer) {

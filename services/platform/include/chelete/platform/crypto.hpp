@@ -15,6 +15,17 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 [[nodiscard]] Sha256Digest hmac_sha256(std::string_view key, std::string_view data);
 
+/// Keyed lookup hash: hex HMAC-SHA256 of an already normalized value. It lets a column that is
+/// stored encrypted (FieldCipher, random nonces) still be searched and made UNIQUE by equality,
+/// while someone holding only the database cannot test guesses (identity numbers are few enough
+/// to enumerate; a plain SHA-256 would give them away). The key is a secret of its own, not a
+/// FieldCipher key, at least 32 bytes; a shorter one throws std::invalid_argument.
+/// Normalize first (e.g. normalize_identity_number), or equal numbers typed differently differ.
+[[nodiscard]] std::string lookup_hash(std::string_view key, std::string_view normalized_value);
+/// Canonical form of an identity or permit number for lookup_hash: ASCII letters upper-cased,
+/// spaces and dashes removed ("ab 12-345" -> "AB12345"). Other bytes are kept as they are.
+[[nodiscard]] std::string normalize_identity_number(std::string_view value);
+
 [[nodiscard]] std::string to_hex(const std::uint8_t* data, std::size_t size);
 template <std::size_t N>
 [[nodiscard]] std::string to_hex(const std::array<std::uint8_t, N>& bytes) {
