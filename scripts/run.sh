@@ -34,18 +34,17 @@ chelete_pid() {
 # Secrets are made once per checkout and kept under var/run (mode 600), never committed.
 ensure_secrets() {
     local file="$VAR/secrets.env"
-    if [[ ! -f "$file" ]]; then
-        mkdir -p "$VAR"
-        (
-            umask 077
-            {
-                echo "CHELETE_TOKEN_SECRET=$(openssl rand -base64 48 | tr -d '\n')"
-                echo "CHELETE_METRICS_TOKEN=$(openssl rand -hex 24)"
-                echo "CHELETE_ADMIN_PASSWORD=chelete-$(openssl rand -hex 6)"
-            } >"$file"
-        )
-        log "made local secrets in $file"
-    fi
+    mkdir -p "$VAR"
+    (umask 077 && touch "$file")
+    # Each secret is added when missing, so a checkout made before a new one existed gains it.
+    add_secret() {
+        grep -q "^$1=" "$file" || echo "$1=$2" >>"$file"
+    }
+    add_secret CHELETE_TOKEN_SECRET "$(openssl rand -base64 48 | tr -d '\n')"
+    add_secret CHELETE_METRICS_TOKEN "$(openssl rand -hex 24)"
+    add_secret CHELETE_ADMIN_PASSWORD "chelete-$(openssl rand -hex 6)"
+    add_secret CHELETE_FIELD_KEYS "k1:$(openssl rand -hex 32)"
+    add_secret CHELETE_LOOKUP_KEY "$(openssl rand -hex 32)"
     set -a
     # shellcheck disable=SC1090
     source "$file"

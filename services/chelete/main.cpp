@@ -4,6 +4,7 @@
 //   chelete gateway        the HTTP API
 //   chelete ledger         the ledger service (the single writer of its shard)
 //   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
+//   chelete registry       workers, permits, agencies, complaints (registry.cmd)
 //   chelete migrate        apply every schema's migrations and exit
 //   chelete config         list every configuration variable (--markdown for the README table)
 //
@@ -27,6 +28,7 @@
 #include <chelete/platform/faults.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/settings.hpp>
+#include <chelete/registry/service.hpp>
 
 #include "routes.hpp"
 
@@ -38,13 +40,16 @@ using namespace chelete;
 struct Components {
     bool gateway = false;
     bool ledger = false;
+    bool registry = false;
 };
 
 struct Settings {
     platform::PlatformSettings platform;
     std::optional<gateway::GatewaySettings> gateway;
     std::optional<ledger::LedgerSettings> ledger;
+    std::optional<registry::RegistrySettings> registry;
     ledger::LedgerStreams ledger_streams;  // where the gateway forwards the ledger's operations
+    registry::RegistryStreams registry_streams;
 };
 
 Settings read_settings(platform::ConfigReader& reader, Components components) {
@@ -59,13 +64,19 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     } else if (components.gateway) {
         s.ledger_streams = ledger::LedgerStreams::load(reader);
     }
+    if (components.registry) {
+        s.registry = registry::RegistrySettings::load(reader);
+        s.registry_streams = s.registry->streams;
+    } else if (components.gateway) {
+        s.registry_streams = registry::RegistryStreams::load(reader);
+    }
     return s;
 }
 
 int print_config(bool markdown) {
     platform::MapEnvironment empty;
     platform::ConfigReader reader{empty};
-    (void)read_settings(reader, Components{true, true});
+    (void)read_settings(reader, Components{true, true, true});
     if (markdown) {
         std::cout << "| variable | default | meaning |\n|---|---|---|\n";
     }
@@ -101,7 +112,10 @@ int migrate(const Settings& s) {
     const auto gw = platform::apply_migrations(*conn, "gateway", gateway::gateway_migrations());
     const auto bus = platform::apply_migrations(*conn, "ledger", platform::bus_migrations());
     const auto led = platform::apply_migrations(*conn, "ledger", ledger::ledger_migrations());
-    spdlog::info("migrations applied: gateway {}, ledger {} (+{} bus)", gw.applied, led.applied, bus.applied);
+    const auto reg_bus = platform::apply_migrations(*conn, s.registry->schema, platform::bus_migrations());
+    const auto reg = platform::apply_migrations(*conn, s.registry->schema, registry::registry_migrations());
+    spdlog::info("migrations applied: gateway {}, ledger {} (+{} bus), registry {} (+{} bus)", gw.applied, led.applied,
+                 bus.applied, reg.applied, reg_bus.applied);
     return 0;
 }
 
@@ -125,20 +139,29 @@ int run_services(const Settings& s) {
     sigset_t signals;
     block_stop_signals(signals);
     std::unique_ptr<ledger::LedgerService> ledger_service;
+    std::unique_ptr<registry::RegistryService> registry_service;
     std::unique_ptr<gateway::Gateway> gw;
     if (s.ledger) {
         ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
         ledger_service->start();
     }
+    if (s.registry) {
+        registry_service = std::make_unique<registry::RegistryService>(s.platform, *s.registry);
+        registry_service->start();
+    }
     if (s.gateway) {
         gw = std::make_unique<gateway::Gateway>(*s.gateway, s.platform);
-        app::register_service_routes(*gw, app::ServiceStreams{s.ledger_streams.command_stream});
+        app::register_service_routes(
+            *gw, app::ServiceStreams{s.ledger_streams.command_stream, s.registry_streams.command_stream});
         gw->start();
         spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
     }
     wait_for_stop_signal(signals);
     if (gw) {
         gw->stop();
+    }
+    if (registry_service) {
+        registry_service->stop();
     }
     if (ledger_service) {
         ledger_service->stop();
@@ -147,7 +170,7 @@ int run_services(const Settings& s) {
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|ledger [verify]|migrate|config [--markdown]|version>\n";
+    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
@@ -169,11 +192,16 @@ int main(int argc, char** argv) {
     }
     Components components;
     if (command == "all") {
-        components = Components{true, true};
+        components = Components{true, true, true};
     } else if (command == "gateway") {
         components.gateway = true;
-    } else if (command == "ledger" || command == "migrate") {
+    } else if (command == "ledger") {
         components.ledger = true;
+    } else if (command == "registry") {
+        components.registry = true;
+    } else if (command == "migrate") {
+        components.ledger = true;
+        components.registry = true;
     } else {
         usage();
         return 2;

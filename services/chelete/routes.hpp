@@ -9,6 +9,7 @@ namespace chelete::app {
 /// The command streams of the services the gateway forwards to (from their configuration).
 struct ServiceStreams {
     std::string ledger;
+    std::string registry;
 };
 
 /// Binds every operation of the spec that a service (not the gateway itself) answers to the

@@ -4,17 +4,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <csignal>
-#include <thread>
-#include <unistd.h>
 
-#include <chelete/gateway/jwt.hpp>
 #include <chelete/platform/bus.hpp>
-#include <chelete/platform/clock.hpp>
 #include <chelete/platform/random_ids.hpp>
-#include <chelete/testing/env.hpp>
-#include <chelete/testing/http_client.hpp>
+
+#include "chelete_process.hpp"
 
 namespace chelete {
 namespace {
@@ -23,86 +17,38 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace bus = platform::bus;
 
-constexpr std::string_view kSecret = "e2e-ledger-test-secret-0123456789abcdef";
-
-std::uint16_t test_port() {
-    return static_cast<std::uint16_t>(22000 + (getpid() % 2000));
-}
-
 class LedgerHttpITest : public ::testing::Test {
 protected:
     void SetUp() override {
         CHELETE_REQUIRE_PG();
         CHELETE_REQUIRE_REDIS();
-        schema_ = testing::unique_name("ledger_http");
-        stream_ = testing::unique_name("ledger.cmd.http");
-        port_ = test_port();
-        process_ = std::make_unique<testing::ChildProcess>(
-            testing::built_program("chelete"), std::vector<std::string>{"all"},
-            std::vector<std::pair<std::string, std::string>>{
-                {"CHELETE_PG_DSN", *testing::pg_dsn()},
-                {"CHELETE_REDIS_PORT", std::to_string(testing::redis_options()->port)},
-                {"CHELETE_TOKEN_SECRET", std::string{kSecret}},
-                {"CHELETE_HTTP_PORT", std::to_string(port_)},
-                {"CHELETE_HTTP_DRAIN", "100ms"},
-                {"CHELETE_LEDGER_SCHEMA", schema_},
-                {"CHELETE_LEDGER_COMMAND_STREAM", stream_},
-                {"CHELETE_LEDGER_EVENT_STREAM", stream_ + ".events"},
-                {"CHELETE_RATE_LIMIT_PREFIX", testing::unique_name("rl") + ":"},
-                {"CHELETE_RELAY_POLL_INTERVAL", "20ms"},
-                {"CHELETE_LOG_LEVEL", "warn"},
-                {"CHELETE_INSTANCE_ID", schema_}},
-            "/tmp/" + schema_ + ".log");
-        http_ = std::make_unique<testing::HttpClient>("http://127.0.0.1:" + std::to_string(port_));
-        const auto ready = [&] {
-            try {
-                return http_->get("/readyz").status == 200;
-            } catch (const std::exception&) {
-                return false;  // not listening yet
-            }
-        };
-        ASSERT_TRUE(testing::wait_until(ready, 60s))
-            << "chelete all did not become ready; see /tmp/" << schema_ << ".log";
+        chelete_ = std::make_unique<testing::CheleteProcess>();
+        ASSERT_TRUE(chelete_->ready());
+        http_ = &chelete_->http();
         client_ = std::make_unique<bus::BusClient>(bus::BusOptions{*testing::redis_options()}, testing::unique_name("reply"));
         client_->start();
     }
 
     void TearDown() override {
         client_.reset();
-        if (process_) {
-            process_->kill(SIGTERM);
-            EXPECT_TRUE(process_->wait_for(20s).has_value()) << "chelete all did not stop on SIGTERM";
-        }
-        if (testing::pg_dsn()) {
-            pqxx::connection c{*testing::pg_dsn()};
-            pqxx::work tx{c};
-            tx.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-            tx.commit();
-        }
+        chelete_.reset();
     }
 
     json command(std::string_view type, const json& payload) {
-        const auto reply =
-            client_->request_sync(bus::OutgoingMessage{stream_, std::string{type}, payload.dump(), "", ""}, 10s);
+        const auto reply = client_->request_sync(
+            bus::OutgoingMessage{chelete_->ledger_stream(), std::string{type}, payload.dump(), "", ""}, 10s);
         EXPECT_TRUE(reply.has_value()) << type << " got no reply";
         return reply ? json::parse(reply->payload) : json{};
     }
 
-    std::string token(const std::string& role, const std::string& subject = "staff-1") {
-        static const platform::SystemClock clock;
-        const gateway::TokenService tokens{{gateway::TokenKey{"k1", std::string{kSecret}}}, gateway::TokenSettings{}, clock};
-        return tokens.issue(gateway::Principal{subject, role, 0, platform::new_uuid()});
-    }
+    std::string token(const std::string& role) { return chelete_->token(role, "staff-1"); }
 
     testing::HttpResult get(const std::string& path, const std::string& role) {
         return http_->get(path, {"Authorization: Bearer " + token(role)});
     }
 
-    std::string schema_;
-    std::string stream_;
-    std::uint16_t port_ = 0;
-    std::unique_ptr<testing::ChildProcess> process_;
-    std::unique_ptr<testing::HttpClient> http_;
+    std::unique_ptr<testing::CheleteProcess> chelete_;
+    testing::HttpClient* http_ = nullptr;
     std::unique_ptr<bus::BusClient> client_;
 };
 

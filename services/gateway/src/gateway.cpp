@@ -175,7 +175,37 @@ void Gateway::route(const std::string& operation_id, RouteHandler handler) {
 }
 
 RouteHandler Gateway::forward(const std::string& stream, const std::string& type) {
-    return [this, stream, type](const RequestContext& ctx, Respond respond) {
+    return forward_then(stream, type, nullptr);
+}
+
+RouteHandler Gateway::token_exchange(const std::string& stream, const std::string& type) {
+    // The service checks the credentials and names the principal; only the gateway holds the
+    // signing key, so it turns that answer into the token.
+    return forward_then(stream, type, [this](HttpResponse& r) {
+        if (r.status != 200) {
+            return;
+        }
+        const auto answer = nlohmann::json::parse(r.body, nullptr, false);
+        if (answer.is_discarded() || !answer.contains("subject_id") || !answer.contains("role") ||
+            !answer["subject_id"].is_string() || !answer["role"].is_string()) {
+            r = problem(502, "bad-upstream-reply", "The service answered unreadably");
+            return;
+        }
+        Principal principal{answer["subject_id"].get<std::string>(), answer["role"].get<std::string>(),
+                            answer.value("token_version", std::int64_t{0}), ""};
+        r.body = nlohmann::json{{"access_token", tokens_->issue(principal)},
+                                {"token_type", "Bearer"},
+                                {"expires_in", tokens_->settings().lifetime.count()},
+                                {"role", principal.role},
+                                {"subject_id", principal.subject}}
+                     .dump();
+        r.headers.emplace_back("Cache-Control", "no-store");
+    });
+}
+
+RouteHandler Gateway::forward_then(const std::string& stream, const std::string& type,
+                                   std::function<void(HttpResponse&)> transform) {
+    return [this, stream, type, transform](const RequestContext& ctx, Respond respond) {
         nlohmann::json envelope{
             {"operation", ctx.operation->operation_id},
             {"request_id", ctx.request_id},
@@ -194,8 +224,8 @@ RouteHandler Gateway::forward(const std::string& stream, const std::string& type
         bus_->request(
             platform::bus::OutgoingMessage{stream, type, envelope.dump(), request_id, ""},
             settings_.request_timeout,
-            [respond = std::move(respond),
-             request_id](std::optional<platform::bus::Message> reply) {
+            [respond = std::move(respond), request_id,
+             transform](std::optional<platform::bus::Message> reply) {
                 if (!reply) {
                     auto r = problem(
                         504,
@@ -234,6 +264,9 @@ RouteHandler Gateway::forward(const std::string& stream, const std::string& type
                             r.headers.emplace_back(k, v.get<std::string>());
                         }
                     }
+                }
+                if (transform) {
+                    transform(r);
                 }
                 respond(std::move(r));
             }

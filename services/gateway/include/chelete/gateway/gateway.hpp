@@ -59,6 +59,9 @@ public:
     /// A handler that sends the request to `stream` as message type `type` and answers with the
     /// service's reply (or 504 when it does not come in time).
     [[nodiscard]] RouteHandler forward(const std::string& stream, const std::string& type);
+    /// Like forward(), for the login operation: the service answers {subject_id, role,
+    /// token_version} for good credentials and the gateway answers with a signed token.
+    [[nodiscard]] RouteHandler token_exchange(const std::string& stream, const std::string& type);
     /// The spec's operations that no handler serves yet (start() refuses while there are any).
     [[nodiscard]] std::vector<std::string> unrouted_operations() const;
 
@@ -76,6 +79,8 @@ public:
 
 private:
     void add_operational_routes();
+    RouteHandler forward_then(const std::string& stream, const std::string& type,
+                              std::function<void(HttpResponse&)> transform);
 
     GatewaySettings settings_;
     const platform::PlatformSettings& platform_;

@@ -1,0 +1,114 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <chelete/platform/api.hpp>
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/clock.hpp>
+#include <chelete/platform/config.hpp>
+#include <chelete/platform/field_cipher.hpp>
+#include <chelete/platform/password.hpp>
+#include <chelete/platform/pg.hpp>
+#include <chelete/platform/settings.hpp>
+
+namespace chelete::registry {
+
+/// Where the registry listens; the gateway reads the command stream too.
+struct RegistryStreams {
+    std::string command_stream = "registry.cmd";
+    std::string event_stream = "registry.events";
+
+    static RegistryStreams load(platform::ConfigReader& reader);
+};
+
+struct RegistrySettings {
+    std::string schema = "registry";
+    RegistryStreams streams;
+    std::string notify_stream = "notify.cmd";
+    std::size_t consumers = 2;
+    std::string admin_password;  // the bootstrap admin's password (first start only)
+    std::vector<platform::crypto::FieldKey> field_keys;
+    std::string lookup_key;  // HMAC key of the identity-number look-up hashes
+    platform::crypto::PasswordCost password_cost;
+    int login_max_failures = 5;
+    std::chrono::milliseconds login_lockout{std::chrono::minutes{30}};
+    int licence_years = 3;
+    int renewal_window_days = 60;
+    int permit_notice_days = 30;
+    std::chrono::milliseconds jobs_interval{std::chrono::hours{1}};
+
+    static RegistrySettings load(platform::ConfigReader& reader);
+};
+
+/// Message types on `registry.cmd`. The gateway forwards every registry operation as
+/// kHttpRequest (the envelope names the operation).
+namespace messages {
+constexpr std::string_view kHttpRequest = "registry.http";
+// Events on registry.events.
+constexpr std::string_view kWorkerRegistered = "registry.worker_registered";
+constexpr std::string_view kPermitStatusChanged = "registry.permit_status_changed";
+constexpr std::string_view kAgencyStatusChanged = "registry.agency_status_changed";
+constexpr std::string_view kTraffickingAlert = "registry.trafficking_alert";
+}  // namespace messages
+
+[[nodiscard]] std::vector<platform::Migration> registry_migrations();
+/// The operationIds of api-spec/openapi.yaml the registry answers (the gateway forwards them).
+[[nodiscard]] std::vector<std::string> registry_operations();
+
+/// The registry process: consumers of registry.cmd answering the registry's HTTP operations
+/// (each in one PostgreSQL transaction with its inbox row, its events in the outbox, and an
+/// access-log row for every read or change of a person's data), the outbox relay, and the daily
+/// jobs (licences falling due, permits about to expire).
+class RegistryService {
+public:
+    /// `clock` must outlive the service (tests pass a ManualClock to move the calendar).
+    RegistryService(const platform::PlatformSettings& platform, RegistrySettings settings,
+                    const platform::Clock& clock = default_clock());
+    ~RegistryService();
+    RegistryService(const RegistryService&) = delete;
+    RegistryService& operator=(const RegistryService&) = delete;
+    RegistryService(RegistryService&&) = delete;
+    RegistryService& operator=(RegistryService&&) = delete;
+
+    /// Migrates, creates the `admin` staff account on an empty database, starts relay, consumers
+    /// and the job timer.
+    void start();
+    void stop();
+
+    /// Answers one HTTP operation inside `tx` (what the consumers call; exposed for tests).
+    [[nodiscard]] platform::api::Reply handle(pqxx::dbtransaction& tx, const platform::api::Request& request);
+    struct JobReport {
+        int agencies_changed = 0;
+        int permits_changed = 0;
+        int expiry_notices = 0;
+    };
+    /// The daily jobs, idempotent: run as often as you like.
+    JobReport run_jobs();
+
+private:
+    static const platform::Clock& default_clock();
+    void job_loop();
+
+    platform::PlatformSettings platform_;
+    RegistrySettings settings_;
+    const platform::Clock& clock_;
+    std::unique_ptr<platform::crypto::FieldCipher> cipher_;
+    std::unique_ptr<platform::crypto::PasswordHasher> hasher_;
+    std::unique_ptr<platform::PgPool> pool_;
+    std::unique_ptr<platform::bus::Outbox> outbox_;
+    std::unique_ptr<platform::bus::OutboxRelay> relay_;
+    std::vector<std::unique_ptr<platform::bus::Consumer>> consumers_;
+    std::atomic<bool> stopping_{false};
+    std::mutex jobs_mutex_;
+    std::condition_variable jobs_cv_;
+    std::thread jobs_thread_;
+};
+
+}  // namespace chelete::registry

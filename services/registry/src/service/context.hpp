@@ -1,0 +1,99 @@
+#pragma once
+
+// What every registry operation handler shares: settings, crypto, the clock, the outbox, and
+// small helpers for replies, access logging and pagination.
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <chelete/platform/api.hpp>
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/clock.hpp>
+#include <chelete/platform/field_cipher.hpp>
+#include <chelete/platform/password.hpp>
+#include <chelete/registry/service.hpp>
+
+#include "domain/rules.hpp"
+
+namespace chelete::registry::detail {
+
+using nlohmann::json;
+namespace api = platform::api;
+
+struct Context {
+    const RegistrySettings& settings;
+    const platform::crypto::FieldCipher& cipher;
+    const platform::crypto::PasswordHasher& hasher;
+    const platform::Clock& clock;
+    platform::bus::Outbox& outbox;
+
+    [[nodiscard]] Day today() const;
+    [[nodiscard]] std::string lookup_hash(std::string_view identity_number) const;
+    /// Seals an identity number; the associated data binds it to its row and column.
+    [[nodiscard]] std::string seal(std::string_view value, const std::string& where) const;
+    [[nodiscard]] std::optional<std::string> open(std::string_view envelope, const std::string& where) const;
+    void publish(pqxx::transaction_base& tx, std::string_view type, const json& payload) const;
+};
+
+using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::Request&);
+
+/// A rule broken by valid JSON: 422 naming the fields.
+[[nodiscard]] api::Reply unprocessable(const std::vector<api::FieldError>& errors);
+[[nodiscard]] api::Reply conflict(std::string_view detail);
+
+/// The caller is the worker `worker_id` (ownership); officers pass by role.
+[[nodiscard]] bool is_self(const api::Request& r, const std::string& worker_id);
+[[nodiscard]] bool is_uuid(std::string_view s);
+
+/// One access-log row: who (the caller), what (record and fields), why (purpose).
+void log_access(pqxx::transaction_base& tx, const api::Request& r, const std::string& subject_id, std::string_view action,
+                std::string_view record, std::string_view fields, std::string_view purpose);
+/// Why this caller reads a person's data, from their role (DOMAIN.md 8: every read has a purpose).
+[[nodiscard]] std::string purpose_of(const api::Request& r);
+
+struct Page {
+    int limit = 50;
+    std::string after;  // exclusive key of the last item of the previous page
+};
+/// `?limit=` (1-200, default 50) and `?cursor=`; nullopt with the reply when malformed.
+[[nodiscard]] std::optional<Page> page_of(const api::Request& r, api::Reply& error);
+[[nodiscard]] std::string cursor_for(const std::string& key);
+
+[[nodiscard]] std::string body_string(const api::Request& r, const char* field);
+[[nodiscard]] std::optional<std::string> body_optional(const api::Request& r, const char* field);
+
+// Handlers, by area (handlers_people.cpp, handlers_agencies.cpp).
+api::Reply issue_token(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply create_staff(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_staff(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply register_worker(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_worker(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply add_permit(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_permits(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply change_permit_status(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply create_directive(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply add_beneficiary(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_beneficiaries(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_consents(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply record_consent(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_access_log(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply create_agency(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_agencies(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_agency(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply verify_agency_licence(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply decide_agency(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply agency_history(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply file_complaint(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_complaints(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply decide_complaint(const Context&, pqxx::dbtransaction&, const api::Request&);
+
+/// Recomputes the standing of every permit of `type` (or all when empty) against the
+/// directives; writes history and events for those that changed. Returns how many changed.
+int refresh_permits(const Context& ctx, pqxx::transaction_base& tx, const std::string& type, const std::string& actor,
+                    const std::string& reason);
+
+}  // namespace chelete::registry::detail

@@ -1,0 +1,417 @@
+#include <chelete/registry/service.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <utility>
+
+#include <chelete/platform/crypto.hpp>
+#include <chelete/platform/random_ids.hpp>
+
+#include "registry_migrations.hpp"
+#include "service/context.hpp"
+
+namespace chelete::registry {
+
+using nlohmann::json;
+namespace api = platform::api;
+namespace bus = platform::bus;
+using namespace std::chrono_literals;
+
+// ---- settings ----------------------------------------------------------------------------------
+
+RegistryStreams RegistryStreams::load(platform::ConfigReader& r) {
+    RegistryStreams s;
+    s.command_stream = r.string("CHELETE_REGISTRY_COMMAND_STREAM", "registry.cmd", "Stream the registry takes requests from");
+    s.event_stream = r.string("CHELETE_REGISTRY_EVENT_STREAM", "registry.events", "Stream the registry publishes events to");
+    return s;
+}
+
+RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
+    RegistrySettings s;
+    s.schema = r.string("CHELETE_REGISTRY_SCHEMA", "registry", "PostgreSQL schema of the registry");
+    if (!platform::is_safe_identifier(s.schema)) {
+        r.problem("CHELETE_REGISTRY_SCHEMA='" + s.schema + "' is not a plain lower-case identifier");
+        s.schema = "registry";
+    }
+    s.streams = RegistryStreams::load(r);
+    s.notify_stream = r.string("CHELETE_NOTIFY_STREAM", "notify.cmd", "Stream the notifier takes SMS requests from");
+    s.consumers = static_cast<std::size_t>(
+        r.integer("CHELETE_REGISTRY_CONSUMERS", 2, 1, 16, "Registry consumer threads (each its own connection)"));
+    s.admin_password = r.required_secret("CHELETE_ADMIN_PASSWORD", 12,
+                                         "Password of the `admin` staff account created on first start");
+    const auto keys = r.required_secret("CHELETE_FIELD_KEYS", 1,
+                                        "AES-256-GCM keys for identity numbers at rest: `k2:<64 hex>,k1:<64 hex>`, first seals");
+    if (!keys.empty()) {
+        auto parsed = platform::crypto::FieldCipher::parse_keys(keys);
+        if (parsed) {
+            s.field_keys = std::move(parsed.value());
+        } else {
+            r.problem("CHELETE_FIELD_KEYS: " + parsed.error());
+        }
+    }
+    s.lookup_key = r.required_secret("CHELETE_LOOKUP_KEY", 32, "HMAC key of identity-number look-up hashes");
+    s.password_cost.memory_kib = static_cast<std::uint32_t>(
+        r.integer("CHELETE_PASSWORD_MEMORY_KIB", 19 * 1024, 64, 1024 * 1024, "Argon2id memory per PIN/password hash (KiB)"));
+    s.password_cost.iterations = static_cast<std::uint32_t>(
+        r.integer("CHELETE_PASSWORD_ITERATIONS", 2, 1, 64, "Argon2id passes per PIN/password hash"));
+    s.login_max_failures =
+        static_cast<int>(r.integer("CHELETE_LOGIN_MAX_FAILURES", 5, 1, 100, "Wrong PINs/passwords before a login locks"));
+    s.login_lockout = r.duration("CHELETE_LOGIN_LOCKOUT", 30min, 1s, 24h, "How long a locked login stays locked");
+    s.licence_years = static_cast<int>(r.integer("CHELETE_AGENCY_LICENCE_YEARS", 3, 1, 10, "Term of an agency licence"));
+    s.renewal_window_days = static_cast<int>(
+        r.integer("CHELETE_AGENCY_RENEWAL_WINDOW_DAYS", 60, 1, 365, "Days before expiry a licence shows renewal_due"));
+    s.permit_notice_days = static_cast<int>(
+        r.integer("CHELETE_PERMIT_NOTICE_DAYS", 30, 1, 365, "Days before legal expiry a worker is told by SMS"));
+    s.jobs_interval = r.duration("CHELETE_REGISTRY_JOBS_INTERVAL", 1h, 1s, 24h, "How often the registry's daily jobs run");
+    return s;
+}
+
+std::vector<platform::Migration> registry_migrations() {
+    std::vector<std::pair<std::string_view, std::string_view>> files{registry_sql::kAllFiles.begin(),
+                                                                    registry_sql::kAllFiles.end()};
+    return platform::migrations_from_files("registry", files);
+}
+
+// ---- shared helpers ----------------------------------------------------------------------------
+
+namespace detail {
+
+Day Context::today() const {
+    const auto days = std::chrono::floor<std::chrono::days>(clock.now().time_since_epoch()).count();
+    return static_cast<Day>(days);
+}
+
+std::string Context::lookup_hash(std::string_view identity_number) const {
+    return platform::crypto::lookup_hash(settings.lookup_key, identity_number);
+}
+
+std::string Context::seal(std::string_view value, const std::string& where) const {
+    return cipher.encrypt(value, where);
+}
+
+std::optional<std::string> Context::open(std::string_view envelope, const std::string& where) const {
+    return cipher.decrypt(envelope, where);
+}
+
+void Context::publish(pqxx::transaction_base& tx, std::string_view type, const json& payload) const {
+    outbox.enqueue(tx, bus::OutgoingMessage{settings.streams.event_stream, std::string{type}, payload.dump(), "", ""});
+}
+
+api::Reply unprocessable(const std::vector<api::FieldError>& errors) {
+    return api::problem(422, "validation", "The request breaks a rule", errors.front().field + ": " + errors.front().message,
+                        errors);
+}
+
+api::Reply conflict(std::string_view detail) {
+    return api::problem(409, "conflict", "Conflict", detail);
+}
+
+bool is_self(const api::Request& r, const std::string& worker_id) {
+    return r.caller && r.caller->role == "worker" && r.caller->subject == worker_id;
+}
+
+bool is_uuid(std::string_view s) {
+    if (s.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void log_access(pqxx::transaction_base& tx, const api::Request& r, const std::string& subject_id, std::string_view action,
+                std::string_view record, std::string_view fields, std::string_view purpose) {
+    tx.exec_params0(
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, record, fields, purpose, request_id) VALUES ($1, "
+        "$2, $3, $4, $5, $6, $7, $8)",
+        subject_id, r.caller ? r.caller->subject : std::string{"anonymous"},
+        r.caller ? r.caller->role : std::string{"anonymous"}, std::string{action}, std::string{record}, std::string{fields},
+        std::string{purpose}, r.request_id);
+}
+
+std::string purpose_of(const api::Request& r) {
+    if (!r.caller) {
+        return "registration";
+    }
+    const std::string& role = r.caller->role;
+    if (role == "worker") {
+        return "self_service";
+    }
+    if (role == "ministry_officer") {
+        return "permit_tracking";
+    }
+    if (role == "compliance_officer") {
+        return "compliance_review";
+    }
+    return "administration";
+}
+
+std::optional<Page> page_of(const api::Request& r, api::Reply& error) {
+    Page p;
+    if (r.query.contains("limit")) {
+        const auto& l = r.query["limit"];
+        if (!l.is_number_integer() || l.get<std::int64_t>() < 1 || l.get<std::int64_t>() > 200) {
+            error = api::problem(400, "bad-request", "Invalid query", "", {{"limit", "must be an integer from 1 to 200"}});
+            return std::nullopt;
+        }
+        p.limit = static_cast<int>(l.get<std::int64_t>());
+    }
+    if (r.query.contains("cursor")) {
+        const auto decoded = r.query["cursor"].is_string()
+                                 ? platform::crypto::base64url_decode(r.query["cursor"].get<std::string>())
+                                 : std::nullopt;
+        if (!decoded) {
+            error = api::problem(400, "bad-request", "Invalid query", "", {{"cursor", "not a cursor this list gave"}});
+            return std::nullopt;
+        }
+        p.after = *decoded;
+    }
+    return p;
+}
+
+std::string cursor_for(const std::string& key) {
+    return platform::crypto::base64url_encode(key);
+}
+
+std::string body_string(const api::Request& r, const char* field) {
+    if (!r.body.is_object()) {
+        return {};
+    }
+    const auto it = r.body.find(field);
+    return it != r.body.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::optional<std::string> body_optional(const api::Request& r, const char* field) {
+    if (!r.body.is_object()) {
+        return std::nullopt;
+    }
+    const auto it = r.body.find(field);
+    if (it == r.body.end() || !it->is_string()) {
+        return std::nullopt;
+    }
+    return it->get<std::string>();
+}
+
+namespace {
+
+struct Operation {
+    std::string_view id;
+    Handler handler;
+};
+
+// One line per registry operation of api-spec/openapi.yaml (services/chelete/routes.cpp
+// forwards the same list).
+constexpr std::array<Operation, 23> kOperations{{
+    {"issueToken", issue_token},
+    {"createStaff", create_staff},
+    {"listStaff", list_staff},
+    {"registerWorker", register_worker},
+    {"getWorker", get_worker},
+    {"addPermit", add_permit},
+    {"listPermits", list_permits},
+    {"changePermitStatus", change_permit_status},
+    {"createPermitDirective", create_directive},
+    {"addBeneficiary", add_beneficiary},
+    {"listBeneficiaries", list_beneficiaries},
+    {"listConsents", list_consents},
+    {"recordConsent", record_consent},
+    {"getAccessLog", get_access_log},
+    {"createAgency", create_agency},
+    {"listAgencies", list_agencies},
+    {"getAgency", get_agency},
+    {"verifyAgencyLicence", verify_agency_licence},
+    {"decideAgency", decide_agency},
+    {"getAgencyHistory", agency_history},
+    {"fileComplaint", file_complaint},
+    {"listComplaints", list_complaints},
+    {"decideComplaint", decide_complaint},
+}};
+
+}  // namespace
+}  // namespace detail
+
+std::vector<std::string> registry_operations() {
+    std::vector<std::string> out;
+    for (const auto& op : detail::kOperations) {
+        out.emplace_back(op.id);
+    }
+    return out;
+}
+
+// ---- the service -------------------------------------------------------------------------------
+
+RegistryService::RegistryService(const platform::PlatformSettings& platform, RegistrySettings settings,
+                                 const platform::Clock& clock)
+    : platform_(platform), settings_(std::move(settings)), clock_(clock) {
+    cipher_ = std::make_unique<platform::crypto::FieldCipher>(settings_.field_keys);
+    hasher_ = std::make_unique<platform::crypto::PasswordHasher>(settings_.password_cost);
+    pool_ = std::make_unique<platform::PgPool>(platform_.pool_options(settings_.schema, settings_.consumers + 2));
+    outbox_ = std::make_unique<bus::Outbox>(settings_.schema);
+}
+
+const platform::Clock& RegistryService::default_clock() {
+    static const platform::SystemClock clock;
+    return clock;
+}
+
+RegistryService::~RegistryService() {
+    stop();
+}
+
+api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& request) {
+    const detail::Context ctx{settings_, *cipher_, *hasher_, clock_, *outbox_};
+    for (const auto& op : detail::kOperations) {
+        if (op.id == request.operation) {
+            // Each operation in its own savepoint: a conflict found by the database (a unique
+            // key raced by a concurrent request) becomes a 409 and leaves nothing half-written.
+            platform::Savepoint sp{tx, "op"};
+            try {
+                auto reply = op.handler(ctx, sp, request);
+                if (reply.status >= 400 && reply.status != 401) {
+                    sp.abort();  // refused: nothing of it stays (a failed login's counter does)
+                } else {
+                    sp.commit();
+                }
+                return reply;
+            } catch (const pqxx::unique_violation&) {
+                sp.abort();
+                return detail::conflict("the record already exists (a concurrent request created it)");
+            }
+        }
+    }
+    return api::problem(404, "unknown-operation", "Unknown operation", "the registry does not serve " + request.operation);
+}
+
+void RegistryService::start() {
+    {
+        auto conn = pool_->connect_dedicated();
+        (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
+        (void)platform::apply_migrations(*conn, settings_.schema, registry_migrations());
+        pqxx::work tx{*conn};
+        // The bootstrap admin (API.md "Staff and agents"): only on an empty staff table.
+        const auto inserted = tx.exec_params(
+            "INSERT INTO staff (id, username, password_hash, role, display_name, created_by) SELECT $1, 'admin', $2, 'admin', "
+            "'Administrator', 'bootstrap' WHERE NOT EXISTS (SELECT 1 FROM staff) ON CONFLICT (username) DO NOTHING",
+            platform::new_uuid(), hasher_->hash(settings_.admin_password));
+        tx.commit();
+        if (inserted.affected_rows() > 0) {
+            spdlog::info("registry: created the bootstrap staff account 'admin'");
+        }
+    }
+    relay_ = std::make_unique<bus::OutboxRelay>(platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus,
+                                               platform_.relay);
+    relay_->start();
+    for (std::size_t i = 0; i < settings_.consumers; ++i) {
+        bus::ConsumerOptions options;
+        options.stream = settings_.streams.command_stream;
+        options.group = "registry";
+        options.consumer = bus::default_consumer_name("registry") + "-" + std::to_string(i);
+        options.max_batch = 8;
+        consumers_.push_back(std::make_unique<bus::Consumer>(
+            *pool_, outbox_.get(), platform_.bus, options,
+            [this](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
+                const auto request = api::Request::parse(m.payload);
+                if (!request) {
+                    return bus::HandlerResult{api::problem(400, "bad-request", "Malformed request envelope").to_payload()};
+                }
+                auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
+                return bus::HandlerResult{handle(dbtx, *request).to_payload()};
+            }));
+        consumers_.back()->start();
+    }
+    stopping_ = false;
+    jobs_thread_ = std::thread([this] { job_loop(); });
+    spdlog::info("registry service up (schema {}, stream {})", settings_.schema, settings_.streams.command_stream);
+}
+
+void RegistryService::stop() {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    jobs_cv_.notify_all();
+    if (jobs_thread_.joinable()) {
+        jobs_thread_.join();
+    }
+    for (auto& c : consumers_) {
+        c->stop();
+    }
+    consumers_.clear();
+    if (relay_) {
+        relay_->stop();
+    }
+}
+
+RegistryService::JobReport RegistryService::run_jobs() {
+    JobReport report;
+    const detail::Context ctx{settings_, *cipher_, *hasher_, clock_, *outbox_};
+    platform::with_transaction(*pool_, [&](pqxx::work& tx) {
+        report = JobReport{};
+        // Licences falling due or lapsing by the calendar become their stored status, with a
+        // history row by the system, so the register and its filters agree.
+        for (const auto& a : tx.exec("SELECT id::text, status, valid_until::text FROM agencies WHERE status IN ('licensed', "
+                                     "'renewal_due') FOR UPDATE")) {
+            const auto stored = *agency_status_from(a[1].as<std::string>());
+            const auto now = agency_status_on(stored, a[2].is_null() ? std::nullopt : parse_date(a[2].as<std::string>()),
+                                              ctx.today(), settings_.renewal_window_days);
+            if (now == stored) {
+                continue;
+            }
+            ++report.agencies_changed;
+            tx.exec_params0("UPDATE agencies SET status = $2, updated_at = now() WHERE id = $1", a[0].as<std::string>(),
+                            std::string{to_string(now)});
+            tx.exec_params0(
+                "INSERT INTO agency_decisions (agency_id, action, from_status, to_status, reason, officer_id) VALUES ($1, "
+                "'calendar', $2, $3, 'licence term', 'system')",
+                a[0].as<std::string>(), a[1].as<std::string>(), std::string{to_string(now)});
+            ctx.publish(tx, messages::kAgencyStatusChanged, json{{"agency_id", a[0].as<std::string>()}, {"status", to_string(now)}});
+        }
+        report.permits_changed = detail::refresh_permits(ctx, tx, "", "system", "daily check");
+        // Permits whose legal validity ends within the notice window: one SMS per permit and
+        // expiry date (a directive that moves the date earns a new notice).
+        const std::string horizon = format_date(ctx.today() + settings_.permit_notice_days);
+        for (const auto& p : tx.exec_params(
+                 "SELECT p.id::text, p.type, p.legal_expiry::text, w.phone, w.id::text FROM permits p JOIN workers w ON "
+                 "w.id = p.worker_id WHERE p.status IN ('valid', 'extended_by_directive') AND p.legal_expiry <= $1::date "
+                 "AND p.legal_expiry >= $2::date AND p.expiry_notified IS DISTINCT FROM p.legal_expiry FOR UPDATE OF p",
+                 horizon, format_date(ctx.today()))) {
+            ++report.expiry_notices;
+            const std::string expiry = p[2].as<std::string>();
+            outbox_->enqueue(tx, bus::OutgoingMessage{
+                                     settings_.notify_stream, "notify.sms",
+                                     json{{"to", p[3].as<std::string>()},
+                                          {"template", "permit_expiry"},
+                                          {"params", {{"permit_type", p[1].as<std::string>()}, {"legal_expiry", expiry}}},
+                                          {"subject_id", p[4].as<std::string>()},
+                                          {"dedupe_key", "permit_expiry:" + p[0].as<std::string>() + ":" + expiry}}
+                                         .dump(),
+                                     "", ""});
+            tx.exec_params0("UPDATE permits SET expiry_notified = legal_expiry WHERE id = $1", p[0].as<std::string>());
+        }
+    });
+    outbox_->wake();
+    return report;
+}
+
+void RegistryService::job_loop() {
+    while (!stopping_) {
+        try {
+            const auto r = run_jobs();
+            if (r.agencies_changed + r.permits_changed + r.expiry_notices > 0) {
+                spdlog::info("registry jobs: {} agencies, {} permits changed, {} expiry notices", r.agencies_changed,
+                             r.permits_changed, r.expiry_notices);
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("registry jobs failed (next run retries): {}", e.what());
+        }
+        std::unique_lock lock{jobs_mutex_};
+        jobs_cv_.wait_for(lock, settings_.jobs_interval, [this] { return stopping_.load(); });
+    }
+}
+
+}  // namespace chelete::registry

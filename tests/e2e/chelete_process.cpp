@@ -1,0 +1,103 @@
+#include "chelete_process.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include <chelete/gateway/jwt.hpp>
+#include <chelete/platform/clock.hpp>
+#include <chelete/platform/random_ids.hpp>
+
+namespace chelete::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kSecret = "e2e-test-token-secret-0123456789abcdef";
+
+std::uint16_t next_port() {
+    static std::atomic<int> n{0};
+    return static_cast<std::uint16_t>(22000 + (getpid() % 1000) * 4 + n++ % 4);
+}
+
+}  // namespace
+
+CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_env) {
+    ledger_schema_ = unique_name("e2e_ledger");
+    registry_schema_ = unique_name("e2e_registry");
+    ledger_stream_ = unique_name("ledger.cmd.e2e");
+    log_file_ = "/tmp/" + registry_schema_ + ".log";
+    port_ = next_port();
+    std::map<std::string, std::string> env{
+        {"CHELETE_PG_DSN", *pg_dsn()},
+        {"CHELETE_REDIS_PORT", std::to_string(redis_options()->port)},
+        {"CHELETE_TOKEN_SECRET", std::string{kSecret}},
+        {"CHELETE_HTTP_PORT", std::to_string(port_)},
+        {"CHELETE_HTTP_DRAIN", "100ms"},
+        {"CHELETE_LEDGER_SCHEMA", ledger_schema_},
+        {"CHELETE_LEDGER_COMMAND_STREAM", ledger_stream_},
+        {"CHELETE_LEDGER_EVENT_STREAM", ledger_stream_ + ".events"},
+        {"CHELETE_REGISTRY_SCHEMA", registry_schema_},
+        {"CHELETE_REGISTRY_COMMAND_STREAM", unique_name("registry.cmd.e2e")},
+        {"CHELETE_REGISTRY_EVENT_STREAM", unique_name("registry.events.e2e")},
+        {"CHELETE_NOTIFY_STREAM", unique_name("notify.cmd.e2e")},
+        {"CHELETE_ADMIN_PASSWORD", kAdminPassword},
+        {"CHELETE_FIELD_KEYS", "k1:" + std::string(64, 'a')},
+        {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
+        // Cheap hashes: the tests log in many times; production keeps the OWASP minimum.
+        {"CHELETE_PASSWORD_MEMORY_KIB", "64"},
+        {"CHELETE_PASSWORD_ITERATIONS", "1"},
+        {"CHELETE_RATE_LIMIT_PREFIX", unique_name("rl") + ":"},
+        {"CHELETE_RATE_BURST_ANONYMOUS", "10000"},
+        {"CHELETE_RELAY_POLL_INTERVAL", "20ms"},
+        {"CHELETE_LOG_LEVEL", "warn"},
+        {"CHELETE_INSTANCE_ID", registry_schema_}};
+    for (const auto& [k, v] : extra_env) {
+        env[k] = v;
+    }
+    process_ = std::make_unique<ChildProcess>(built_program("chelete"), std::vector<std::string>{"all"},
+                                              std::vector<std::pair<std::string, std::string>>(env.begin(), env.end()),
+                                              log_file_);
+    http_ = std::make_unique<HttpClient>(base_url());
+    ready_ = wait_until(
+        [&] {
+            try {
+                return http_->get("/readyz").status == 200;
+            } catch (const std::exception&) {
+                return false;  // not listening yet
+            }
+        },
+        60s);
+    EXPECT_TRUE(ready_) << "chelete all did not become ready; see " << log_file_;
+}
+
+CheleteProcess::~CheleteProcess() {
+    if (process_) {
+        process_->kill(SIGTERM);
+        EXPECT_TRUE(process_->wait_for(20s).has_value()) << "chelete all did not stop on SIGTERM";
+    }
+    try {
+        pqxx::connection c{*pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("DROP SCHEMA IF EXISTS " + ledger_schema_ + " CASCADE");
+        tx.exec("DROP SCHEMA IF EXISTS " + registry_schema_ + " CASCADE");
+        tx.commit();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "dropping the test schemas: " << e.what();
+    }
+}
+
+std::string CheleteProcess::base_url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+}
+
+std::string CheleteProcess::token(const std::string& role, const std::string& subject) const {
+    static const platform::SystemClock clock;
+    const gateway::TokenService tokens{{gateway::TokenKey{"k1", std::string{kSecret}}}, gateway::TokenSettings{}, clock};
+    return tokens.issue(gateway::Principal{subject, role, 0, platform::new_uuid()});
+}
+
+}  // namespace chelete::testing

@@ -1,0 +1,51 @@
+#pragma once
+
+// `chelete all` as a child process for end-to-end tests: every service and the gateway, on real
+// PostgreSQL and Redis, with schemas and streams of its own so tests never meet each other's data.
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <chelete/testing/env.hpp>
+#include <chelete/testing/http_client.hpp>
+
+namespace chelete::testing {
+
+class CheleteProcess {
+public:
+    /// Starts and waits until /readyz answers 200 (fails the test otherwise).
+    explicit CheleteProcess(const std::map<std::string, std::string>& extra_env = {});
+    ~CheleteProcess();
+    CheleteProcess(const CheleteProcess&) = delete;
+    CheleteProcess& operator=(const CheleteProcess&) = delete;
+    CheleteProcess(CheleteProcess&&) = delete;
+    CheleteProcess& operator=(CheleteProcess&&) = delete;
+
+    [[nodiscard]] bool ready() const { return ready_; }
+    [[nodiscard]] HttpClient& http() { return *http_; }
+    [[nodiscard]] std::string base_url() const;
+    /// A token signed with the process's key, as the gateway would issue it.
+    [[nodiscard]] std::string token(const std::string& role, const std::string& subject) const;
+    [[nodiscard]] std::string bearer(const std::string& role, const std::string& subject) const {
+        return "Authorization: Bearer " + token(role, subject);
+    }
+    [[nodiscard]] const std::string& ledger_stream() const { return ledger_stream_; }
+    [[nodiscard]] const std::string& registry_schema() const { return registry_schema_; }
+    [[nodiscard]] const std::string& log_file() const { return log_file_; }
+    static constexpr const char* kAdminPassword = "e2e-admin-password-123";
+
+private:
+    std::string ledger_schema_;
+    std::string registry_schema_;
+    std::string ledger_stream_;
+    std::string log_file_;
+    std::uint16_t port_ = 0;
+    bool ready_ = false;
+    std::unique_ptr<ChildProcess> process_;
+    std::unique_ptr<HttpClient> http_;
+};
+
+}  // namespace chelete::testing

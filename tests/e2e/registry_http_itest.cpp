@@ -1,0 +1,517 @@
+// The registry as its users meet it, through `chelete all` over HTTP: the admin and officers log
+// in, agencies go through their licence lifecycle, workers register and log in with a PIN, record
+// permits that a ministerial directive extends, add beneficiaries, complain about agencies, and
+// read who looked at their data. Plus the authorisation matrix and field validation.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <functional>
+#include <set>
+
+#include <chelete/gateway/gateway.hpp>
+#include <chelete/gateway/openapi.hpp>
+#include <chelete/platform/crypto.hpp>
+#include <chelete/platform/random_ids.hpp>
+#include <chelete/registry/service.hpp>
+
+#include "chelete_process.hpp"
+
+namespace chelete {
+namespace {
+
+using nlohmann::json;
+using testing::HttpResult;
+
+class RegistryHttpITest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (testing::pg_dsn() && testing::redis_options()) {
+            chelete_ = new testing::CheleteProcess();  // NOLINT(cppcoreguidelines-owning-memory): suite-wide
+        }
+    }
+    static void TearDownTestSuite() {
+        delete chelete_;  // NOLINT(cppcoreguidelines-owning-memory)
+        chelete_ = nullptr;
+    }
+    void SetUp() override {
+        CHELETE_REQUIRE_PG();
+        CHELETE_REQUIRE_REDIS();
+        ASSERT_NE(chelete_, nullptr);
+        ASSERT_TRUE(chelete_->ready());
+    }
+
+    static testing::HttpClient& http() { return chelete_->http(); }
+
+    static HttpResult post(const std::string& path, const json& body, const std::string& auth = "") {
+        std::vector<std::string> headers{"Idempotency-Key: " + platform::new_uuid()};
+        if (!auth.empty()) {
+            headers.push_back(auth);
+        }
+        return http().post_json(path, body.dump(), headers);
+    }
+    static HttpResult get(const std::string& path, const std::string& auth = "") {
+        return auth.empty() ? http().get(path) : http().get(path, {auth});
+    }
+    static json body(const HttpResult& r) {
+        return json::parse(r.body, nullptr, false);
+    }
+    static std::string login(const json& credentials) {
+        const auto r = http().post_json("/v1/auth/token", credentials.dump());
+        EXPECT_EQ(r.status, 200) << r.body;
+        return "Authorization: Bearer " + body(r).value("access_token", std::string{});
+    }
+    static std::string random_hex() {
+        return platform::crypto::to_hex(platform::crypto::sha256(platform::crypto::random_bytes(16))).substr(0, 16);
+    }
+    /// A random mobile number with this prefix ("+278", "+2665", "+2666"): 12 characters.
+    static std::string unique_phone(const std::string& prefix) {
+        std::string out = prefix;
+        while (out.size() < 12) {
+            out += static_cast<char>('0' + platform::crypto::random_u64() % 10);
+        }
+        return out;
+    }
+    static json new_worker(const std::string& phone, const std::string& passport) {
+        return json{{"given_name", "Thabo"},
+                    {"family_name", "Mokoena"},
+                    {"date_of_birth", "1990-04-12"},
+                    {"phone", phone},
+                    {"pin", "48213"},
+                    {"passport_number", passport},
+                    {"lesotho_id", "LS" + passport.substr(2)},
+                    {"consents", {{{"purpose", "registration"}, {"granted", true}}}}};
+    }
+    static std::string new_passport() {
+        return "RA" + std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000);
+    }
+    /// A licensed agency, made by an officer; returns {id, licence_no}.
+    static std::pair<std::string, std::string> licensed_agency(const std::string& officer) {
+        const auto created = post("/v1/agencies",
+                                  {{"name", "Maseru Mining Recruiters"},
+                                   {"registration_no", "REG-" + random_hex()},
+                                   {"address", "Kingsway, Maseru 100"},
+                                   {"contact_phone", "+26622123456"},
+                                   {"directors", {{{"full_name", "Palesa Ntho"}, {"national_id", "LS998877"}}}}},
+                                  officer);
+        EXPECT_EQ(created.status, 201) << created.body;
+        const std::string id = body(created).value("id", "");
+        EXPECT_EQ(post("/v1/agencies/" + id + "/decisions", {{"action", "start_review"}, {"reason", "documents complete"}}, officer)
+                      .status,
+                  200);
+        const auto approved =
+            post("/v1/agencies/" + id + "/decisions", {{"action", "approve"}, {"reason", "bond posted, premises inspected"}}, officer);
+        EXPECT_EQ(approved.status, 200) << approved.body;
+        return {id, body(approved).value("licence_no", "")};
+    }
+    static std::string officer_session() {
+        static std::string cached;
+        if (cached.empty()) {
+            const auto admin = login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
+            const std::string username = "officer" + random_hex();
+            const auto created = post("/v1/staff",
+                                      {{"username", username},
+                                       {"password", "officer-password-1"},
+                                       {"role", "ministry_officer"},
+                                       {"display_name", "Officer Mohapi"}},
+                                      admin);
+            EXPECT_EQ(created.status, 201) << created.body;
+            cached = login({{"username", username}, {"password", "officer-password-1"}});
+        }
+        return cached;
+    }
+
+    static testing::CheleteProcess* chelete_;
+};
+
+testing::CheleteProcess* RegistryHttpITest::chelete_ = nullptr;
+
+TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
+    const auto officer = officer_session();
+    const auto [id, licence] = licensed_agency(officer);
+    EXPECT_EQ(licence.rfind("LS-RA-", 0), 0U) << licence;
+
+    // The public register: no token, no personal data.
+    auto r = get("/v1/agencies/" + id);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["status"], "licensed");
+    EXPECT_FALSE(body(r).contains("directors"));
+    EXPECT_FALSE(body(r).contains("contact_phone"));
+    EXPECT_EQ(r.body.find("Palesa"), std::string::npos);
+    r = get("/v1/agencies/verify/" + licence);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["status"], "licensed");
+    EXPECT_EQ(get("/v1/agencies/verify/LS-RA-1999-000000").status, 404);
+    r = get("/v1/agencies?status=licensed&q=" + licence);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(body(r)["items"].size(), 1U);
+
+    // Not allowed from the current status: 409, nothing changes.
+    r = post("/v1/agencies/" + id + "/decisions", {{"action", "approve"}, {"reason", "again"}}, officer);
+    EXPECT_EQ(r.status, 409) << r.body;
+    r = post("/v1/agencies/" + id + "/decisions", {{"action", "suspend"}, {"reason", "passports retained (order 12/2026)"}},
+             officer);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["status"], "suspended");
+    EXPECT_EQ(body(r)["sanctions"].size(), 1U);
+    EXPECT_EQ(post("/v1/agencies/" + id + "/decisions", {{"action", "renew"}, {"reason", "renewal filed"}}, officer).status, 409)
+        << "renewal is frozen while suspended";
+
+    // A suspended agency cannot take on new workers.
+    r = post("/v1/workers", [&] {
+        auto w = new_worker(unique_phone("+278"), new_passport());
+        w["agency_licence_no"] = licence;
+        return w;
+    }());
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("agency_licence_no"), std::string::npos);
+
+    r = get("/v1/agencies/" + id + "/history", officer);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto history = body(r)["items"];
+    ASSERT_EQ(history.size(), 4U);  // applied, start_review, approve, suspend
+    EXPECT_EQ(history[3]["reason"], "passports retained (order 12/2026)");
+    EXPECT_EQ(history[3]["from_status"], "licensed");
+
+    // The history is append-only in the database too.
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::work tx{c};
+    EXPECT_THROW(tx.exec("UPDATE " + chelete_->registry_schema() + ".agency_decisions SET reason = 'edited'"),
+                 pqxx::sql_error);
+}
+
+TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord) {
+    const auto officer = officer_session();
+    const auto [agency_id, licence] = licensed_agency(officer);
+    const std::string phone = unique_phone("+278");
+    const std::string passport = new_passport();
+    auto w = new_worker(phone, passport);
+    w["agency_licence_no"] = licence;
+    auto r = post("/v1/workers", w);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string worker_id = body(r)["id"];
+    EXPECT_EQ(body(r)["kyc_tier"], "basic");
+    EXPECT_EQ(body(r)["agency_id"], agency_id);
+    EXPECT_EQ(r.body.find(passport), std::string::npos) << "the passport number is shown masked";
+    EXPECT_EQ(body(r)["passport_number"], "*****" + passport.substr(passport.size() - 4));
+    EXPECT_EQ(r.body.find("48213"), std::string::npos) << "never the PIN";
+
+    // Duplicates: the phone, the passport.
+    EXPECT_EQ(post("/v1/workers", new_worker(phone, new_passport())).status, 409);
+    r = post("/v1/workers", new_worker(unique_phone("+278"), passport));
+    EXPECT_EQ(r.status, 409);
+    EXPECT_NE(r.body.find("passport_number"), std::string::npos) << r.body;
+
+    // Identity numbers are encrypted at rest; the look-up is by keyed hash.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto row = tx.exec_params1("SELECT passport_enc, passport_hash, lesotho_id_enc FROM " +
+                                             chelete_->registry_schema() + ".workers WHERE id = $1",
+                                         worker_id);
+        EXPECT_EQ(row[0].as<std::string>().find(passport), std::string::npos);
+        EXPECT_EQ(row[0].as<std::string>().rfind("v1.k1.", 0), 0U) << row[0].as<std::string>();
+        EXPECT_EQ(row[1].as<std::string>().find(passport), std::string::npos);
+        EXPECT_EQ(row[2].as<std::string>().find(passport.substr(2)), std::string::npos);
+    }
+
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    r = get("/v1/workers/" + worker_id, me);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["phone"], phone);
+    // Another worker's record is "not found", never "forbidden".
+    const auto other = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    ASSERT_EQ(other.status, 201);
+    EXPECT_EQ(get("/v1/workers/" + body(other)["id"].get<std::string>(), me).status, 404);
+
+    // Officers may read it, and the worker sees that they did.
+    EXPECT_EQ(get("/v1/workers/" + worker_id, officer).status, 200);
+    r = get("/v1/workers/" + worker_id + "/access-log", me);
+    ASSERT_EQ(r.status, 200) << r.body;
+    bool officer_read = false;
+    const json log = body(r);
+    for (const auto& entry : log["items"]) {
+        officer_read = officer_read || (entry["actor_role"] == "ministry_officer" && entry["action"] == "read");
+    }
+    EXPECT_TRUE(officer_read) << r.body;
+}
+
+TEST_F(RegistryHttpITest, FiveWrongPinsLockTheLogin) {
+    const std::string phone = unique_phone("+278");
+    ASSERT_EQ(post("/v1/workers", new_worker(phone, new_passport())).status, 201);
+    for (int i = 0; i < 5; ++i) {
+        const auto r = http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "97531"}}.dump());
+        EXPECT_EQ(r.status, 401) << r.body;
+    }
+    const auto locked = http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "48213"}}.dump());
+    EXPECT_EQ(locked.status, 401);
+    EXPECT_NE(locked.body.find("login-locked"), std::string::npos) << locked.body;
+    EXPECT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
+    // Unknown phones answer exactly like wrong PINs.
+    const auto unknown = http().post_json("/v1/auth/token", json{{"phone", "+27699999999"}, {"pin", "48213"}}.dump());
+    EXPECT_EQ(unknown.status, 401);
+    EXPECT_NE(unknown.body.find("invalid-credentials"), std::string::npos);
+}
+
+TEST_F(RegistryHttpITest, ADirectiveExtendsLegalValidityAndKeepsThePrintedDate) {
+    const auto officer = officer_session();
+    const auto r0 = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    ASSERT_EQ(r0.status, 201);
+    const std::string worker_id = body(r0)["id"];
+    // An LEP printed to expire in the past: expired until the directive.
+    const std::string number = "LEP" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
+    auto r = post("/v1/workers/" + worker_id + "/permits",
+                  {{"type", "LEP"}, {"number", number}, {"issued_on", "2020-01-01"}, {"expires_on", "2025-11-29"}}, officer);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(body(r)["status"], "expired");
+    r = post("/v1/permit-directives",
+             {{"permit_type", "LEP"},
+              {"valid_until", "2099-05-28"},
+              {"reference", "Test directive " + platform::new_uuid()},
+              {"published_on", "2025-10-07"}},
+             officer);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_GE(body(r)["permits_updated"].get<int>(), 1);
+    r = get("/v1/workers/" + worker_id + "/permits", officer);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto permit = body(r)["items"][0];
+    EXPECT_EQ(permit["status"], "extended_by_directive");
+    EXPECT_EQ(permit["printed_expiry"], "2025-11-29");
+    EXPECT_EQ(permit["legal_expiry"], "2099-05-28");
+    EXPECT_TRUE(permit["directive_ref"].get<std::string>().rfind("Test directive", 0) == 0);
+    // Lifecycle: revoked is allowed, back to valid is not.
+    r = post("/v1/permits/" + permit["id"].get<std::string>() + "/status", {{"status", "revoked"}, {"reason", "s43 breach"}},
+             officer);
+    EXPECT_EQ(r.status, 200) << r.body;
+    r = post("/v1/permits/" + permit["id"].get<std::string>() + "/status", {{"status", "valid"}, {"reason", "undo"}}, officer);
+    EXPECT_EQ(r.status, 409) << r.body;
+}
+
+TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
+    const auto officer = officer_session();
+    const auto [agency_id, licence] = licensed_agency(officer);
+    const std::string phone = unique_phone("+278");
+    const auto r0 = post("/v1/workers", new_worker(phone, new_passport()));
+    ASSERT_EQ(r0.status, 201);
+    const std::string worker_id = body(r0)["id"];
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    const std::string mother_phone = unique_phone("+2665");
+    json mother{{"full_name", "'Mathabo Mokoena"}, {"phone", mother_phone}, {"relationship", "parent"}, {"payout_method", "mpesa"}};
+    auto r = post("/v1/workers/" + worker_id + "/beneficiaries", mother, me);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(post("/v1/workers/" + worker_id + "/beneficiaries", mother, me).status, 409) << "duplicate";
+    mother["phone"] = "+27821234567";
+    r = post("/v1/workers/" + worker_id + "/beneficiaries", mother, me);
+    EXPECT_EQ(r.status, 422) << "a South African number cannot receive in Lesotho";
+    EXPECT_NE(r.body.find("\"phone\""), std::string::npos) << r.body;
+    mother["phone"] = unique_phone("+2666");
+    mother["payout_method"] = "cash_pickup";
+    r = post("/v1/workers/" + worker_id + "/beneficiaries", mother, me);
+    EXPECT_EQ(r.status, 422) << "cash pickup needs the national id";
+    r = get("/v1/workers/" + worker_id + "/beneficiaries", me);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(body(r)["items"].size(), 1U);
+
+    r = post("/v1/agencies/" + agency_id + "/complaints",
+             {{"category", "trafficking_indicator"}, {"description", "they kept my passport and said I owe them"}}, me);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string complaint = body(r)["id"];
+    EXPECT_EQ(body(r)["tracking_no"].get<std::string>().rfind("CMP-", 0), 0U);
+    r = get("/v1/agencies/" + agency_id);
+    EXPECT_EQ(body(r)["complaints_by_category"]["trafficking_indicator"], 1);
+    // Compliance is alerted through registry.events (the outbox row is written with the complaint).
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto n = tx.exec_params1("SELECT count(*) FROM " + chelete_->registry_schema() +
+                                           ".outbox WHERE type = 'registry.trafficking_alert' AND payload::jsonb->>'complaint_id' = $1",
+                                       complaint);
+        EXPECT_EQ(n[0].as<int>(), 1);
+    }
+    r = post("/v1/complaints/" + complaint + "/decisions", {{"action", "refer_nrm"}, {"note", "referred to the NRM desk"}},
+             officer);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["status"], "referred_nrm");
+    EXPECT_EQ(post("/v1/complaints/" + complaint + "/decisions", {{"action", "resolve"}, {"note", "resolved after all"}}, officer).status, 409);
+    r = get("/v1/complaints?agency_id=" + agency_id, officer);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(body(r)["items"].size(), 1U);
+}
+
+// Field validation: a bad value is refused naming the field, and nothing is stored.
+TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
+    const auto count_workers = [] {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + ".workers")[0].as<int>();
+    };
+    const int before = count_workers();
+    struct Case {
+        const char* field;
+        std::function<void(json&)> spoil;
+        int status;
+    };
+    // Schema violations are refused by the gateway, rule violations by the registry: both 422
+    // with the field named (400 is for bodies that are not JSON at all).
+    const std::vector<Case> cases{
+        {"phone", [](json& w) { w["phone"] = "0821234567"; }, 422},
+        {"phone", [](json& w) { w["phone"] = "+15550100000"; }, 422},
+        {"date_of_birth", [](json& w) { w["date_of_birth"] = "2999-01-01"; }, 422},
+        {"date_of_birth", [](json& w) { w["date_of_birth"] = "1990-02-30"; }, 422},
+        {"pin", [](json& w) { w["pin"] = "12345"; }, 422},
+        {"pin", [](json& w) { w["pin"] = 48213; }, 422},
+        {"given_name", [](json& w) { w["given_name"] = std::string(101, 'a'); }, 422},
+        {"given_name", [](json& w) { w["given_name"] = "<script>"; }, 422},
+        {"is_admin", [](json& w) { w["is_admin"] = true; }, 422},
+        {"kyc_tier", [](json& w) { w["kyc_tier"] = "enhanced"; }, 422},
+        {"consents", [](json& w) { w["consents"] = json::array({{{"purpose", "marketing"}, {"granted", true}}}); }, 422},
+        {"purpose", [](json& w) { w["consents"][0]["purpose"] = "selling"; }, 422},
+        {"passport_number", [](json& w) { w.erase("passport_number"); }, 422},
+    };
+    for (const auto& c : cases) {
+        auto w = new_worker(unique_phone("+278"), new_passport());
+        c.spoil(w);
+        const auto r = post("/v1/workers", w);
+        EXPECT_EQ(r.status, c.status) << c.field << ": " << r.body;
+        EXPECT_NE(r.body.find(c.field), std::string::npos) << "the error names " << c.field << ": " << r.body;
+        EXPECT_NE(r.headers.at("content-type").find("application/problem+json"), std::string::npos);
+    }
+    const auto malformed = http().post_json("/v1/workers", "{\"given_name\": ", {"Idempotency-Key: " + platform::new_uuid()});
+    EXPECT_EQ(malformed.status, 400) << malformed.body;
+    EXPECT_EQ(count_workers(), before) << "a refused registration stores nothing";
+}
+
+// Every registry operation x every role x own / someone else's record.
+TEST_F(RegistryHttpITest, AuthorisationMatrix) {
+    const auto officer = officer_session();
+    const auto [agency_id, licence] = licensed_agency(officer);
+    const auto own = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    const auto other = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    ASSERT_EQ(own.status, 201);
+    ASSERT_EQ(other.status, 201);
+    const std::string own_id = body(own)["id"];
+    const std::string other_id = body(other)["id"];
+
+    enum class Who : std::uint8_t { kOwn, kOther };
+    struct Row {
+        std::string operation;  // operationId
+        std::string method;
+        std::function<std::string(const std::string& worker_id)> path;
+        std::function<json()> body;
+        std::set<std::string> roles;  // roles that may call it (x-roles), "" = public
+        bool owned = false;           // the worker role only on its own record
+    };
+    const auto permit_body = [] {
+        return json{{"type", "LSP"},
+                    {"number", "LSP" + std::to_string(100000 + platform::crypto::random_u64() % 800000)},
+                    {"issued_on", "2021-01-01"},
+                    {"expires_on", "2030-01-01"}};
+    };
+    const std::vector<Row> table{
+        {"createStaff", "POST", [](auto&) { return "/v1/staff"; },
+         [] {
+             return json{{"username", "u" + random_hex()},
+                         {"password", "a-long-password-1"},
+                         {"role", "finance"},
+                         {"display_name", "Finance"}};
+         },
+         {"admin"}},
+        {"listStaff", "GET", [](auto&) { return "/v1/staff"; }, nullptr, {"admin"}},
+        {"getWorker", "GET", [](auto& w) { return "/v1/workers/" + w; }, nullptr, {"worker", "ministry_officer", "compliance_officer"}, true},
+        {"addPermit", "POST", [](auto& w) { return "/v1/workers/" + w + "/permits"; }, permit_body, {"worker", "ministry_officer"}, true},
+        {"listPermits", "GET", [](auto& w) { return "/v1/workers/" + w + "/permits"; }, nullptr, {"worker", "ministry_officer"}, true},
+        {"addBeneficiary", "POST", [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; },
+         [&] {
+             return json{{"full_name", "Lineo Mokoena"}, {"phone", unique_phone("+2665")}, {"relationship", "sibling"},
+                         {"payout_method", "ecocash"}};
+         },
+         {"worker"}, true},
+        {"listBeneficiaries", "GET", [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; }, nullptr, {"worker"}, true},
+        {"recordConsent", "POST", [](auto& w) { return "/v1/workers/" + w + "/consents"; },
+         [] { return json{{"purpose", "remittance"}, {"granted", true}}; }, {"worker"}, true},
+        {"listConsents", "GET", [](auto& w) { return "/v1/workers/" + w + "/consents"; }, nullptr, {"worker"}, true},
+        {"getAccessLog", "GET", [](auto& w) { return "/v1/workers/" + w + "/access-log"; }, nullptr, {"worker", "admin"}, true},
+        {"createPermitDirective", "POST", [](auto&) { return "/v1/permit-directives"; },
+         [] {
+             return json{{"permit_type", "work_visa"}, {"valid_until", "2030-01-01"}, {"reference", "D-" + platform::new_uuid()},
+                         {"published_on", "2025-01-01"}};
+         },
+         {"ministry_officer", "admin"}},
+        {"createAgency", "POST", [](auto&) { return "/v1/agencies"; },
+         [] {
+             return json{{"name", "Agency"}, {"registration_no", "R-" + random_hex()},
+                         {"address", "Main Road, Mafeteng"}, {"contact_phone", "+26622000000"},
+                         {"directors", {{{"full_name", "Neo Lets'ela"}}}}};
+         },
+         {"ministry_officer"}},
+        {"listAgencies", "GET", [](auto&) { return "/v1/agencies"; }, nullptr, {""}},
+        {"getAgency", "GET", [&](auto&) { return "/v1/agencies/" + agency_id; }, nullptr, {""}},
+        {"verifyAgencyLicence", "GET", [&](auto&) { return "/v1/agencies/verify/" + licence; }, nullptr, {""}},
+        {"getAgencyHistory", "GET", [&](auto&) { return "/v1/agencies/" + agency_id + "/history"; }, nullptr, {"ministry_officer"}},
+        {"decideAgency", "POST", [&](auto&) { return "/v1/agencies/" + agency_id + "/decisions"; },
+         [] { return json{{"action", "renew"}, {"reason", "renewal filed"}}; }, {"ministry_officer"}},
+        {"fileComplaint", "POST", [&](auto&) { return "/v1/agencies/" + agency_id + "/complaints"; },
+         [] { return json{{"category", "fees_charged"}, {"description", "charged me R2000 placement fee"}}; }, {"worker"}},
+        {"listComplaints", "GET", [](auto&) { return "/v1/complaints"; }, nullptr, {"ministry_officer"}},
+    };
+    // Operations the matrix drives elsewhere (they need a record made by another operation):
+    // login is public by design; permit status and complaint decisions are officer-only.
+    const std::set<std::string> covered_elsewhere{"issueToken", "registerWorker", "changePermitStatus", "decideComplaint"};
+
+    // The table must cover every registry operation of the spec.
+    const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());
+    for (const auto& op : registry::registry_operations()) {
+        const bool in_table = std::any_of(table.begin(), table.end(), [&](const Row& r) { return r.operation == op; });
+        EXPECT_TRUE(in_table || covered_elsewhere.count(op) != 0) << op << " is missing from the authorisation matrix";
+        EXPECT_NE(spec.by_operation_id(op), nullptr) << op;
+    }
+    const std::vector<std::string> roles{"worker", "beneficiary", "agent", "ministry_officer", "compliance_officer", "finance",
+                                         "admin", "partner"};
+    int cases = 0;
+    int unauthorised_2xx = 0;
+    for (const auto& row : table) {
+        const auto* op = spec.by_operation_id(row.operation);
+        ASSERT_NE(op, nullptr) << row.operation;
+        const bool is_public = row.roles.count("") != 0;
+        EXPECT_EQ(op->is_public, is_public) << row.operation;
+        for (const auto& role : roles) {
+            for (const Who who : {Who::kOwn, Who::kOther}) {
+                const std::string target = who == Who::kOwn ? own_id : other_id;
+                const std::string subject = role == "worker" ? own_id : "staff-" + role;
+                const std::string auth = "Authorization: Bearer " + chelete_->token(role, subject);
+                const auto r = row.method == "GET" ? get(row.path(target), auth) : post(row.path(target), row.body(), auth);
+                ++cases;
+                int want = 0;
+                if (!is_public && row.roles.count(role) == 0) {
+                    want = 403;
+                } else if (row.owned && role == "worker" && who == Who::kOther) {
+                    want = 404;  // not yours: not found
+                }
+                if (want != 0) {
+                    EXPECT_EQ(r.status, want) << row.operation << " as " << role << (who == Who::kOwn ? " (own)" : " (other)")
+                                              << ": " << r.body;
+                    unauthorised_2xx += r.status >= 200 && r.status < 300 ? 1 : 0;
+                } else {
+                    EXPECT_TRUE(r.status >= 200 && r.status < 300)
+                        << row.operation << " as " << role << (who == Who::kOwn ? " (own)" : " (other)") << ": " << r.status
+                        << " " << r.body;
+                }
+            }
+        }
+        // Without a token: public operations answer, the rest 401.
+        const auto anon = row.method == "GET" ? get(row.path(own_id)) : post(row.path(own_id), row.body());
+        ++cases;
+        if (is_public) {
+            EXPECT_EQ(anon.status, 200) << row.operation;
+        } else {
+            EXPECT_EQ(anon.status, 401) << row.operation;
+        }
+    }
+    EXPECT_EQ(unauthorised_2xx, 0);
+    RecordProperty("authorisation_cases", cases);
+    std::cout << "[registry authorisation] " << table.size() << " operations, " << cases << " cases, " << unauthorised_2xx
+              << " unauthorised 2xx\n";
+}
+
+}  // namespace
+}  // namespace chelete
