@@ -31,6 +31,7 @@ protected:
         }
     }
     static void TearDownTestSuite() {
+        std::cout << "[registry] " << checked_responses << " responses checked against the spec\n";
         delete chelete_;  // NOLINT(cppcoreguidelines-owning-memory)
         chelete_ = nullptr;
     }
@@ -43,15 +44,41 @@ protected:
 
     static testing::HttpClient& http() { return chelete_->http(); }
 
+    /// Every answer is checked against the spec: a documented status, and a body matching the
+    /// schema documented for it.
+    static void check_against_spec(const std::string& method, const std::string& path, const HttpResult& r) {
+        static const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());
+        const auto match = spec.match(method, path.substr(0, path.find('?')));
+        ASSERT_TRUE(match.has_value()) << method << " " << path;
+        const auto& responses = match->operation->responses;
+        const auto it = responses.find(std::to_string(r.status));
+        if (r.status == 429 || r.status == 503 || r.status == 504) {
+            return;  // the gateway's own answers, documented globally
+        }
+        ASSERT_TRUE(it != responses.end()) << match->operation->operation_id << " answered an undocumented " << r.status;
+        if (it->second) {
+            const auto parsed = json::parse(r.body, nullptr, false);
+            ASSERT_FALSE(parsed.is_discarded()) << r.body;
+            const auto errors = gateway::validate(*it->second, parsed);
+            EXPECT_TRUE(errors.empty()) << match->operation->operation_id << " " << r.status << " does not match the spec: "
+                                        << (errors.empty() ? "" : errors.front().field + " " + errors.front().message)
+                                        << "\n" << r.body;
+        }
+        ++checked_responses;
+    }
     static HttpResult post(const std::string& path, const json& body, const std::string& auth = "") {
         std::vector<std::string> headers{"Idempotency-Key: " + platform::new_uuid()};
         if (!auth.empty()) {
             headers.push_back(auth);
         }
-        return http().post_json(path, body.dump(), headers);
+        auto r = http().post_json(path, body.dump(), headers);
+        check_against_spec("POST", path, r);
+        return r;
     }
     static HttpResult get(const std::string& path, const std::string& auth = "") {
-        return auth.empty() ? http().get(path) : http().get(path, {auth});
+        auto r = auth.empty() ? http().get(path) : http().get(path, {auth});
+        check_against_spec("GET", path, r);
+        return r;
     }
     static json body(const HttpResult& r) {
         return json::parse(r.body, nullptr, false);
@@ -122,6 +149,7 @@ protected:
     }
 
     static testing::CheleteProcess* chelete_;
+    static inline int checked_responses = 0;
 };
 
 testing::CheleteProcess* RegistryHttpITest::chelete_ = nullptr;
