@@ -45,6 +45,7 @@ ensure_secrets() {
     add_secret CHELETE_ADMIN_PASSWORD "chelete-$(openssl rand -hex 6)"
     add_secret CHELETE_FIELD_KEYS "k1:$(openssl rand -hex 32)"
     add_secret CHELETE_LOOKUP_KEY "$(openssl rand -hex 32)"
+    add_secret CHELETE_LETTER_SIGNING_KEY "$(openssl rand -hex 32)"
     set -a
     # shellcheck disable=SC1090
     source "$file"

@@ -5,6 +5,7 @@
 //   chelete ledger         the ledger service (the single writer of its shard)
 //   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
 //   chelete registry       workers, permits, agencies, complaints (registry.cmd)
+//   chelete registry rotate-keys  re-seal identity numbers under the first CHELETE_FIELD_KEYS key
 //   chelete migrate        apply every schema's migrations and exit
 //   chelete config         list every configuration variable (--markdown for the README table)
 //
@@ -135,6 +136,14 @@ int verify(const Settings& s) {
     return report.ok ? 0 : 1;
 }
 
+int rotate_keys(const Settings& s) {
+    registry::RegistryService service{s.platform, *s.registry};
+    service.migrate();
+    const auto report = service.rotate_field_keys();
+    std::cout << nlohmann::json{{"rewritten", report.rewritten}, {"unreadable", report.unreadable}}.dump() << "\n";
+    return report.unreadable == 0 ? 0 : 1;
+}
+
 int run_services(const Settings& s) {
     sigset_t signals;
     block_stop_signals(signals);
@@ -170,7 +179,7 @@ int run_services(const Settings& s) {
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry|migrate|config [--markdown]|version>\n";
+    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry [rotate-keys]|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
@@ -206,7 +215,8 @@ int main(int argc, char** argv) {
         usage();
         return 2;
     }
-    if (command == "ledger" && args.size() > 1 && args[1] != "verify") {
+    if ((command == "ledger" && args.size() > 1 && args[1] != "verify") ||
+        (command == "registry" && args.size() > 1 && args[1] != "rotate-keys")) {
         usage();
         return 2;
     }
@@ -232,6 +242,9 @@ int main(int argc, char** argv) {
         }
         if (command == "ledger" && args.size() > 1) {
             return verify(settings);
+        }
+        if (command == "registry" && args.size() > 1) {
+            return rotate_keys(settings);
         }
         return run_services(settings);
     } catch (const std::exception& e) {

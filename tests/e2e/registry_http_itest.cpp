@@ -315,6 +315,43 @@ TEST_F(RegistryHttpITest, ADirectiveExtendsLegalValidityAndKeepsThePrintedDate) 
     EXPECT_EQ(r.status, 409) << r.body;
 }
 
+TEST_F(RegistryHttpITest, AStatusLetterIsSignedAndAnyoneCanCheckIt) {
+    const auto officer = officer_session();
+    const std::string phone = unique_phone("+278");
+    const auto r0 = post("/v1/workers", new_worker(phone, new_passport()));
+    ASSERT_EQ(r0.status, 201);
+    const std::string worker_id = body(r0)["id"];
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", me).status, 422) << "no permit to state yet";
+    ASSERT_EQ(post("/v1/workers/" + worker_id + "/permits",
+                   {{"type", "LSP"}, {"number", "LSP" + random_hex().substr(0, 8)}, {"issued_on", "2021-02-01"},
+                    {"expires_on", "2031-01-31"}},
+                   me)
+                  .status,
+              201);
+    auto r = get("/v1/workers/" + worker_id + "/status-letter", me);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json letter = body(r);
+    const std::string text = letter["signed_text"];
+    EXPECT_EQ(json::parse(text), letter["content"]);
+    EXPECT_EQ(letter["content"]["permits"][0]["status"], "valid");
+    // Offline, with nothing but the public key:
+    EXPECT_TRUE(platform::crypto::verify_ed25519(letter["public_key"].get<std::string>(), text,
+                                                 letter["signature"].get<std::string>()));
+    std::string forged = text;
+    forged.replace(forged.find("\"valid\""), 7, "\"VALID\"");
+    EXPECT_FALSE(platform::crypto::verify_ed25519(letter["public_key"].get<std::string>(), forged,
+                                                  letter["signature"].get<std::string>()));
+    // Online, by anyone; the check shows in the worker's access log.
+    r = get(letter["check_path"].get<std::string>());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["valid"], true);
+    EXPECT_EQ(get("/v1/status-letters/" + platform::new_uuid()).status, 404);
+    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", officer).status, 403) << "only the worker asks for it";
+    r = get("/v1/workers/" + worker_id + "/access-log", me);
+    EXPECT_NE(r.body.find("letter_check"), std::string::npos) << r.body;
+}
+
 TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     const auto officer = officer_session();
     const auto [agency_id, licence] = licensed_agency(officer);
@@ -484,7 +521,8 @@ TEST_F(RegistryHttpITest, AuthorisationMatrix) {
     };
     // Operations the matrix drives elsewhere (they need a record made by another operation):
     // login is public by design; permit status and complaint decisions are officer-only.
-    const std::set<std::string> covered_elsewhere{"issueToken", "registerWorker", "changePermitStatus", "decideComplaint"};
+    const std::set<std::string> covered_elsewhere{"issueToken",      "registerWorker",  "changePermitStatus",
+                                                  "decideComplaint", "getStatusLetter", "checkStatusLetter"};
 
     // The table must cover every registry operation of the spec.
     const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());

@@ -15,6 +15,7 @@
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/field_cipher.hpp>
 #include <chelete/platform/password.hpp>
+#include <chelete/platform/signing.hpp>
 #include <chelete/registry/service.hpp>
 
 #include "domain/rules.hpp"
@@ -28,6 +29,7 @@ struct Context {
     const RegistrySettings& settings;
     const platform::crypto::FieldCipher& cipher;
     const platform::crypto::PasswordHasher& hasher;
+    const platform::crypto::Ed25519Signer& signer;
     const platform::Clock& clock;
     platform::bus::Outbox& outbox;
 
@@ -90,6 +92,8 @@ api::Reply agency_history(const Context&, pqxx::dbtransaction&, const api::Reque
 api::Reply file_complaint(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply list_complaints(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply decide_complaint(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
 
 /// Recomputes the standing of every permit of `type` (or all when empty) against the
 /// directives; writes history and events for those that changed. Returns how many changed.

@@ -51,6 +51,11 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
         }
     }
     s.lookup_key = r.required_secret("CHELETE_LOOKUP_KEY", 32, "HMAC key of identity-number look-up hashes");
+    s.letter_seed_hex =
+        r.required_secret("CHELETE_LETTER_SIGNING_KEY", 64, "Ed25519 seed (64 hex) that signs permit status letters");
+    if (!s.letter_seed_hex.empty() && !platform::crypto::Ed25519Signer::from_seed_hex(s.letter_seed_hex)) {
+        r.problem("CHELETE_LETTER_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)");
+    }
     s.password_cost.memory_kib = static_cast<std::uint32_t>(
         r.integer("CHELETE_PASSWORD_MEMORY_KIB", 19 * 1024, 64, 1024 * 1024, "Argon2id memory per PIN/password hash (KiB)"));
     s.password_cost.iterations = static_cast<std::uint32_t>(
@@ -207,7 +212,7 @@ struct Operation {
 
 // One line per registry operation of api-spec/openapi.yaml (services/chelete/routes.cpp
 // forwards the same list).
-constexpr std::array<Operation, 23> kOperations{{
+constexpr std::array<Operation, 25> kOperations{{
     {"issueToken", issue_token},
     {"createStaff", create_staff},
     {"listStaff", list_staff},
@@ -231,6 +236,8 @@ constexpr std::array<Operation, 23> kOperations{{
     {"fileComplaint", file_complaint},
     {"listComplaints", list_complaints},
     {"decideComplaint", decide_complaint},
+    {"getStatusLetter", get_status_letter},
+    {"checkStatusLetter", check_status_letter},
 }};
 
 }  // namespace
@@ -251,6 +258,11 @@ RegistryService::RegistryService(const platform::PlatformSettings& platform, Reg
     : platform_(platform), settings_(std::move(settings)), clock_(clock) {
     cipher_ = std::make_unique<platform::crypto::FieldCipher>(settings_.field_keys);
     hasher_ = std::make_unique<platform::crypto::PasswordHasher>(settings_.password_cost);
+    auto signer = platform::crypto::Ed25519Signer::from_seed_hex(settings_.letter_seed_hex);
+    if (!signer) {
+        throw std::invalid_argument("CHELETE_LETTER_SIGNING_KEY: " + signer.error());
+    }
+    signer_ = std::make_unique<platform::crypto::Ed25519Signer>(std::move(signer.value()));
     pool_ = std::make_unique<platform::PgPool>(platform_.pool_options(settings_.schema, settings_.consumers + 2));
     outbox_ = std::make_unique<bus::Outbox>(settings_.schema);
 }
@@ -265,7 +277,7 @@ RegistryService::~RegistryService() {
 }
 
 api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& request) {
-    const detail::Context ctx{settings_, *cipher_, *hasher_, clock_, *outbox_};
+    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_};
     for (const auto& op : detail::kOperations) {
         if (op.id == request.operation) {
             // Each operation in its own savepoint: a conflict found by the database (a unique
@@ -288,11 +300,65 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
     return api::problem(404, "unknown-operation", "Unknown operation", "the registry does not serve " + request.operation);
 }
 
+void RegistryService::migrate() {
+    auto conn = pool_->connect_dedicated();
+    (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, settings_.schema, registry_migrations());
+}
+
+RegistryService::RotationReport RegistryService::rotate_field_keys() {
+    struct Column {
+        const char* table;
+        const char* column;
+        const char* where;  // the associated data's prefix: "<table>.<field>:<id>"
+    };
+    constexpr std::array<Column, 3> kColumns{{{"workers", "passport_enc", "workers.passport:"},
+                                              {"workers", "lesotho_id_enc", "workers.lesotho_id:"},
+                                              {"beneficiaries", "national_id_enc", "beneficiaries.national_id:"}}};
+    RotationReport report;
+    const std::string current = cipher_->current_key_id();
+    for (const auto& c : kColumns) {
+        // In slices, each its own transaction, so a large table neither holds locks for long
+        // nor loses finished work if interrupted; the prefix test skips rows already done.
+        for (;;) {
+            int rewritten = 0;
+            platform::with_transaction(*pool_, [&](pqxx::work& tx) {
+                rewritten = 0;
+                const auto rows = tx.exec_params(std::string{"SELECT id::text, "} + c.column + " FROM " + c.table + " WHERE " +
+                                                     c.column + " IS NOT NULL AND " + c.column +
+                                                     " NOT LIKE $1 ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
+                                                 "v1." + current + ".%");
+                for (const auto& row : rows) {
+                    const std::string id = row[0].as<std::string>();
+                    const std::string where = c.where + id;
+                    const auto plain = cipher_->decrypt(row[1].as<std::string>(), where);
+                    if (!plain) {
+                        continue;  // counted below, once
+                    }
+                    tx.exec_params0(std::string{"UPDATE "} + c.table + " SET " + c.column + " = $2 WHERE id = $1", id,
+                                    cipher_->encrypt(*plain, where));
+                    ++rewritten;
+                }
+            });
+            report.rewritten += rewritten;
+            if (rewritten == 0) {
+                break;
+            }
+        }
+        auto conn = pool_->connect_dedicated();
+        pqxx::read_transaction tx{*conn};
+        report.unreadable += tx.exec_params1(std::string{"SELECT count(*) FROM "} + c.table + " WHERE " + c.column +
+                                                 " IS NOT NULL AND " + c.column + " NOT LIKE $1",
+                                             "v1." + current + ".%")[0]
+                                 .as<int>();
+    }
+    return report;
+}
+
 void RegistryService::start() {
+    migrate();
     {
         auto conn = pool_->connect_dedicated();
-        (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
-        (void)platform::apply_migrations(*conn, settings_.schema, registry_migrations());
         pqxx::work tx{*conn};
         // The bootstrap admin (API.md "Staff and agents"): only on an empty staff table.
         const auto inserted = tx.exec_params(
@@ -349,7 +415,7 @@ void RegistryService::stop() {
 
 RegistryService::JobReport RegistryService::run_jobs() {
     JobReport report;
-    const detail::Context ctx{settings_, *cipher_, *hasher_, clock_, *outbox_};
+    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_};
     platform::with_transaction(*pool_, [&](pqxx::work& tx) {
         report = JobReport{};
         // Licences falling due or lapsing by the calendar become their stored status, with a

@@ -16,6 +16,7 @@
 #include <chelete/platform/field_cipher.hpp>
 #include <chelete/platform/password.hpp>
 #include <chelete/platform/pg.hpp>
+#include <chelete/platform/signing.hpp>
 #include <chelete/platform/settings.hpp>
 
 namespace chelete::registry {
@@ -36,6 +37,7 @@ struct RegistrySettings {
     std::string admin_password;  // the bootstrap admin's password (first start only)
     std::vector<platform::crypto::FieldKey> field_keys;
     std::string lookup_key;  // HMAC key of the identity-number look-up hashes
+    std::string letter_seed_hex;  // Ed25519 seed that signs status letters
     platform::crypto::PasswordCost password_cost;
     int login_max_failures = 5;
     std::chrono::milliseconds login_lockout{std::chrono::minutes{30}};
@@ -92,6 +94,16 @@ public:
     /// The daily jobs, idempotent: run as often as you like.
     JobReport run_jobs();
 
+    /// Applies the registry's migrations (start() does it too).
+    void migrate();
+    struct RotationReport {
+        int rewritten = 0;   // values sealed again under the current key
+        int unreadable = 0;  // values no key in the ring opens (reported, left as they are)
+    };
+    /// Re-encrypts every identity number not sealed under the first key of the ring
+    /// (`chelete registry rotate-keys`); run after putting a new key first. Idempotent.
+    RotationReport rotate_field_keys();
+
 private:
     static const platform::Clock& default_clock();
     void job_loop();
@@ -101,6 +113,7 @@ private:
     const platform::Clock& clock_;
     std::unique_ptr<platform::crypto::FieldCipher> cipher_;
     std::unique_ptr<platform::crypto::PasswordHasher> hasher_;
+    std::unique_ptr<platform::crypto::Ed25519Signer> signer_;
     std::unique_ptr<platform::PgPool> pool_;
     std::unique_ptr<platform::bus::Outbox> outbox_;
     std::unique_ptr<platform::bus::OutboxRelay> relay_;
