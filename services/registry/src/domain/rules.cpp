@@ -1,5 +1,7 @@
 #include "domain/rules.hpp"
 
+#include <chelete/platform/clock.hpp>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -13,33 +15,6 @@ bool is_digit(char c) {
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
-
-// Howard Hinnant's days_from_civil: exact integer arithmetic, no time zone.
-Day days_from_civil(int y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<int>(doe) - 719468;
-}
-
-void civil_from_days(Day z, int& y, unsigned& m, unsigned& d) {
-    z += 719468;
-    const int era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = static_cast<int>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2 ? 1 : 0;
-}
-
-bool is_leap(int y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 template <typename E, std::size_t N>
@@ -122,47 +97,15 @@ constexpr std::array<std::pair<PermitStatus, std::string_view>, 16> kPermitStatu
 }  // namespace
 
 std::optional<Day> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+    const auto date = platform::parse_date(text);
+    if (!date) {
         return std::nullopt;
     }
-    const auto y_text = text.substr(0, 4);
-    const auto m_text = text.substr(5, 2);
-    const auto d_text = text.substr(8, 2);
-    if (!all_digits(y_text) || !all_digits(m_text) || !all_digits(d_text)) {
-        return std::nullopt;
-    }
-    const int y = std::stoi(std::string{y_text});
-    const auto m = static_cast<unsigned>(std::stoi(std::string{m_text}));
-    const auto d = static_cast<unsigned>(std::stoi(std::string{d_text}));
-    constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) {
-        return std::nullopt;
-    }
-    const unsigned max_day = kDays.at(m - 1) + (m == 2 && is_leap(y) ? 1 : 0);
-    if (d > max_day) {
-        return std::nullopt;
-    }
-    return days_from_civil(y, m, d);
+    return static_cast<Day>(date->days_since_epoch());
 }
 
 std::string format_date(Day day) {
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    civil_from_days(day, y, m, d);
-    std::string out(10, '0');
-    const auto put = [&](std::size_t at, unsigned value, std::size_t width) {
-        for (std::size_t i = 0; i < width; ++i) {
-            out[at + width - 1 - i] = static_cast<char>('0' + value % 10);
-            value /= 10;
-        }
-    };
-    put(0, static_cast<unsigned>(y), 4);
-    out[4] = '-';
-    put(5, m, 2);
-    out[7] = '-';
-    put(8, d, 2);
-    return out;
+    return platform::Date::from_days_since_epoch(day).to_string();
 }
 
 std::optional<Country> phone_country(std::string_view phone) {
@@ -235,13 +178,13 @@ std::optional<std::string> check_birth_date(Day birth, Day today) {
     if (birth > today) {
         return "must not be in the future";
     }
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    civil_from_days(today, y, m, d);
+    const auto now = platform::Date::from_days_since_epoch(today);
     // Sixteen years back; a 29 February today becomes the 28th in a common year.
-    const unsigned day = (m == 2 && d == 29 && !is_leap(y - 16)) ? 28 : d;
-    if (birth > days_from_civil(y - 16, m, day)) {
+    platform::Date limit{now.year - 16, now.month, now.day};
+    if (!platform::parse_date(limit.to_string())) {
+        limit.day = 28;
+    }
+    if (birth > static_cast<Day>(limit.days_since_epoch())) {
         return "the worker must be at least 16 years old";
     }
     return std::nullopt;
