@@ -15,6 +15,7 @@
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/field_cipher.hpp>
 #include <chelete/platform/password.hpp>
+#include <chelete/permit_registry/lookup.hpp>
 #include <chelete/platform/signing.hpp>
 #include <chelete/registry/service.hpp>
 
@@ -32,6 +33,7 @@ struct Context {
     const platform::crypto::Ed25519Signer& signer;
     const platform::Clock& clock;
     platform::bus::Outbox& outbox;
+    permit_registry::PermitRegistry* permit_registry;  // null when not configured
 
     [[nodiscard]] Day today() const;
     [[nodiscard]] std::string lookup_hash(std::string_view identity_number) const;
@@ -94,6 +96,11 @@ api::Reply list_complaints(const Context&, pqxx::dbtransaction&, const api::Requ
 api::Reply decide_complaint(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply get_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
+
+/// A permit as the API shows it.
+[[nodiscard]] json permit_view(pqxx::transaction_base& tx, const std::string& id);
+[[nodiscard]] std::vector<Directive> directives_for(pqxx::transaction_base& tx, const std::string& type);
+api::Reply verify_permit(const Context&, pqxx::dbtransaction&, const api::Request&);
 
 /// Recomputes the standing of every permit of `type` (or all when empty) against the
 /// directives; writes history and events for those that changed. Returns how many changed.

@@ -103,7 +103,27 @@ api::Reply login_failed(const Context& ctx, pqxx::transaction_base& tx, const st
                         "the phone and PIN (or username and password) do not match an account");
 }
 
+/// Permit numbers keep their dashes (LEP-2020-004512 is how the registry knows it) but not case
+/// or spaces.
+std::string permit_number(std::string_view typed) {
+    std::string out;
+    for (const char c : typed) {
+        if (c != ' ') {
+            out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        }
+    }
+    return out;
+}
+
 }  // namespace
+
+json permit_view(pqxx::transaction_base& tx, const std::string& id) {
+    return permit_json(tx.exec_params1("SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id));
+}
+
+std::vector<Directive> directives_for(pqxx::transaction_base& tx, const std::string& type) {
+    return load_directives(tx, type);
+}
 
 // ---- login -------------------------------------------------------------------------------------
 
@@ -351,7 +371,7 @@ api::Reply add_permit(const Context& ctx, pqxx::dbtransaction& tx, const api::Re
     const auto inserted = tx.exec_params(
         "INSERT INTO permits (id, worker_id, type, number, issued_on, printed_expiry, status, legal_expiry, directive_ref) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (type, number) DO NOTHING RETURNING id",
-        id, worker_id, type, platform::crypto::normalize_identity_number(number), format_date(*issued),
+        id, worker_id, type, permit_number(number), format_date(*issued),
         format_date(*expires), std::string{to_string(standing.status)}, format_date(*standing.legal_expiry),
         standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref});
     if (inserted.empty()) {

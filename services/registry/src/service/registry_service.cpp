@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include <chelete/permit_registry/client.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/random_ids.hpp>
 
@@ -69,6 +70,12 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
     s.permit_notice_days = static_cast<int>(
         r.integer("CHELETE_PERMIT_NOTICE_DAYS", 30, 1, 365, "Days before legal expiry a worker is told by SMS"));
     s.jobs_interval = r.duration("CHELETE_REGISTRY_JOBS_INTERVAL", 1h, 1s, 24h, "How often the registry's daily jobs run");
+    s.permit_registry_url = r.string("CHELETE_PERMIT_REGISTRY_URL", "",
+                                     "Base URL of the permit registry (empty: permit verification answers 503)");
+    s.permit_registry_api_key =
+        r.optional_secret("CHELETE_PERMIT_REGISTRY_API_KEY", 8, "API key sent to the permit registry (X-Api-Key)");
+    s.permit_registry_timeout =
+        r.duration("CHELETE_PERMIT_REGISTRY_TIMEOUT", 2s, 100ms, 30s, "Limit for one permit registry request");
     return s;
 }
 
@@ -212,7 +219,7 @@ struct Operation {
 
 // One line per registry operation of api-spec/openapi.yaml (services/chelete/routes.cpp
 // forwards the same list).
-constexpr std::array<Operation, 25> kOperations{{
+constexpr std::array<Operation, 26> kOperations{{
     {"issueToken", issue_token},
     {"createStaff", create_staff},
     {"listStaff", list_staff},
@@ -221,6 +228,7 @@ constexpr std::array<Operation, 25> kOperations{{
     {"addPermit", add_permit},
     {"listPermits", list_permits},
     {"changePermitStatus", change_permit_status},
+    {"verifyPermit", verify_permit},
     {"createPermitDirective", create_directive},
     {"addBeneficiary", add_beneficiary},
     {"listBeneficiaries", list_beneficiaries},
@@ -263,6 +271,13 @@ RegistryService::RegistryService(const platform::PlatformSettings& platform, Reg
         throw std::invalid_argument("CHELETE_LETTER_SIGNING_KEY: " + signer.error());
     }
     signer_ = std::make_unique<platform::crypto::Ed25519Signer>(std::move(signer.value()));
+    if (!settings_.permit_registry_url.empty()) {
+        permit_registry::PermitRegistryClientOptions options;
+        options.base_url = settings_.permit_registry_url;
+        options.api_key = settings_.permit_registry_api_key;
+        options.timeout = settings_.permit_registry_timeout;
+        permit_registry_ = std::make_unique<permit_registry::PermitRegistryClient>(options);
+    }
     pool_ = std::make_unique<platform::PgPool>(platform_.pool_options(settings_.schema, settings_.consumers + 2));
     outbox_ = std::make_unique<bus::Outbox>(settings_.schema);
 }
@@ -272,12 +287,16 @@ const platform::Clock& RegistryService::default_clock() {
     return clock;
 }
 
+void RegistryService::use_permit_registry(std::unique_ptr<permit_registry::PermitRegistry> registry) {
+    permit_registry_ = std::move(registry);
+}
+
 RegistryService::~RegistryService() {
     stop();
 }
 
 api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& request) {
-    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_};
+    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
     for (const auto& op : detail::kOperations) {
         if (op.id == request.operation) {
             // Each operation in its own savepoint: a conflict found by the database (a unique
@@ -415,7 +434,7 @@ void RegistryService::stop() {
 
 RegistryService::JobReport RegistryService::run_jobs() {
     JobReport report;
-    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_};
+    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
     platform::with_transaction(*pool_, [&](pqxx::work& tx) {
         report = JobReport{};
         // Licences falling due or lapsing by the calendar become their stored status, with a

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include <chelete/permit_registry/lookup.hpp>
 #include <chelete/platform/api.hpp>
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
@@ -45,6 +46,9 @@ struct RegistrySettings {
     int renewal_window_days = 60;
     int permit_notice_days = 30;
     std::chrono::milliseconds jobs_interval{std::chrono::hours{1}};
+    std::string permit_registry_url;  // empty: POST /v1/permits/{id}/verify answers 503
+    std::string permit_registry_api_key;
+    std::chrono::milliseconds permit_registry_timeout{std::chrono::seconds{2}};
 
     static RegistrySettings load(platform::ConfigReader& reader);
 };
@@ -78,6 +82,9 @@ public:
     RegistryService& operator=(const RegistryService&) = delete;
     RegistryService(RegistryService&&) = delete;
     RegistryService& operator=(RegistryService&&) = delete;
+
+    /// Replaces the permit registry adapter (tests use fakes); call before start().
+    void use_permit_registry(std::unique_ptr<permit_registry::PermitRegistry> registry);
 
     /// Migrates, creates the `admin` staff account on an empty database, starts relay, consumers
     /// and the job timer.
@@ -114,6 +121,7 @@ private:
     std::unique_ptr<platform::crypto::FieldCipher> cipher_;
     std::unique_ptr<platform::crypto::PasswordHasher> hasher_;
     std::unique_ptr<platform::crypto::Ed25519Signer> signer_;
+    std::unique_ptr<permit_registry::PermitRegistry> permit_registry_;
     std::unique_ptr<platform::PgPool> pool_;
     std::unique_ptr<platform::bus::Outbox> outbox_;
     std::unique_ptr<platform::bus::OutboxRelay> relay_;
