@@ -446,6 +446,93 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
     EXPECT_EQ(count_workers(), before) << "a refused registration stores nothing";
 }
 
+// The other write operations: each bad field refused by name (422), nothing stored.
+TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
+    const auto officer = officer_session();
+    const auto admin = login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
+    const auto [agency_id, licence] = licensed_agency(officer);
+    const std::string phone = unique_phone("+278");
+    const auto w = post("/v1/workers", new_worker(phone, new_passport()));
+    ASSERT_EQ(w.status, 201);
+    const std::string worker_id = body(w)["id"];
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    const auto count = [](const std::string& table) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + "." + table)[0].as<int>();
+    };
+    struct Case {
+        std::string path;
+        std::string auth;
+        json body;
+        std::string field;
+        std::string table;
+    };
+    const json agency{{"name", "Butha-Buthe Recruiters"}, {"registration_no", "BB-" + random_hex()}, {"address", "Main Road"},
+                      {"contact_phone", "+26622000002"}, {"directors", {{{"full_name", "Mpho Letsie"}}}}};
+    const json beneficiary{{"full_name", "Lineo Mokoena"}, {"phone", unique_phone("+2665")}, {"relationship", "sibling"},
+                           {"payout_method", "mpesa"}};
+    const json permit{{"type", "LSP"}, {"number", "LSP" + random_hex().substr(0, 8)}, {"issued_on", "2021-01-01"},
+                      {"expires_on", "2031-01-01"}};
+    const json staff{{"username", "clerk" + random_hex().substr(0, 6)}, {"password", "a-long-password-1"}, {"role", "finance"},
+                     {"display_name", "Clerk"}};
+    const auto with = [](json base, const std::string& key, const json& value) {
+        if (value.is_null()) {
+            base.erase(key);
+        } else {
+            base[key] = value;
+        }
+        return base;
+    };
+    const std::string agencies = "/v1/agencies";
+    const std::string beneficiaries = "/v1/workers/" + worker_id + "/beneficiaries";
+    const std::string permits = "/v1/workers/" + worker_id + "/permits";
+    const std::vector<Case> cases{
+        {agencies, officer, with(agency, "contact_phone", "22000002"), "contact_phone", "agencies"},
+        {agencies, officer, with(agency, "directors", json::array()), "directors", "agencies"},
+        {agencies, officer, with(agency, "directors", {{{"full_name", "<b>x</b>"}}}), "directors[0].full_name", "agencies"},
+        {agencies, officer, with(agency, "name", "A"), "name", "agencies"},
+        {agencies, officer, with(agency, "status", "licensed"), "status", "agencies"},
+        {beneficiaries, me, with(beneficiary, "phone", "+27821234567"), "phone", "beneficiaries"},
+        {beneficiaries, me, with(beneficiary, "relationship", "landlord"), "relationship", "beneficiaries"},
+        {beneficiaries, me, with(beneficiary, "payout_method", "bank"), "payout_method", "beneficiaries"},
+        {beneficiaries, me, with(beneficiary, "full_name", nullptr), "full_name", "beneficiaries"},
+        {permits, me, with(permit, "expires_on", "2020-01-01"), "expires_on", "permits"},
+        {permits, me, with(permit, "issued_on", "2999-01-01"), "issued_on", "permits"},
+        {permits, me, with(permit, "type", "ZEP"), "type", "permits"},
+        {permits, me, with(permit, "number", "12"), "number", "permits"},
+        {"/v1/staff", admin, with(staff, "password", "short"), "password", "staff"},
+        {"/v1/staff", admin, with(staff, "role", "superuser"), "role", "staff"},
+        {"/v1/staff", admin, with(staff, "username", "Robert'); DROP TABLE staff;--"), "username", "staff"},
+        {"/v1/staff", admin, with(staff, "role", "agent"), "country", "staff"},
+        {"/v1/agencies/" + agency_id + "/complaints", me, {{"category", "rude"}, {"description", "a long enough text"}},
+         "category", "complaints"},
+        {"/v1/agencies/" + agency_id + "/complaints", me, {{"category", "abuse"}, {"description", "short"}}, "description",
+         "complaints"},
+        {"/v1/workers/" + worker_id + "/consents", me, {{"purpose", "selling"}, {"granted", true}}, "purpose", "consents"},
+        {"/v1/workers/" + worker_id + "/consents", me, {{"purpose", "registration"}, {"granted", false}}, "purpose",
+         "consents"},
+        {"/v1/agencies/" + agency_id + "/decisions", officer, {{"action", "approve"}}, "reason", "agency_decisions"},
+        {"/v1/agencies/" + agency_id + "/decisions", officer, {{"action", "bless"}, {"reason", "because"}}, "action",
+         "agency_decisions"},
+        {"/v1/permit-directives", officer,
+         {{"permit_type", "LEP"}, {"valid_until", "2027-02-30"}, {"reference", "Directive X"}, {"published_on", "2025-10-07"}},
+         "valid_until", "directives"},
+    };
+    for (const auto& c : cases) {
+        const int before = count(c.table);
+        const auto r = post(c.path, c.body, c.auth);
+        EXPECT_EQ(r.status, 422) << c.path << " " << c.field << ": " << r.body;
+        EXPECT_NE(r.body.find("\"" + c.field + "\""), std::string::npos) << "the error names " << c.field << ": " << r.body;
+        EXPECT_EQ(count(c.table), before) << c.path << " " << c.field << " stored something";
+    }
+    // SQL metacharacters in a valid field are stored verbatim and harmless.
+    const auto r = post("/v1/agencies/" + agency_id + "/complaints",
+                        {{"category", "other"}, {"description", "x'); DROP TABLE complaints; -- and \"quotes\" \\ too"}}, me);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(body(r)["description"], "x'); DROP TABLE complaints; -- and \"quotes\" \\ too");
+}
+
 // Every registry operation x every role x own / someone else's record.
 TEST_F(RegistryHttpITest, AuthorisationMatrix) {
     const auto officer = officer_session();
