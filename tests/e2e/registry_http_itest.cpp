@@ -376,6 +376,23 @@ TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     r = get("/v1/workers/" + worker_id + "/beneficiaries", me);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(body(r)["items"].size(), 1U);
+    // The mother gets a login of her own: a first PIN by SMS (read here from the outbox, as the
+    // notifier would), and a token with the beneficiary role.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto sms = tx.exec_params("SELECT payload FROM " + chelete_->registry_schema() +
+                                            ".outbox WHERE type = 'notify.sms' AND payload::jsonb->>'to' = $1",
+                                        mother_phone);
+        ASSERT_EQ(sms.size(), 1U);
+        const auto message = json::parse(sms[0][0].as<std::string>());
+        EXPECT_EQ(message["template"], "beneficiary_welcome");
+        const auto token = http().post_json("/v1/auth/token",
+                                            json{{"phone", mother_phone}, {"pin", message["params"]["pin"]}}.dump());
+        ASSERT_EQ(token.status, 200) << token.body;
+        EXPECT_EQ(body(token)["role"], "beneficiary");
+        EXPECT_EQ(http().post_json("/v1/auth/token", json{{"phone", mother_phone}, {"pin", "97531"}}.dump()).status, 401);
+    }
 
     r = post("/v1/agencies/" + agency_id + "/complaints",
              {{"category", "trafficking_indicator"}, {"description", "they kept my passport and said I owe them"}}, me);

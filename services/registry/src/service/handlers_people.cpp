@@ -1,5 +1,6 @@
 // Login, staff, workers, permits, directives, beneficiaries, consents and the access log.
 #include <chelete/platform/crypto.hpp>
+#include <chelete/platform/bus.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "service/context.hpp"
@@ -115,6 +116,47 @@ std::string permit_number(std::string_view typed) {
     return out;
 }
 
+/// A 5-digit PIN that passes check_pin, from the CSPRNG.
+std::string first_pin() {
+    for (;;) {
+        std::string pin;
+        for (int i = 0; i < 5; ++i) {
+            pin += static_cast<char>('0' + platform::crypto::random_u64() % 10);
+        }
+        if (!check_pin(pin)) {
+            return pin;
+        }
+    }
+}
+
+/// The family member's login: made on their first beneficiary record (a first PIN sent to
+/// their phone by SMS, to be changed), shared by every later one.
+void link_beneficiary_login(const Context& ctx, pqxx::transaction_base& tx, const std::string& beneficiary_id,
+                            const std::string& phone, const json& body) {
+    const auto existing = tx.exec_params("SELECT id::text FROM beneficiary_logins WHERE phone = $1", phone);
+    std::string login_id;
+    if (!existing.empty()) {
+        login_id = existing[0][0].as<std::string>();
+    } else {
+        login_id = platform::new_uuid();
+        const std::string pin = first_pin();
+        tx.exec_params0("INSERT INTO beneficiary_logins (id, phone, pin_hash) VALUES ($1, $2, $3)", login_id, phone,
+                        ctx.hasher.hash(pin));
+        // The notifier keeps no copy of the text; the outbox row holding the PIN is pruned after
+        // delivery (CHELETE_RELAY retention).
+        ctx.outbox.enqueue(tx, platform::bus::OutgoingMessage{
+                                   ctx.settings.notify_stream, "notify.sms",
+                                   json{{"to", phone},
+                                        {"template", "beneficiary_welcome"},
+                                        {"params", {{"pin", pin}, {"name", body.value("full_name", "")}}},
+                                        {"subject_id", login_id},
+                                        {"dedupe_key", "beneficiary_welcome:" + login_id}}
+                                       .dump(),
+                                   "", ""});
+    }
+    tx.exec_params0("UPDATE beneficiaries SET login_id = $2 WHERE id = $1", beneficiary_id, login_id);
+}
+
 }  // namespace
 
 json permit_view(pqxx::transaction_base& tx, const std::string& id) {
@@ -129,14 +171,18 @@ std::vector<Directive> directives_for(pqxx::transaction_base& tx, const std::str
 
 api::Reply issue_token(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
     const bool by_phone = r.body.contains("phone");
-    const std::string table = by_phone ? "workers" : "staff";
+    std::string table = by_phone ? "workers" : "staff";
+    // A phone is a worker's login, or else a family member's (beneficiary_logins).
+    if (by_phone && tx.exec_params("SELECT 1 FROM workers WHERE phone = $1", body_string(r, "phone")).empty()) {
+        table = "beneficiary_logins";
+    }
     const std::string login = by_phone ? body_string(r, "phone") : body_string(r, "username");
     const std::string secret = by_phone ? body_string(r, "pin") : body_string(r, "password");
     if (login.empty() || secret.empty()) {
         return unprocessable({{by_phone ? "pin" : "password", "phone and pin, or username and password, are required"}});
     }
     const std::string key_column = by_phone ? "phone" : "username";
-    const std::string role_column = by_phone ? "'worker'" : "role";
+    const std::string role_column = table == "workers" ? "'worker'" : table == "staff" ? "role" : "'beneficiary'";
     const auto rows = tx.exec_params("SELECT id::text, " + std::string{by_phone ? "pin_hash" : "password_hash"} + ", " +
                                          role_column + ", token_version, locked_until > now(), " +
                                          "ceil(extract(epoch FROM locked_until - now()))::bigint FROM " + table +
@@ -530,6 +576,9 @@ api::Reply add_beneficiary(const Context& ctx, pqxx::dbtransaction& tx, const ap
         id, worker_id, name, phone, body_string(r, "relationship"), body_string(r, "payout_method"),
         normal ? std::optional{ctx.seal(*normal, "beneficiaries.national_id:" + id)} : std::nullopt,
         normal ? std::optional{mask_identity_number(*normal)} : std::nullopt);
+    if (!inserted.empty()) {
+        link_beneficiary_login(ctx, tx, id, phone, r.body);
+    }
     if (inserted.empty()) {
         auto reply = conflict("this worker already has a beneficiary with this phone number");
         reply.body["errors"] = json::array({{{"field", "phone"}, {"message", "already a beneficiary"}}});
