@@ -156,7 +156,9 @@ testing::CheleteProcess* RegistryHttpITest::chelete_ = nullptr;
 
 TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
     const auto officer = officer_session();
-    const auto [id, licence] = licensed_agency(officer);
+    const auto created_agency = licensed_agency(officer);
+    const std::string id = created_agency.first;
+    const std::string licence = created_agency.second;
     EXPECT_EQ(licence.rfind("LS-RA-", 0), 0U) << licence;
 
     // The public register: no token, no personal data.
@@ -210,7 +212,9 @@ TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
 
 TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord) {
     const auto officer = officer_session();
-    const auto [agency_id, licence] = licensed_agency(officer);
+    const auto created_agency = licensed_agency(officer);
+    const std::string agency_id = created_agency.first;
+    const std::string licence = created_agency.second;
     const std::string phone = unique_phone("+278");
     const std::string passport = new_passport();
     auto w = new_worker(phone, passport);
@@ -354,7 +358,9 @@ TEST_F(RegistryHttpITest, AStatusLetterIsSignedAndAnyoneCanCheckIt) {
 
 TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     const auto officer = officer_session();
-    const auto [agency_id, licence] = licensed_agency(officer);
+    const auto created_agency = licensed_agency(officer);
+    const std::string agency_id = created_agency.first;
+    const std::string licence = created_agency.second;
     const std::string phone = unique_phone("+278");
     const auto r0 = post("/v1/workers", new_worker(phone, new_passport()));
     ASSERT_EQ(r0.status, 201);
@@ -467,7 +473,9 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
 TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
     const auto officer = officer_session();
     const auto admin = login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
-    const auto [agency_id, licence] = licensed_agency(officer);
+    const auto created_agency = licensed_agency(officer);
+    const std::string agency_id = created_agency.first;
+    const std::string licence = created_agency.second;
     const std::string phone = unique_phone("+278");
     const auto w = post("/v1/workers", new_worker(phone, new_passport()));
     ASSERT_EQ(w.status, 201);
@@ -553,7 +561,9 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
 // Every registry operation x every role x own / someone else's record.
 TEST_F(RegistryHttpITest, AuthorisationMatrix) {
     const auto officer = officer_session();
-    const auto [agency_id, licence] = licensed_agency(officer);
+    const auto created_agency = licensed_agency(officer);
+    const std::string agency_id = created_agency.first;
+    const std::string licence = created_agency.second;
     const auto own = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
     const auto other = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
     ASSERT_EQ(own.status, 201);
