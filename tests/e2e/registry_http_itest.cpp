@@ -551,6 +551,14 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
         EXPECT_NE(r.body.find("\"" + c.field + "\""), std::string::npos) << "the error names " << c.field << ": " << r.body;
         EXPECT_EQ(count(c.table), before) << c.path << " " << c.field << " stored something";
     }
+    // A forged cursor is a 400 naming it, on every list (never a database error).
+    for (const std::string& list : {std::string{"/v1/staff"}, std::string{"/v1/agencies"}, std::string{"/v1/complaints"},
+                                    "/v1/workers/" + worker_id + "/access-log"}) {
+        const std::string& auth = list == "/v1/staff" ? admin : list == "/v1/complaints" ? officer : list == "/v1/agencies" ? "" : me;
+        const auto forged = get(list + "?cursor=" + platform::crypto::base64url_encode("x' OR 1=1 --"), auth);
+        EXPECT_EQ(forged.status, 400) << list << ": " << forged.body;
+        EXPECT_NE(forged.body.find("cursor"), std::string::npos) << forged.body;
+    }
     // SQL metacharacters in a valid field are stored verbatim and harmless.
     const auto r = post("/v1/agencies/" + agency_id + "/complaints",
                         {{"category", "other"}, {"description", "x'); DROP TABLE complaints; -- and \"quotes\" \\ too"}}, me);

@@ -254,6 +254,9 @@ api::Reply list_staff(const Context&, pqxx::dbtransaction& tx, const api::Reques
     if (!page) {
         return error;
     }
+    if (!page->after.empty() && !is_uuid(page->after)) {
+        return api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
+    }
     const auto rows = tx.exec_params(
         "SELECT id::text, username, role, display_name, country FROM staff WHERE ($1 = '' OR id > $1::uuid) ORDER BY id "
         "LIMIT $2",

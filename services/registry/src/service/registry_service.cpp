@@ -313,6 +313,12 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
             } catch (const pqxx::unique_violation&) {
                 sp.abort();
                 return detail::conflict("the record already exists (a concurrent request created it)");
+            } catch (const pqxx::data_exception& e) {
+                // A value the checks let through but PostgreSQL refuses (SQLSTATE class 22):
+                // the request's fault, so a 400 rather than a retried and dead-lettered message.
+                sp.abort();
+                spdlog::warn("registry {}: value refused by PostgreSQL: {}", request.operation, e.what());
+                return api::problem(400, "bad-request", "A value is not acceptable", "check the request's fields");
             }
         }
     }
