@@ -322,6 +322,15 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
         const std::uint16_t flag_options[] = {0, kDebitsMustNotExceedCredits, kCreditsMustNotExceedDebits, kHistory,
                                               kDebitsMustNotExceedCredits | kHistory};
         a.flags = flag_options[pick(5)];
+        // Some flags fixed, so that every seed meets the limits (CI found a seed where no often
+        // used account had one and exceeds_credits never happened); 0 and 1 fund the others.
+        if (i <= 1) {
+            a.flags = 0;
+        } else if (i == 2 || i == 3) {
+            a.flags = static_cast<std::uint16_t>(kDebitsMustNotExceedCredits | (i == 3 ? kHistory : 0));
+        } else if (i == 4) {
+            a.flags = kCreditsMustNotExceedDebits;
+        }
         accounts.push_back(a);
     }
     BatchDelta delta;
