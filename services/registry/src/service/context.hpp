@@ -67,6 +67,10 @@ struct Page {
 [[nodiscard]] std::optional<Page> page_of(const api::Request& r, api::Reply& error);
 [[nodiscard]] std::string cursor_for(const std::string& key);
 
+/// A member's text (or "" when absent or not a string) and flag (false likewise). Used instead of
+/// json::value(key, "") whose inlined conversion g++ -O3 flags with -Wnull-dereference.
+[[nodiscard]] std::string text_of(const json& object, const char* key);
+[[nodiscard]] bool flag_of(const json& object, const char* key);
 [[nodiscard]] std::string body_string(const api::Request& r, const char* field);
 [[nodiscard]] std::optional<std::string> body_optional(const api::Request& r, const char* field);
 

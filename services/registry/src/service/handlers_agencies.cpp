@@ -85,7 +85,7 @@ api::Reply create_agency(const Context&, pqxx::dbtransaction& tx, const api::Req
     std::vector<api::FieldError> errors;
     std::size_t i = 0;
     for (const auto& d : r.body.value("directors", json::array())) {
-        if (const auto e = check_name(d.value("full_name", ""))) {
+        if (const auto e = check_name(text_of(d, "full_name"))) {
             errors.push_back({"directors[" + std::to_string(i) + "].full_name", *e});
         }
         ++i;
@@ -129,8 +129,8 @@ api::Reply list_agencies(const Context& ctx, pqxx::dbtransaction& tx, const api:
     if (!page->after.empty() && !is_uuid(page->after)) {
         return api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
     }
-    const std::string status = r.query.value("status", "");
-    const std::string q = r.query.value("q", "");
+    const std::string status = text_of(r.query, "status");
+    const std::string q = text_of(r.query, "q");
     // The status filter applies to the status as of today (licences fall due by the clock), so
     // filter after computing it; pages are keyed by id and may come back short, never wrong.
     const auto rows = tx.exec_params(
@@ -274,7 +274,7 @@ api::Reply list_complaints(const Context&, pqxx::dbtransaction& tx, const api::R
     if (!page->after.empty() && !is_uuid(page->after)) {
         return api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
     }
-    const std::string agency = r.query.value("agency_id", "");
+    const std::string agency = text_of(r.query, "agency_id");
     if (!agency.empty() && !is_uuid(agency)) {
         return api::problem(400, "bad-request", "Invalid query", "", {{"agency_id", "must be an agency id"}});
     }
@@ -282,7 +282,7 @@ api::Reply list_complaints(const Context&, pqxx::dbtransaction& tx, const api::R
         "SELECT " + std::string{kComplaintColumns} +
             " FROM complaints WHERE ($1 = '' OR id > $1::uuid) AND ($2 = '' OR agency_id = $2::uuid) AND ($3 = '' OR status "
             "= $3) ORDER BY id LIMIT $4",
-        page->after, agency, r.query.value("status", ""), page->limit + 1);
+        page->after, agency, text_of(r.query, "status"), page->limit + 1);
     json items = json::array();
     for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < page->limit; ++i) {
         items.push_back(complaint_json(rows[i]));

@@ -148,7 +148,7 @@ void link_beneficiary_login(const Context& ctx, pqxx::transaction_base& tx, cons
                                    ctx.settings.notify_stream, "notify.sms",
                                    json{{"to", phone},
                                         {"template", "beneficiary_welcome"},
-                                        {"params", {{"pin", pin}, {"name", body.value("full_name", "")}}},
+                                        {"params", {{"pin", pin}, {"name", text_of(body, "full_name")}}},
                                         {"subject_id", login_id},
                                         {"dedupe_key", "beneficiary_welcome:" + login_id}}
                                        .dump(),
@@ -308,7 +308,7 @@ api::Reply register_worker(const Context& ctx, pqxx::dbtransaction& tx, const ap
     bool registration_consent = false;
     if (r.body.contains("consents")) {
         for (const auto& c : r.body["consents"]) {
-            registration_consent = registration_consent || (c.value("purpose", "") == "registration" && c.value("granted", false));
+            registration_consent = registration_consent || (text_of(c, "purpose") == "registration" && flag_of(c, "granted"));
         }
     }
     if (!registration_consent) {
@@ -364,7 +364,7 @@ api::Reply register_worker(const Context& ctx, pqxx::dbtransaction& tx, const ap
     for (const auto& c : r.body["consents"]) {
         tx.exec_params0(
             "INSERT INTO consents (subject_id, purpose, granted, legal_basis, channel) VALUES ($1, $2, $3, 'consent', 'api')",
-            id, c.value("purpose", ""), c.value("granted", false));
+            id, text_of(c, "purpose"), flag_of(c, "granted"));
     }
     log_access(tx, r, id, "create", "worker", "all", "registration");
     ctx.publish(tx, messages::kWorkerRegistered, json{{"worker_id", id}, {"agency_id", agency_id ? json(*agency_id) : json(nullptr)}});
@@ -646,7 +646,7 @@ api::Reply record_consent(const Context&, pqxx::dbtransaction& tx, const api::Re
         return api::not_found("worker");
     }
     const std::string purpose = body_string(r, "purpose");
-    const bool granted = r.body.value("granted", false);
+    const bool granted = flag_of(r.body, "granted");
     if (purpose == "registration" && !granted) {
         return unprocessable({{"purpose", "registration consent cannot be withdrawn here: ask for the account to be closed"}});
     }

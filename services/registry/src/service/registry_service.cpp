@@ -191,6 +191,22 @@ std::string cursor_for(const std::string& key) {
     return platform::crypto::base64url_encode(key);
 }
 
+std::string text_of(const json& object, const char* key) {
+    if (!object.is_object()) {
+        return {};
+    }
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string{};
+}
+
+bool flag_of(const json& object, const char* key) {
+    if (!object.is_object()) {
+        return false;
+    }
+    const auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string body_string(const api::Request& r, const char* field) {
     if (!r.body.is_object()) {
         return {};
