@@ -63,13 +63,18 @@ struct Page {
     int limit = 50;
     std::string after;  // exclusive key of the last item of the previous page
 };
-/// `?limit=` (1-200, default 50) and `?cursor=`; nullopt with the reply when malformed.
-[[nodiscard]] std::optional<Page> page_of(const api::Request& r, api::Reply& error);
+/// What a list's cursor holds: the last row's uuid, or its sequence number.
+enum class CursorKey : std::uint8_t { kUuid, kSequence };
+/// `?limit=` (1-200, default 50) and `?cursor=`, the cursor checked to be a key of `kind` so a
+/// forged one is a 400 and never reaches PostgreSQL; nullopt with the reply when malformed.
+[[nodiscard]] std::optional<Page> page_of(const api::Request& r, CursorKey kind, api::Reply& error);
 [[nodiscard]] std::string cursor_for(const std::string& key);
 
 /// A member's text (or "" when absent or not a string) and flag (false likewise). Used instead of
 /// json::value(key, "") whose inlined conversion g++ -O3 flags with -Wnull-dereference.
 [[nodiscard]] std::string text_of(const json& object, const char* key);
+/// A column as JSON: null when NULL, else its text.
+[[nodiscard]] json nullable(const pqxx::field& field);
 [[nodiscard]] bool flag_of(const json& object, const char* key);
 [[nodiscard]] std::string body_string(const api::Request& r, const char* field);
 [[nodiscard]] std::optional<std::string> body_optional(const api::Request& r, const char* field);

@@ -10,9 +10,6 @@ constexpr std::string_view kAgencyColumns =
     "id::text, name, registration_no, licence_no, status, valid_until::text, to_char(created_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
-json nullable(const pqxx::field& f) {
-    return f.is_null() ? json(nullptr) : json(f.as<std::string>());
-}
 
 AgencyStatus status_today(const Context& ctx, const pqxx::row& a) {
     const auto stored = agency_status_from(a[4].as<std::string>()).value_or(AgencyStatus::kApplied);
@@ -122,12 +119,9 @@ api::Reply create_agency(const Context&, pqxx::dbtransaction& tx, const api::Req
 
 api::Reply list_agencies(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
     api::Reply error;
-    const auto page = page_of(r, error);
+    const auto page = page_of(r, CursorKey::kUuid, error);
     if (!page) {
         return error;
-    }
-    if (!page->after.empty() && !is_uuid(page->after)) {
-        return api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
     }
     const std::string status = text_of(r.query, "status");
     const std::string q = text_of(r.query, "q");
@@ -267,12 +261,9 @@ api::Reply file_complaint(const Context& ctx, pqxx::dbtransaction& tx, const api
 
 api::Reply list_complaints(const Context&, pqxx::dbtransaction& tx, const api::Request& r) {
     api::Reply error;
-    const auto page = page_of(r, error);
+    const auto page = page_of(r, CursorKey::kUuid, error);
     if (!page) {
         return error;
-    }
-    if (!page->after.empty() && !is_uuid(page->after)) {
-        return api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
     }
     const std::string agency = text_of(r.query, "agency_id");
     if (!agency.empty() && !is_uuid(agency)) {

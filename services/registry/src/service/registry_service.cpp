@@ -7,6 +7,7 @@
 
 #include <chelete/permit_registry/client.hpp>
 #include <chelete/platform/crypto.hpp>
+#include <chelete/platform/id.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "registry_migrations.hpp"
@@ -124,17 +125,8 @@ bool is_self(const api::Request& r, const std::string& worker_id) {
 }
 
 bool is_uuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
+    // Id128::parse also takes 32 bare hex digits, which PostgreSQL's uuid type accepts too.
+    return platform::Id128::parse(s).has_value();
 }
 
 void log_access(pqxx::transaction_base& tx, const api::Request& r, const std::string& subject_id, std::string_view action,
@@ -164,7 +156,7 @@ std::string purpose_of(const api::Request& r) {
     return "administration";
 }
 
-std::optional<Page> page_of(const api::Request& r, api::Reply& error) {
+std::optional<Page> page_of(const api::Request& r, CursorKey kind, api::Reply& error) {
     Page p;
     if (r.query.contains("limit")) {
         const auto& l = r.query["limit"];
@@ -182,6 +174,13 @@ std::optional<Page> page_of(const api::Request& r, api::Reply& error) {
             error = api::problem(400, "bad-request", "Invalid query", "", {{"cursor", "not a cursor this list gave"}});
             return std::nullopt;
         }
+        const bool fits = kind == CursorKey::kUuid ? is_uuid(*decoded)
+                                                   : !decoded->empty() && decoded->size() <= 18 &&
+                                                         decoded->find_first_not_of("0123456789") == std::string::npos;
+        if (!fits) {
+            error = api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
+            return std::nullopt;
+        }
         p.after = *decoded;
     }
     return p;
@@ -197,6 +196,10 @@ std::string text_of(const json& object, const char* key) {
     }
     const auto it = object.find(key);
     return it != object.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string{};
+}
+
+json nullable(const pqxx::field& field) {
+    return field.is_null() ? json(nullptr) : json(field.as<std::string>());
 }
 
 bool flag_of(const json& object, const char* key) {
