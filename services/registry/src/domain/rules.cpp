@@ -1,13 +1,18 @@
 #include "domain/rules.hpp"
 
-#include <chelete/platform/clock.hpp>
-
 #include <algorithm>
 #include <array>
 #include <utility>
 
+#include <chelete/platform/clock.hpp>
+#include <chelete/platform/enum_names.hpp>
+
 namespace chelete::registry {
 namespace {
+
+using platform::name_of;
+using platform::value_of;
+
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -15,26 +20,6 @@ bool is_digit(char c) {
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
-
-template <typename E, std::size_t N>
-std::optional<E> lookup(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view s) {
-    for (const auto& [value, name] : table) {
-        if (name == s) {
-            return value;
-        }
-    }
-    return std::nullopt;
-}
-
-template <typename E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
 }
 
 constexpr std::array<std::pair<AgencyStatus, std::string_view>, 9> kAgencyStatuses{{
@@ -224,10 +209,10 @@ std::string_view to_string(AgencyAction a) {
     return name_of(kAgencyActions, a);
 }
 std::optional<AgencyStatus> agency_status_from(std::string_view s) {
-    return lookup(kAgencyStatuses, s);
+    return value_of(kAgencyStatuses, s);
 }
 std::optional<AgencyAction> agency_action_from(std::string_view s) {
-    return lookup(kAgencyActions, s);
+    return value_of(kAgencyActions, s);
 }
 
 std::optional<AgencyStatus> next_agency_status(AgencyStatus from, AgencyAction action) {
@@ -295,10 +280,10 @@ std::string_view to_string(ComplaintStatus s) {
     return name_of(kComplaintStatuses, s);
 }
 std::optional<ComplaintAction> complaint_action_from(std::string_view s) {
-    return lookup(kComplaintActions, s);
+    return value_of(kComplaintActions, s);
 }
 std::optional<ComplaintStatus> complaint_status_from(std::string_view s) {
-    return lookup(kComplaintStatuses, s);
+    return value_of(kComplaintStatuses, s);
 }
 
 std::optional<ComplaintStatus> next_complaint_status(ComplaintStatus from, ComplaintAction action) {
@@ -331,7 +316,7 @@ std::string_view to_string(PermitStatus s) {
     return name_of(kPermitStatuses, s);
 }
 std::optional<PermitStatus> permit_status_from(std::string_view s) {
-    return lookup(kPermitStatuses, s);
+    return value_of(kPermitStatuses, s);
 }
 
 bool is_permit_type(std::string_view type) {

@@ -3,8 +3,14 @@
 #include <array>
 #include <utility>
 
+#include <chelete/platform/enum_names.hpp>
+
 namespace chelete::remittance {
 namespace {
+
+using platform::name_of;
+using platform::value_of;
+
 
 constexpr std::array<std::pair<BopCategory, std::string_view>, 3> kCategories{{
     {BopCategory::k401, "bop_401"},
@@ -25,28 +31,6 @@ constexpr std::array<std::pair<SenderDocument, std::string_view>, 3> kDocuments{
     {SenderDocument::kAsylumOrRefugee, "asylum_or_refugee"},
     {SenderDocument::kForeignPassport, "foreign_passport"},
 }};
-
-template <typename T, std::size_t N>
-std::string_view name_of(const std::array<std::pair<T, std::string_view>, N>& table, T value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
-}
-
-template <typename T, std::size_t N>
-std::optional<T> value_of(
-    const std::array<std::pair<T, std::string_view>, N>& table, std::string_view name
-) {
-    for (const auto& [v, text] : table) {
-        if (text == name) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
 
 std::string_view document_phrase(SenderDocument document) {
     switch (document) {

@@ -3,8 +3,14 @@
 #include <algorithm>
 #include <utility>
 
+#include <chelete/platform/enum_names.hpp>
+
 namespace chelete::remittance {
 namespace {
+
+using platform::name_of;
+using platform::value_of;
+
 
 using S = RemittanceState;
 using E = RemittanceEvent;
@@ -73,28 +79,6 @@ constexpr std::array<std::pair<E, std::string_view>, 12> kEventNames{{
     {E::kRefunded, "refunded"},
     {E::kCancel, "cancel"},
 }};
-
-template <typename T, std::size_t N>
-std::string_view name_of(const std::array<std::pair<T, std::string_view>, N>& table, T value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
-}
-
-template <typename T, std::size_t N>
-std::optional<T> value_of(
-    const std::array<std::pair<T, std::string_view>, N>& table, std::string_view name
-) {
-    for (const auto& [v, text] : table) {
-        if (text == name) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
 
 const Edge* find_edge(S from, E event) {
     for (const Edge& edge : kEdges) {
