@@ -3,8 +3,6 @@
 //
 //   ledger_bench --dsn "host=127.0.0.1 port=25462 dbname=chelete user=chelete" [--seconds 30]
 //                [--workloads 50,hot10,1000] [--reference-clients 20] [--engine-inflight 4096]
-#include <pqxx/pqxx>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +16,8 @@
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include <chelete/ledger/engine.hpp>
 #include <chelete/ledger/pg_store.hpp>
@@ -109,7 +109,8 @@ Result run_engine(const Args& args, const Workload& w, const std::string& schema
         (void)platform::apply_migrations(*conn, schema, ledger::ledger_migrations());
     }
     platform::SystemClock clock;
-    ledger::Engine engine{std::make_unique<ledger::PgLedgerStore>(pool_options(args, schema)), clock};
+    ledger::Engine engine{
+        std::make_unique<ledger::PgLedgerStore>(pool_options(args, schema)), clock};
     engine.start();
     std::vector<ledger::Id128> ids;
     std::vector<ledger::Account> accounts;
@@ -151,7 +152,8 @@ Result run_engine(const Args& args, const Workload& w, const std::string& schema
         t.code = 1;
         const auto sent = Clock::now();
         engine.submit_transfers({t}, "", [&, sent](ledger::RequestOutcome o) {
-            const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
+            const double ms =
+                std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
             if (o.ok && o.transfer_results.at(0) == ledger::CreateTransferResult::kOk) {
                 ++ok;
             } else {
@@ -178,12 +180,18 @@ Result run_engine(const Args& args, const Workload& w, const std::string& schema
     const auto report = ledger::verify_ledger(pool_options(args, schema), &engine);
     engine.stop();
     const std::string dsn_schema = args.dsn;
-    const auto bytes = scalar(dsn_schema, "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n "
-                                          "ON n.oid = c.relnamespace WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'");
-    r.bytes_per_transfer = static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, r.transfers));
+    const auto bytes = scalar(
+        dsn_schema,
+        "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = '" +
+            schema + "' AND c.relkind = 'r'"
+    );
+    r.bytes_per_transfer =
+        static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, r.transfers));
     std::ostringstream inv;
     inv << (report.ok ? "ok" : "FAILED") << " (verify: " << report.checked.batches << " batches, "
-        << report.checked.transfers << " transfers, " << report.checked.entries << " entries, chain + replay";
+        << report.checked.transfers << " transfers, " << report.checked.entries
+        << " entries, chain + replay";
     if (!report.ok && !report.problems.empty()) {
         inv << "; " << report.problems.front();
     }
@@ -238,8 +246,13 @@ Result run_reference(const Args& args, const Workload& w, const std::string& sch
                 for (int attempt = 0; attempt < 5; ++attempt) {
                     try {
                         pqxx::work tx{c};
-                        result = tx.exec_prepared1("transfer", gen.next().to_string(), ids[a], ids[b],
-                                                   1 + static_cast<std::int64_t>(rng() % 100'000))[0]
+                        result = tx.exec_prepared1(
+                                       "transfer",
+                                       gen.next().to_string(),
+                                       ids[a],
+                                       ids[b],
+                                       1 + static_cast<std::int64_t>(rng() % 100'000)
+                        )[0]
                                      .as<std::string>();
                         tx.commit();
                         break;
@@ -247,7 +260,9 @@ Result run_reference(const Args& args, const Workload& w, const std::string& sch
                         result = "retry";
                     }
                 }
-                mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+                mine.push_back(
+                    std::chrono::duration<double, std::milli>(Clock::now() - sent).count()
+                );
                 (result == "ok" ? ok : not_ok)++;
             }
             std::lock_guard lock{mutex};
@@ -264,22 +279,43 @@ Result run_reference(const Args& args, const Workload& w, const std::string& sch
     r.per_second = static_cast<double>(ok.load()) / elapsed;
     r.p50_ms = percentile(latencies, 0.50);
     r.p99_ms = percentile(latencies, 0.99);
-    const auto bytes = scalar(args.dsn, "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n "
-                                        "ON n.oid = c.relnamespace WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'");
-    r.bytes_per_transfer = static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, r.transfers));
+    const auto bytes = scalar(
+        args.dsn,
+        "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = '" +
+            schema + "' AND c.relkind = 'r'"
+    );
+    r.bytes_per_transfer =
+        static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, r.transfers));
     // Its invariants: debits = credits, each balance = the sum of its entries, one entry pair each.
     // Aggregated in one pass each (a correlated subquery per transfer would scan the entries
     // once per transfer: the entries have no index on transfer_id).
-    const auto unbalanced = scalar(args.dsn, "SELECT count(*) FROM " + schema + ".ref_accounts a LEFT JOIN (SELECT account_id, "
-                                                 "sum(amount) FILTER (WHERE debit) AS d, sum(amount) FILTER (WHERE NOT debit) AS c "
-                                                 "FROM " + schema + ".ref_entries GROUP BY account_id) e ON e.account_id = a.id "
-                                                 "WHERE a.debits_posted <> coalesce(e.d, 0) OR a.credits_posted <> coalesce(e.c, 0)");
-    const auto sums = scalar(args.dsn, "SELECT (sum(debits_posted) - sum(credits_posted))::bigint FROM " + schema + ".ref_accounts");
-    const auto pairs = scalar(args.dsn, "SELECT count(*) FROM " + schema + ".ref_transfers t FULL JOIN (SELECT transfer_id, "
-                                            "count(*) AS n FROM " + schema + ".ref_entries GROUP BY transfer_id) e ON "
-                                            "e.transfer_id = t.id WHERE t.id IS NULL OR e.n IS DISTINCT FROM 2");
+    const auto unbalanced = scalar(
+        args.dsn,
+        "SELECT count(*) FROM " + schema +
+            ".ref_accounts a LEFT JOIN (SELECT account_id, "
+            "sum(amount) FILTER (WHERE debit) AS d, sum(amount) FILTER (WHERE NOT debit) AS c "
+            "FROM " +
+            schema +
+            ".ref_entries GROUP BY account_id) e ON e.account_id = a.id "
+            "WHERE a.debits_posted <> coalesce(e.d, 0) OR a.credits_posted <> coalesce(e.c, 0)"
+    );
+    const auto sums = scalar(
+        args.dsn,
+        "SELECT (sum(debits_posted) - sum(credits_posted))::bigint FROM " + schema + ".ref_accounts"
+    );
+    const auto pairs = scalar(
+        args.dsn,
+        "SELECT count(*) FROM " + schema +
+            ".ref_transfers t FULL JOIN (SELECT transfer_id, "
+            "count(*) AS n FROM " +
+            schema +
+            ".ref_entries GROUP BY transfer_id) e ON "
+            "e.transfer_id = t.id WHERE t.id IS NULL OR e.n IS DISTINCT FROM 2"
+    );
     std::ostringstream inv;
-    inv << ((unbalanced == 0 && sums == 0 && pairs == 0) ? "ok" : "FAILED") << " (balances = entries, debits = credits, "
+    inv << ((unbalanced == 0 && sums == 0 && pairs == 0) ? "ok" : "FAILED")
+        << " (balances = entries, debits = credits, "
         << "2 entries per transfer; " << not_ok.load() << " not ok)";
     r.invariants = inv.str();
     return r;
@@ -288,8 +324,9 @@ Result run_reference(const Args& args, const Workload& w, const std::string& sch
 Args parse(int argc, char** argv) {
     Args a;
     for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string k = argv[i];      // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
-        const std::string v = argv[i + 1];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        const std::string k = argv[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        const std::string v =
+            argv[i + 1];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
         if (k == "--dsn") {
             a.dsn = v;
         } else if (k == "--seconds") {
@@ -327,22 +364,37 @@ int main(int argc, char** argv) {
             pqxx::nontransaction tx{c};
             std::cout << "PostgreSQL " << tx.exec1("SHOW server_version")[0].c_str()
                       << ", synchronous_commit=" << tx.exec1("SHOW synchronous_commit")[0].c_str()
-                      << ", fsync=" << tx.exec1("SHOW fsync")[0].c_str() << ", " << std::thread::hardware_concurrency()
-                      << " cores, " << args.seconds << " s per run\n\n";
+                      << ", fsync=" << tx.exec1("SHOW fsync")[0].c_str() << ", "
+                      << std::thread::hardware_concurrency() << " cores, " << args.seconds
+                      << " s per run\n\n";
         }
-        std::printf("| workload | design | transfers/s | p50 ms | p99 ms | bytes/transfer | transfers | vs reference | invariants |\n");
+        std::printf(
+            "| workload | design | transfers/s | p50 ms | p99 ms | bytes/transfer | transfers | vs "
+            "reference | invariants |\n"
+        );
         std::printf("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
         for (const auto& name : args.workloads) {
             const Workload w = workload_of(name);
             const auto ref = run_reference(args, w, "bench_ref_" + std::to_string(w.accounts));
             const auto eng = run_engine(args, w, "bench_engine_" + std::to_string(w.accounts));
             for (const auto* r : {&ref, &eng}) {
-                std::printf("| %s | %s | %.0f | %.2f | %.2f | %.0f | %llu | %s | %s |\n", w.name.c_str(), r->design.c_str(),
-                            r->per_second, r->p50_ms, r->p99_ms, r->bytes_per_transfer,
-                            static_cast<unsigned long long>(r->transfers),
-                            r == &eng ? (std::to_string(static_cast<int>(eng.per_second / std::max(1.0, ref.per_second))) + "x").c_str()
-                                      : "1x",
-                            r->invariants.c_str());
+                std::printf(
+                    "| %s | %s | %.0f | %.2f | %.2f | %.0f | %llu | %s | %s |\n",
+                    w.name.c_str(),
+                    r->design.c_str(),
+                    r->per_second,
+                    r->p50_ms,
+                    r->p99_ms,
+                    r->bytes_per_transfer,
+                    static_cast<unsigned long long>(r->transfers),
+                    r == &eng ? (std::to_string(static_cast<int>(
+                                     eng.per_second / std::max(1.0, ref.per_second)
+                                 )) +
+                                 "x")
+                                    .c_str()
+                              : "1x",
+                    r->invariants.c_str()
+                );
                 std::fflush(stdout);
             }
         }

@@ -1,9 +1,9 @@
 // libFuzzer target for the ledger's command parser: arbitrary bytes as a ledger.cmd payload.
 // Property: whatever parses re-serialises and parses again to the same transfers.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include <chelete/ledger/codec.hpp>
 
@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             j.erase("timestamp");
             again.push_back(j);
         }
-        const auto reparsed = chelete::ledger::codec::parse_transfers(nlohmann::json{{"transfers", again}});
+        const auto reparsed =
+            chelete::ledger::codec::parse_transfers(nlohmann::json{{"transfers", again}});
         if (!reparsed.ok() || reparsed.value().size() != transfers.value().size()) {
             __builtin_trap();
         }

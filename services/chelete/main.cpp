@@ -11,15 +11,15 @@
 //
 // Configuration comes from the environment and is validated before anything starts: a bad value
 // stops the process with every problem listed.
-#include <nlohmann/json.hpp>
-#include <pthread.h>
-#include <spdlog/spdlog.h>
-
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
+
+#include <nlohmann/json.hpp>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <chelete/gateway/gateway.hpp>
 #include <chelete/ledger/pg_store.hpp>
@@ -82,10 +82,12 @@ int print_config(bool markdown) {
         std::cout << "| variable | default | meaning |\n|---|---|---|\n";
     }
     for (const auto& v : reader.variables()) {
-        const std::string fallback = v.required ? "(required)" : v.secret ? "(unset)" : v.default_value;
+        const std::string fallback = v.required ? "(required)"
+                                     : v.secret ? "(unset)"
+                                                : v.default_value;
         if (markdown) {
-            std::cout << "| `" << v.name << "` | " << (fallback.empty() ? "" : "`" + fallback + "`") << " | "
-                      << v.description << " |\n";
+            std::cout << "| `" << v.name << "` | " << (fallback.empty() ? "" : "`" + fallback + "`")
+                      << " | " << v.description << " |\n";
         } else {
             std::cout << v.name << "=" << fallback << "\n    " << v.description << "\n";
         }
@@ -113,25 +115,34 @@ int migrate(const Settings& s) {
     const auto gw = platform::apply_migrations(*conn, "gateway", gateway::gateway_migrations());
     const auto bus = platform::apply_migrations(*conn, "ledger", platform::bus_migrations());
     const auto led = platform::apply_migrations(*conn, "ledger", ledger::ledger_migrations());
-    const auto reg_bus = platform::apply_migrations(*conn, s.registry->schema, platform::bus_migrations());
-    const auto reg = platform::apply_migrations(*conn, s.registry->schema, registry::registry_migrations());
-    spdlog::info("migrations applied: gateway {}, ledger {} (+{} bus), registry {} (+{} bus)", gw.applied, led.applied,
-                 bus.applied, reg.applied, reg_bus.applied);
+    const auto reg_bus =
+        platform::apply_migrations(*conn, s.registry->schema, platform::bus_migrations());
+    const auto reg =
+        platform::apply_migrations(*conn, s.registry->schema, registry::registry_migrations());
+    spdlog::info(
+        "migrations applied: gateway {}, ledger {} (+{} bus), registry {} (+{} bus)",
+        gw.applied,
+        led.applied,
+        bus.applied,
+        reg.applied,
+        reg_bus.applied
+    );
     return 0;
 }
 
 int verify(const Settings& s) {
     const auto report = ledger::verify_ledger(s.platform.pool_options(s.ledger->schema, 1));
-    nlohmann::json out{{"ok", report.ok},
-                       {"checked",
-                        {{"batches", report.checked.batches},
-                         {"accounts", report.checked.accounts},
-                         {"transfers", report.checked.transfers},
-                         {"entries", report.checked.entries},
-                         {"balance_snapshots", report.checked.snapshots},
-                         {"expiries", report.checked.expiries},
-                         {"failed_transfers", report.checked.failed}}},
-                       {"problems", report.problems}};
+    nlohmann::json out{
+        {"ok", report.ok},
+        {"checked",
+         {{"batches", report.checked.batches},
+          {"accounts", report.checked.accounts},
+          {"transfers", report.checked.transfers},
+          {"entries", report.checked.entries},
+          {"balance_snapshots", report.checked.snapshots},
+          {"expiries", report.checked.expiries},
+          {"failed_transfers", report.checked.failed}}},
+        {"problems", report.problems}};
     std::cout << out.dump(2) << "\n";
     return report.ok ? 0 : 1;
 }
@@ -140,7 +151,9 @@ int rotate_keys(const Settings& s) {
     registry::RegistryService service{s.platform, *s.registry};
     service.migrate();
     const auto report = service.rotate_field_keys();
-    std::cout << nlohmann::json{{"rewritten", report.rewritten}, {"unreadable", report.unreadable}}.dump() << "\n";
+    std::cout
+        << nlohmann::json{{"rewritten", report.rewritten}, {"unreadable", report.unreadable}}.dump()
+        << "\n";
     return report.unreadable == 0 ? 0 : 1;
 }
 
@@ -161,7 +174,9 @@ int run_services(const Settings& s) {
     if (s.gateway) {
         gw = std::make_unique<gateway::Gateway>(*s.gateway, s.platform);
         app::register_service_routes(
-            *gw, app::ServiceStreams{s.ledger_streams.command_stream, s.registry_streams.command_stream});
+            *gw,
+            app::ServiceStreams{s.ledger_streams.command_stream, s.registry_streams.command_stream}
+        );
         gw->start();
         spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
     }
@@ -179,14 +194,17 @@ int run_services(const Settings& s) {
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry [rotate-keys]|migrate|config [--markdown]|version>\n";
+    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry "
+                 "[rotate-keys]|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // NOLINT(cert-err33-c): libpq, hiredis and OpenSSL may raise it
-    const std::vector<std::string> args(argv + 1, argv + argc);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    const std::vector<std::string> args(
+        argv + 1, argv + argc
+    );  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
     if (args.empty()) {
         usage();
         return 2;

@@ -39,14 +39,20 @@ const std::string& stream_of(Service service, const ServiceStreams& streams) {
 
 void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& streams) {
     for (const auto& r : kRoutes) {
-        gateway.route(std::string{r.operation_id}, gateway.forward(stream_of(r.service, streams), std::string{r.type}));
+        gateway.route(
+            std::string{r.operation_id},
+            gateway.forward(stream_of(r.service, streams), std::string{r.type})
+        );
     }
     // The registry answers all its operations from one message type (the envelope names the
     // operation); login goes through the token exchange so the gateway signs the token.
     const std::string registry_type{registry::messages::kHttpRequest};
     for (const auto& operation : registry::registry_operations()) {
-        gateway.route(operation, operation == "issueToken" ? gateway.token_exchange(streams.registry, registry_type)
-                                                           : gateway.forward(streams.registry, registry_type));
+        gateway.route(
+            operation,
+            operation == "issueToken" ? gateway.token_exchange(streams.registry, registry_type)
+                                      : gateway.forward(streams.registry, registry_type)
+        );
     }
 }
 

@@ -487,8 +487,12 @@ TEST_F(BusFixture, EnqueueManyKeepsOrderAndFields) {
     Outbox outbox{schema_->name()};
     std::vector<OutgoingMessage> batch;
     for (int i = 0; i < 20; ++i) {
-        batch.push_back(OutgoingMessage{stream_, "t" + std::to_string(i), "{\"n\":" + std::to_string(i) + ",\"q\":\"\\\"x\\\"\"}",
-                                        "cid-" + std::to_string(i), i % 2 == 0 ? "replies" : ""});
+        batch.push_back(OutgoingMessage{
+            stream_,
+            "t" + std::to_string(i),
+            "{\"n\":" + std::to_string(i) + ",\"q\":\"\\\"x\\\"\"}",
+            "cid-" + std::to_string(i),
+            i % 2 == 0 ? "replies" : ""});
     }
     with_transaction(*pool_, [&](pqxx::work& tx) { outbox.enqueue_many(tx, batch); });
     const auto rows = with_transaction(*pool_, [&](pqxx::work& tx) {

@@ -1,11 +1,11 @@
 #include "chelete_process.hpp"
 
+#include <atomic>
+#include <csignal>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <unistd.h>
-
-#include <atomic>
-#include <csignal>
 
 #include <chelete/gateway/jwt.hpp>
 #include <chelete/platform/clock.hpp>
@@ -59,9 +59,12 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     for (const auto& [k, v] : extra_env) {
         env[k] = v;
     }
-    process_ = std::make_unique<ChildProcess>(built_program("chelete"), std::vector<std::string>{"all"},
-                                              std::vector<std::pair<std::string, std::string>>(env.begin(), env.end()),
-                                              log_file_);
+    process_ = std::make_unique<ChildProcess>(
+        built_program("chelete"),
+        std::vector<std::string>{"all"},
+        std::vector<std::pair<std::string, std::string>>(env.begin(), env.end()),
+        log_file_
+    );
     http_ = std::make_unique<HttpClient>(base_url());
     ready_ = wait_until(
         [&] {
@@ -71,7 +74,8 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
                 return false;  // not listening yet
             }
         },
-        60s);
+        60s
+    );
     EXPECT_TRUE(ready_) << "chelete all did not become ready; see " << log_file_;
 }
 
@@ -97,7 +101,8 @@ std::string CheleteProcess::base_url() const {
 
 std::string CheleteProcess::token(const std::string& role, const std::string& subject) const {
     static const platform::SystemClock clock;
-    const gateway::TokenService tokens{{gateway::TokenKey{"k1", std::string{kSecret}}}, gateway::TokenSettings{}, clock};
+    const gateway::TokenService tokens{
+        {gateway::TokenKey{"k1", std::string{kSecret}}}, gateway::TokenSettings{}, clock};
     return tokens.issue(gateway::Principal{subject, role, 0, platform::new_uuid()});
 }
 

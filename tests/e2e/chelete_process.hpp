@@ -3,11 +3,11 @@
 // `chelete all` as a child process for end-to-end tests: every service and the gateway, on real
 // PostgreSQL and Redis, with schemas and streams of its own so tests never meet each other's data.
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include <chelete/testing/env.hpp>
 #include <chelete/testing/http_client.hpp>

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/random_ids.hpp>
 
@@ -25,7 +24,9 @@ protected:
         chelete_ = std::make_unique<testing::CheleteProcess>();
         ASSERT_TRUE(chelete_->ready());
         http_ = &chelete_->http();
-        client_ = std::make_unique<bus::BusClient>(bus::BusOptions{*testing::redis_options()}, testing::unique_name("reply"));
+        client_ = std::make_unique<bus::BusClient>(
+            bus::BusOptions{*testing::redis_options()}, testing::unique_name("reply")
+        );
         client_->start();
     }
 
@@ -36,7 +37,10 @@ protected:
 
     json command(std::string_view type, const json& payload) {
         const auto reply = client_->request_sync(
-            bus::OutgoingMessage{chelete_->ledger_stream(), std::string{type}, payload.dump(), "", ""}, 10s);
+            bus::OutgoingMessage{
+                chelete_->ledger_stream(), std::string{type}, payload.dump(), "", ""},
+            10s
+        );
         EXPECT_TRUE(reply.has_value()) << type << " got no reply";
         return reply ? json::parse(reply->payload) : json{};
     }
@@ -55,15 +59,26 @@ protected:
 TEST_F(LedgerHttpITest, FinanceReadsBalancesStatementsAndTheTrialBalance) {
     const std::string wallet = platform::new_uuid();
     const std::string collection = platform::new_uuid();
-    auto r = command("ledger.create_accounts",
-                     {{"accounts",
-                       {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}, {"flags", {"debits_must_not_exceed_credits"}}},
-                        {{"id", collection}, {"currency", "ZAR"}, {"code", 200}}}}});
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet},
+            {"currency", "ZAR"},
+            {"code", 100},
+            {"flags", {"debits_must_not_exceed_credits"}}},
+           {{"id", collection}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
     ASSERT_EQ(r["status"], 200) << r.dump();
     json transfers = json::array();
     for (int i = 1; i <= 3; ++i) {
-        transfers.push_back({{"id", platform::new_uuid()}, {"debit_account_id", collection}, {"credit_account_id", wallet},
-                             {"amount", i * 10'000}, {"currency", "ZAR"}, {"code", 1}});
+        transfers.push_back(
+            {{"id", platform::new_uuid()},
+             {"debit_account_id", collection},
+             {"credit_account_id", wallet},
+             {"amount", i * 10'000},
+             {"currency", "ZAR"},
+             {"code", 1}}
+        );
     }
     r = command("ledger.create_transfers", {{"transfers", transfers}});
     ASSERT_EQ(r["status"], 200) << r.dump();
@@ -82,8 +97,10 @@ TEST_F(LedgerHttpITest, FinanceReadsBalancesStatementsAndTheTrialBalance) {
     EXPECT_EQ(body["items"][0]["balance_after"]["amount"], "100.00");
     EXPECT_EQ(body["items"][1]["balance_after"]["amount"], "300.00");
     ASSERT_TRUE(body.contains("next_cursor") && body["next_cursor"].is_string()) << body.dump();
-    res = get("/v1/ledger/accounts/" + wallet + "/entries?limit=2&cursor=" + body["next_cursor"].get<std::string>(),
-              "finance");
+    res =
+        get("/v1/ledger/accounts/" + wallet +
+                "/entries?limit=2&cursor=" + body["next_cursor"].get<std::string>(),
+            "finance");
     ASSERT_EQ(res.status, 200) << res.body;
     body = json::parse(res.body);
     ASSERT_EQ(body["items"].size(), 1U);
@@ -95,7 +112,9 @@ TEST_F(LedgerHttpITest, FinanceReadsBalancesStatementsAndTheTrialBalance) {
     ASSERT_FALSE(body["currencies"].empty());
     EXPECT_EQ(body["currencies"][0]["balanced"], true);
 
-    res = http_->request("POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("admin")});
+    res = http_->request(
+        "POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("admin")}
+    );
     ASSERT_EQ(res.status, 200) << res.body;
     body = json::parse(res.body);
     EXPECT_EQ(body["ok"], true) << res.body;
@@ -110,7 +129,12 @@ TEST_F(LedgerHttpITest, OnlyFinanceReadsAndBadIdsAreRefusedWithTheField) {
         EXPECT_EQ(get("/v1/ledger/trial-balance", role).status, 403) << role;
     }
     EXPECT_EQ(http_->get("/v1/ledger/trial-balance").status, 401);
-    EXPECT_EQ(http_->request("POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("worker")}).status, 403);
+    EXPECT_EQ(
+        http_
+            ->request("POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("worker")})
+            .status,
+        403
+    );
 
     auto res = get("/v1/ledger/accounts/" + account, "finance");
     EXPECT_EQ(res.status, 404) << res.body;

@@ -1,10 +1,10 @@
 // An officer checks permits against the permit registry: the simulator (a separate process
 // speaking HTTP) behind the production adapter, inside `chelete all`.
+#include <csignal>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
-
-#include <csignal>
 
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/random_ids.hpp>
@@ -28,10 +28,13 @@ protected:
         sim_port_ = static_cast<std::uint16_t>(24000 + getpid() % 2000);
         simulator_ = std::make_unique<testing::ChildProcess>(
             testing::built_program("chelete-simulator"),
-            std::vector<std::string>{"permit-registry", "--port", std::to_string(sim_port_), "--api-key", kApiKey},
+            std::vector<std::string>{
+                "permit-registry", "--port", std::to_string(sim_port_), "--api-key", kApiKey},
             std::vector<std::pair<std::string, std::string>>{},
-            "/tmp/permit-sim-" + std::to_string(getpid()) + ".log");
-        sim_ = std::make_unique<testing::HttpClient>("http://127.0.0.1:" + std::to_string(sim_port_));
+            "/tmp/permit-sim-" + std::to_string(getpid()) + ".log"
+        );
+        sim_ =
+            std::make_unique<testing::HttpClient>("http://127.0.0.1:" + std::to_string(sim_port_));
         ASSERT_TRUE(testing::wait_until(
             [&] {
                 try {
@@ -40,7 +43,8 @@ protected:
                     return false;
                 }
             },
-            20s));
+            20s
+        ));
         chelete_ = std::make_unique<testing::CheleteProcess>(std::map<std::string, std::string>{
             {"CHELETE_PERMIT_REGISTRY_URL", "http://127.0.0.1:" + std::to_string(sim_port_)},
             {"CHELETE_PERMIT_REGISTRY_API_KEY", kApiKey},
@@ -58,13 +62,19 @@ protected:
     }
 
     void registry_holds(const json& record) {
-        const auto r = sim_->post_json("/admin/permits", record.dump(), {std::string{"X-Api-Key: "} + kApiKey});
+        const auto r = sim_->post_json(
+            "/admin/permits", record.dump(), {std::string{"X-Api-Key: "} + kApiKey}
+        );
         ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
     }
 
     json post(const std::string& path, const json& body, const std::string& auth) {
-        const auto r = body.is_null() ? chelete_->http().request("POST", path, "", {auth})
-                                      : chelete_->http().post_json(path, body.dump(), {"Idempotency-Key: " + platform::new_uuid(), auth});
+        const auto r =
+            body.is_null()
+                ? chelete_->http().request("POST", path, "", {auth})
+                : chelete_->http().post_json(
+                      path, body.dump(), {"Idempotency-Key: " + platform::new_uuid(), auth}
+                  );
         last_status_ = r.status;
         return json::parse(r.body, nullptr, false);
     }
@@ -75,25 +85,34 @@ protected:
     }
 
     /// A worker named Mokoena with one permit; returns {worker id, permit id}.
-    std::pair<std::string, std::string> worker_with_permit(const std::string& type, const std::string& number,
-                                                           const std::string& expires_on) {
+    std::pair<std::string, std::string> worker_with_permit(
+        const std::string& type, const std::string& number, const std::string& expires_on
+    ) {
         std::string phone = "+278";
         while (phone.size() < 12) {
             phone += static_cast<char>('0' + platform::crypto::random_u64() % 10);
         }
-        const auto w = post("/v1/workers",
-                            {{"given_name", "Thabo"},
-                             {"family_name", "Mokoena"},
-                             {"date_of_birth", "1990-04-12"},
-                             {"phone", phone},
-                             {"pin", "48213"},
-                             {"passport_number", "RA" + std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000)},
-                             {"consents", {{{"purpose", "registration"}, {"granted", true}}}}},
-                            "X-No-Auth: 1");
+        const auto w = post(
+            "/v1/workers",
+            {{"given_name", "Thabo"},
+             {"family_name", "Mokoena"},
+             {"date_of_birth", "1990-04-12"},
+             {"phone", phone},
+             {"pin", "48213"},
+             {"passport_number",
+              "RA" + std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000)},
+             {"consents", {{{"purpose", "registration"}, {"granted", true}}}}},
+            "X-No-Auth: 1"
+        );
         EXPECT_EQ(last_status_, 201) << w.dump();
-        const auto p = post("/v1/workers/" + w.value("id", "") + "/permits",
-                            {{"type", type}, {"number", number}, {"issued_on", "2021-01-01"}, {"expires_on", expires_on}},
-                            officer_);
+        const auto p = post(
+            "/v1/workers/" + w.value("id", "") + "/permits",
+            {{"type", type},
+             {"number", number},
+             {"issued_on", "2021-01-01"},
+             {"expires_on", expires_on}},
+            officer_
+        );
         EXPECT_EQ(last_status_, 201) << p.dump();
         return {w.value("id", ""), p.value("id", "")};
     }
@@ -107,10 +126,18 @@ protected:
 };
 
 TEST_F(PermitVerificationITest, VerifiedNotFoundRevokedAndAnAbsentRegistry) {
-    const std::string visa = "WV-" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
-    registry_holds({{"number", visa}, {"type", "work_visa"}, {"holder_surname", "MOKOENA"}, {"status", "valid"},
-                    {"issued_on", "2021-01-01"}, {"printed_expiry", "2031-01-01"}, {"legal_expiry", "2031-01-01"},
-                    {"directive_ref", nullptr}});
+    const std::string visa =
+        "WV-" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
+    registry_holds(
+        {{"number", visa},
+         {"type", "work_visa"},
+         {"holder_surname", "MOKOENA"},
+         {"status", "valid"},
+         {"issued_on", "2021-01-01"},
+         {"printed_expiry", "2031-01-01"},
+         {"legal_expiry", "2031-01-01"},
+         {"directive_ref", nullptr}}
+    );
     // Verified: the permit is marked, and being in force it raises the worker to the standard tier.
     auto [worker, permit] = worker_with_permit("work_visa", visa, "2031-01-01");
     EXPECT_EQ(get("/v1/workers/" + worker, officer_)["kyc_tier"], "basic");
@@ -130,9 +157,17 @@ TEST_F(PermitVerificationITest, VerifiedNotFoundRevokedAndAnAbsentRegistry) {
     EXPECT_EQ(get("/v1/workers/" + worker2, officer_)["kyc_tier"], "basic");
 
     // Revoked at the registry: the registry's word stands, and the tier drops.
-    const std::string revoked = "LEP-2020-" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
-    registry_holds({{"number", revoked}, {"type", "LEP"}, {"holder_surname", "Mokoena"}, {"status", "revoked"},
-                    {"issued_on", "2021-01-01"}, {"printed_expiry", "2031-01-01"}, {"legal_expiry", "2031-01-01"}});
+    const std::string revoked =
+        "LEP-2020-" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
+    registry_holds(
+        {{"number", revoked},
+         {"type", "LEP"},
+         {"holder_surname", "Mokoena"},
+         {"status", "revoked"},
+         {"issued_on", "2021-01-01"},
+         {"printed_expiry", "2031-01-01"},
+         {"legal_expiry", "2031-01-01"}}
+    );
     auto [worker3, permit3] = worker_with_permit("LEP", revoked, "2031-01-01");
     r = post("/v1/permits/" + permit3 + "/verify", json(), officer_);
     ASSERT_EQ(last_status_, 200) << r.dump();

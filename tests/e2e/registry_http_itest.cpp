@@ -2,12 +2,12 @@
 // in, agencies go through their licence lifecycle, workers register and log in with a PIN, record
 // permits that a ministerial directive extends, add beneficiaries, complain about agencies, and
 // read who looked at their data. Plus the authorisation matrix and field validation.
+#include <functional>
+#include <set>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-
-#include <functional>
-#include <set>
 
 #include <chelete/gateway/gateway.hpp>
 #include <chelete/gateway/openapi.hpp>
@@ -27,7 +27,8 @@ class RegistryHttpITest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         if (testing::pg_dsn() && testing::redis_options()) {
-            chelete_ = new testing::CheleteProcess();  // NOLINT(cppcoreguidelines-owning-memory): suite-wide
+            chelete_ = new testing::CheleteProcess(
+            );  // NOLINT(cppcoreguidelines-owning-memory): suite-wide
         }
     }
     static void TearDownTestSuite() {
@@ -46,7 +47,9 @@ protected:
 
     /// Every answer is checked against the spec: a documented status, and a body matching the
     /// schema documented for it.
-    static void check_against_spec(const std::string& method, const std::string& path, const HttpResult& r) {
+    static void check_against_spec(
+        const std::string& method, const std::string& path, const HttpResult& r
+    ) {
         static const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());
         const auto match = spec.match(method, path.substr(0, path.find('?')));
         ASSERT_TRUE(match.has_value()) << method << " " << path;
@@ -55,18 +58,23 @@ protected:
         if (r.status == 429 || r.status == 503 || r.status == 504) {
             return;  // the gateway's own answers, documented globally
         }
-        ASSERT_TRUE(it != responses.end()) << match->operation->operation_id << " answered an undocumented " << r.status;
+        ASSERT_TRUE(it != responses.end())
+            << match->operation->operation_id << " answered an undocumented " << r.status;
         if (it->second) {
             const auto parsed = json::parse(r.body, nullptr, false);
             ASSERT_FALSE(parsed.is_discarded()) << r.body;
             const auto errors = gateway::validate(*it->second, parsed);
-            EXPECT_TRUE(errors.empty()) << match->operation->operation_id << " " << r.status << " does not match the spec: "
-                                        << (errors.empty() ? "" : errors.front().field + " " + errors.front().message)
-                                        << "\n" << r.body;
+            EXPECT_TRUE(errors.empty())
+                << match->operation->operation_id << " " << r.status << " does not match the spec: "
+                << (errors.empty() ? "" : errors.front().field + " " + errors.front().message)
+                << "\n"
+                << r.body;
         }
         ++checked_responses;
     }
-    static HttpResult post(const std::string& path, const json& body, const std::string& auth = "") {
+    static HttpResult post(
+        const std::string& path, const json& body, const std::string& auth = ""
+    ) {
         std::vector<std::string> headers{"Idempotency-Key: " + platform::new_uuid()};
         if (!auth.empty()) {
             headers.push_back(auth);
@@ -80,16 +88,16 @@ protected:
         check_against_spec("GET", path, r);
         return r;
     }
-    static json body(const HttpResult& r) {
-        return json::parse(r.body, nullptr, false);
-    }
+    static json body(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
     static std::string login(const json& credentials) {
         const auto r = http().post_json("/v1/auth/token", credentials.dump());
         EXPECT_EQ(r.status, 200) << r.body;
         return "Authorization: Bearer " + body(r).value("access_token", std::string{});
     }
     static std::string random_hex() {
-        return platform::crypto::to_hex(platform::crypto::sha256(platform::crypto::random_bytes(16))).substr(0, 16);
+        return platform::crypto::to_hex(platform::crypto::sha256(platform::crypto::random_bytes(16))
+        )
+            .substr(0, 16);
     }
     /// A random mobile number with this prefix ("+278", "+2665", "+2666"): 12 characters.
     static std::string unique_phone(const std::string& prefix) {
@@ -100,48 +108,64 @@ protected:
         return out;
     }
     static json new_worker(const std::string& phone, const std::string& passport) {
-        return json{{"given_name", "Thabo"},
-                    {"family_name", "Mokoena"},
-                    {"date_of_birth", "1990-04-12"},
-                    {"phone", phone},
-                    {"pin", "48213"},
-                    {"passport_number", passport},
-                    {"lesotho_id", "LS" + passport.substr(2)},
-                    {"consents", {{{"purpose", "registration"}, {"granted", true}}}}};
+        return json{
+            {"given_name", "Thabo"},
+            {"family_name", "Mokoena"},
+            {"date_of_birth", "1990-04-12"},
+            {"phone", phone},
+            {"pin", "48213"},
+            {"passport_number", passport},
+            {"lesotho_id", "LS" + passport.substr(2)},
+            {"consents", {{{"purpose", "registration"}, {"granted", true}}}}};
     }
     static std::string new_passport() {
         return "RA" + std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000);
     }
     /// A licensed agency, made by an officer; returns {id, licence_no}.
     static std::pair<std::string, std::string> licensed_agency(const std::string& officer) {
-        const auto created = post("/v1/agencies",
-                                  {{"name", "Maseru Mining Recruiters"},
-                                   {"registration_no", "REG-" + random_hex()},
-                                   {"address", "Kingsway, Maseru 100"},
-                                   {"contact_phone", "+26622123456"},
-                                   {"directors", {{{"full_name", "Palesa Ntho"}, {"national_id", "LS998877"}}}}},
-                                  officer);
+        const auto created = post(
+            "/v1/agencies",
+            {{"name", "Maseru Mining Recruiters"},
+             {"registration_no", "REG-" + random_hex()},
+             {"address", "Kingsway, Maseru 100"},
+             {"contact_phone", "+26622123456"},
+             {"directors", {{{"full_name", "Palesa Ntho"}, {"national_id", "LS998877"}}}}},
+            officer
+        );
         EXPECT_EQ(created.status, 201) << created.body;
         const std::string id = body(created).value("id", "");
-        EXPECT_EQ(post("/v1/agencies/" + id + "/decisions", {{"action", "start_review"}, {"reason", "documents complete"}}, officer)
-                      .status,
-                  200);
-        const auto approved =
-            post("/v1/agencies/" + id + "/decisions", {{"action", "approve"}, {"reason", "bond posted, premises inspected"}}, officer);
+        EXPECT_EQ(
+            post(
+                "/v1/agencies/" + id + "/decisions",
+                {{"action", "start_review"}, {"reason", "documents complete"}},
+                officer
+            )
+                .status,
+            200
+        );
+        const auto approved = post(
+            "/v1/agencies/" + id + "/decisions",
+            {{"action", "approve"}, {"reason", "bond posted, premises inspected"}},
+            officer
+        );
         EXPECT_EQ(approved.status, 200) << approved.body;
         return {id, body(approved).value("licence_no", "")};
     }
     static std::string officer_session() {
         static std::string cached;
         if (cached.empty()) {
-            const auto admin = login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
+            const auto admin =
+                login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}}
+                );
             const std::string username = "officer" + random_hex();
-            const auto created = post("/v1/staff",
-                                      {{"username", username},
-                                       {"password", "officer-password-1"},
-                                       {"role", "ministry_officer"},
-                                       {"display_name", "Officer Mohapi"}},
-                                      admin);
+            const auto created = post(
+                "/v1/staff",
+                {{"username", username},
+                 {"password", "officer-password-1"},
+                 {"role", "ministry_officer"},
+                 {"display_name", "Officer Mohapi"}},
+                admin
+            );
             EXPECT_EQ(created.status, 201) << created.body;
             cached = login({{"username", username}, {"password", "officer-password-1"}});
         }
@@ -177,15 +201,27 @@ TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
     ASSERT_EQ(body(r)["items"].size(), 1U);
 
     // Not allowed from the current status: 409, nothing changes.
-    r = post("/v1/agencies/" + id + "/decisions", {{"action", "approve"}, {"reason", "again"}}, officer);
+    r = post(
+        "/v1/agencies/" + id + "/decisions", {{"action", "approve"}, {"reason", "again"}}, officer
+    );
     EXPECT_EQ(r.status, 409) << r.body;
-    r = post("/v1/agencies/" + id + "/decisions", {{"action", "suspend"}, {"reason", "passports retained (order 12/2026)"}},
-             officer);
+    r = post(
+        "/v1/agencies/" + id + "/decisions",
+        {{"action", "suspend"}, {"reason", "passports retained (order 12/2026)"}},
+        officer
+    );
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(body(r)["status"], "suspended");
     EXPECT_EQ(body(r)["sanctions"].size(), 1U);
-    EXPECT_EQ(post("/v1/agencies/" + id + "/decisions", {{"action", "renew"}, {"reason", "renewal filed"}}, officer).status, 409)
-        << "renewal is frozen while suspended";
+    EXPECT_EQ(
+        post(
+            "/v1/agencies/" + id + "/decisions",
+            {{"action", "renew"}, {"reason", "renewal filed"}},
+            officer
+        )
+            .status,
+        409
+    ) << "renewal is frozen while suspended";
 
     // A suspended agency cannot take on new workers.
     r = post("/v1/workers", [&] {
@@ -206,8 +242,12 @@ TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
     // The history is append-only in the database too.
     pqxx::connection c{*testing::pg_dsn()};
     pqxx::work tx{c};
-    EXPECT_THROW(tx.exec("UPDATE " + chelete_->registry_schema() + ".agency_decisions SET reason = 'edited'"),
-                 pqxx::sql_error);
+    EXPECT_THROW(
+        tx.exec(
+            "UPDATE " + chelete_->registry_schema() + ".agency_decisions SET reason = 'edited'"
+        ),
+        pqxx::sql_error
+    );
 }
 
 TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord) {
@@ -238,9 +278,11 @@ TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord)
     {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::read_transaction tx{c};
-        const auto row = tx.exec_params1("SELECT passport_enc, passport_hash, lesotho_id_enc FROM " +
-                                             chelete_->registry_schema() + ".workers WHERE id = $1",
-                                         worker_id);
+        const auto row = tx.exec_params1(
+            "SELECT passport_enc, passport_hash, lesotho_id_enc FROM " +
+                chelete_->registry_schema() + ".workers WHERE id = $1",
+            worker_id
+        );
         EXPECT_EQ(row[0].as<std::string>().find(passport), std::string::npos);
         EXPECT_EQ(row[0].as<std::string>().rfind("v1.k1.", 0), 0U) << row[0].as<std::string>();
         EXPECT_EQ(row[1].as<std::string>().find(passport), std::string::npos);
@@ -263,7 +305,8 @@ TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord)
     bool officer_read = false;
     const json log = body(r);
     for (const auto& entry : log["items"]) {
-        officer_read = officer_read || (entry["actor_role"] == "ministry_officer" && entry["action"] == "read");
+        officer_read = officer_read ||
+                       (entry["actor_role"] == "ministry_officer" && entry["action"] == "read");
     }
     EXPECT_TRUE(officer_read) << r.body;
 }
@@ -272,15 +315,19 @@ TEST_F(RegistryHttpITest, FiveWrongPinsLockTheLogin) {
     const std::string phone = unique_phone("+278");
     ASSERT_EQ(post("/v1/workers", new_worker(phone, new_passport())).status, 201);
     for (int i = 0; i < 5; ++i) {
-        const auto r = http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "97531"}}.dump());
+        const auto r =
+            http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "97531"}}.dump());
         EXPECT_EQ(r.status, 401) << r.body;
     }
-    const auto locked = http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "48213"}}.dump());
+    const auto locked =
+        http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "48213"}}.dump());
     EXPECT_EQ(locked.status, 401);
     EXPECT_NE(locked.body.find("login-locked"), std::string::npos) << locked.body;
     EXPECT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
     // Unknown phones answer exactly like wrong PINs.
-    const auto unknown = http().post_json("/v1/auth/token", json{{"phone", "+27699999999"}, {"pin", "48213"}}.dump());
+    const auto unknown = http().post_json(
+        "/v1/auth/token", json{{"phone", "+27699999999"}, {"pin", "48213"}}.dump()
+    );
     EXPECT_EQ(unknown.status, 401);
     EXPECT_NE(unknown.body.find("invalid-credentials"), std::string::npos);
 }
@@ -291,17 +338,26 @@ TEST_F(RegistryHttpITest, ADirectiveExtendsLegalValidityAndKeepsThePrintedDate) 
     ASSERT_EQ(r0.status, 201);
     const std::string worker_id = body(r0)["id"];
     // An LEP printed to expire in the past: expired until the directive.
-    const std::string number = "LEP" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
-    auto r = post("/v1/workers/" + worker_id + "/permits",
-                  {{"type", "LEP"}, {"number", number}, {"issued_on", "2020-01-01"}, {"expires_on", "2025-11-29"}}, officer);
+    const std::string number =
+        "LEP" + std::to_string(100000 + platform::crypto::random_u64() % 800000);
+    auto r = post(
+        "/v1/workers/" + worker_id + "/permits",
+        {{"type", "LEP"},
+         {"number", number},
+         {"issued_on", "2020-01-01"},
+         {"expires_on", "2025-11-29"}},
+        officer
+    );
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(body(r)["status"], "expired");
-    r = post("/v1/permit-directives",
-             {{"permit_type", "LEP"},
-              {"valid_until", "2099-05-28"},
-              {"reference", "Test directive " + platform::new_uuid()},
-              {"published_on", "2025-10-07"}},
-             officer);
+    r = post(
+        "/v1/permit-directives",
+        {{"permit_type", "LEP"},
+         {"valid_until", "2099-05-28"},
+         {"reference", "Test directive " + platform::new_uuid()},
+         {"published_on", "2025-10-07"}},
+        officer
+    );
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_GE(body(r)["permits_updated"].get<int>(), 1);
     r = get("/v1/workers/" + worker_id + "/permits", officer);
@@ -312,10 +368,17 @@ TEST_F(RegistryHttpITest, ADirectiveExtendsLegalValidityAndKeepsThePrintedDate) 
     EXPECT_EQ(permit["legal_expiry"], "2099-05-28");
     EXPECT_TRUE(permit["directive_ref"].get<std::string>().rfind("Test directive", 0) == 0);
     // Lifecycle: revoked is allowed, back to valid is not.
-    r = post("/v1/permits/" + permit["id"].get<std::string>() + "/status", {{"status", "revoked"}, {"reason", "s43 breach"}},
-             officer);
+    r = post(
+        "/v1/permits/" + permit["id"].get<std::string>() + "/status",
+        {{"status", "revoked"}, {"reason", "s43 breach"}},
+        officer
+    );
     EXPECT_EQ(r.status, 200) << r.body;
-    r = post("/v1/permits/" + permit["id"].get<std::string>() + "/status", {{"status", "valid"}, {"reason", "undo"}}, officer);
+    r = post(
+        "/v1/permits/" + permit["id"].get<std::string>() + "/status",
+        {{"status", "valid"}, {"reason", "undo"}},
+        officer
+    );
     EXPECT_EQ(r.status, 409) << r.body;
 }
 
@@ -326,13 +389,20 @@ TEST_F(RegistryHttpITest, AStatusLetterIsSignedAndAnyoneCanCheckIt) {
     ASSERT_EQ(r0.status, 201);
     const std::string worker_id = body(r0)["id"];
     const auto me = login({{"phone", phone}, {"pin", "48213"}});
-    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", me).status, 422) << "no permit to state yet";
-    ASSERT_EQ(post("/v1/workers/" + worker_id + "/permits",
-                   {{"type", "LSP"}, {"number", "LSP" + random_hex().substr(0, 8)}, {"issued_on", "2021-02-01"},
-                    {"expires_on", "2031-01-31"}},
-                   me)
-                  .status,
-              201);
+    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", me).status, 422)
+        << "no permit to state yet";
+    ASSERT_EQ(
+        post(
+            "/v1/workers/" + worker_id + "/permits",
+            {{"type", "LSP"},
+             {"number", "LSP" + random_hex().substr(0, 8)},
+             {"issued_on", "2021-02-01"},
+             {"expires_on", "2031-01-31"}},
+            me
+        )
+            .status,
+        201
+    );
     auto r = get("/v1/workers/" + worker_id + "/status-letter", me);
     ASSERT_EQ(r.status, 200) << r.body;
     const json letter = body(r);
@@ -340,18 +410,21 @@ TEST_F(RegistryHttpITest, AStatusLetterIsSignedAndAnyoneCanCheckIt) {
     EXPECT_EQ(json::parse(text), letter["content"]);
     EXPECT_EQ(letter["content"]["permits"][0]["status"], "valid");
     // Offline, with nothing but the public key:
-    EXPECT_TRUE(platform::crypto::verify_ed25519(letter["public_key"].get<std::string>(), text,
-                                                 letter["signature"].get<std::string>()));
+    EXPECT_TRUE(platform::crypto::verify_ed25519(
+        letter["public_key"].get<std::string>(), text, letter["signature"].get<std::string>()
+    ));
     std::string forged = text;
     forged.replace(forged.find("\"valid\""), 7, "\"VALID\"");
-    EXPECT_FALSE(platform::crypto::verify_ed25519(letter["public_key"].get<std::string>(), forged,
-                                                  letter["signature"].get<std::string>()));
+    EXPECT_FALSE(platform::crypto::verify_ed25519(
+        letter["public_key"].get<std::string>(), forged, letter["signature"].get<std::string>()
+    ));
     // Online, by anyone; the check shows in the worker's access log.
     r = get(letter["check_path"].get<std::string>());
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(body(r)["valid"], true);
     EXPECT_EQ(get("/v1/status-letters/" + platform::new_uuid()).status, 404);
-    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", officer).status, 403) << "only the worker asks for it";
+    EXPECT_EQ(get("/v1/workers/" + worker_id + "/status-letter", officer).status, 403)
+        << "only the worker asks for it";
     r = get("/v1/workers/" + worker_id + "/access-log", me);
     EXPECT_NE(r.body.find("letter_check"), std::string::npos) << r.body;
 }
@@ -367,10 +440,15 @@ TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     const std::string worker_id = body(r0)["id"];
     const auto me = login({{"phone", phone}, {"pin", "48213"}});
     const std::string mother_phone = unique_phone("+2665");
-    json mother{{"full_name", "'Mathabo Mokoena"}, {"phone", mother_phone}, {"relationship", "parent"}, {"payout_method", "mpesa"}};
+    json mother{
+        {"full_name", "'Mathabo Mokoena"},
+        {"phone", mother_phone},
+        {"relationship", "parent"},
+        {"payout_method", "mpesa"}};
     auto r = post("/v1/workers/" + worker_id + "/beneficiaries", mother, me);
     ASSERT_EQ(r.status, 201) << r.body;
-    EXPECT_EQ(post("/v1/workers/" + worker_id + "/beneficiaries", mother, me).status, 409) << "duplicate";
+    EXPECT_EQ(post("/v1/workers/" + worker_id + "/beneficiaries", mother, me).status, 409)
+        << "duplicate";
     mother["phone"] = "+27821234567";
     r = post("/v1/workers/" + worker_id + "/beneficiaries", mother, me);
     EXPECT_EQ(r.status, 422) << "a South African number cannot receive in Lesotho";
@@ -387,21 +465,34 @@ TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::read_transaction tx{c};
-        const auto sms = tx.exec_params("SELECT payload FROM " + chelete_->registry_schema() +
-                                            ".outbox WHERE type = 'notify.sms' AND payload::jsonb->>'to' = $1",
-                                        mother_phone);
+        const auto sms = tx.exec_params(
+            "SELECT payload FROM " + chelete_->registry_schema() +
+                ".outbox WHERE type = 'notify.sms' AND payload::jsonb->>'to' = $1",
+            mother_phone
+        );
         ASSERT_EQ(sms.size(), 1U);
         const auto message = json::parse(sms[0][0].as<std::string>());
         EXPECT_EQ(message["template"], "beneficiary_welcome");
-        const auto token = http().post_json("/v1/auth/token",
-                                            json{{"phone", mother_phone}, {"pin", message["params"]["pin"]}}.dump());
+        const auto token = http().post_json(
+            "/v1/auth/token",
+            json{{"phone", mother_phone}, {"pin", message["params"]["pin"]}}.dump()
+        );
         ASSERT_EQ(token.status, 200) << token.body;
         EXPECT_EQ(body(token)["role"], "beneficiary");
-        EXPECT_EQ(http().post_json("/v1/auth/token", json{{"phone", mother_phone}, {"pin", "97531"}}.dump()).status, 401);
+        EXPECT_EQ(
+            http()
+                .post_json("/v1/auth/token", json{{"phone", mother_phone}, {"pin", "97531"}}.dump())
+                .status,
+            401
+        );
     }
 
-    r = post("/v1/agencies/" + agency_id + "/complaints",
-             {{"category", "trafficking_indicator"}, {"description", "they kept my passport and said I owe them"}}, me);
+    r = post(
+        "/v1/agencies/" + agency_id + "/complaints",
+        {{"category", "trafficking_indicator"},
+         {"description", "they kept my passport and said I owe them"}},
+        me
+    );
     ASSERT_EQ(r.status, 201) << r.body;
     const std::string complaint = body(r)["id"];
     EXPECT_EQ(body(r)["tracking_no"].get<std::string>().rfind("CMP-", 0), 0U);
@@ -411,16 +502,30 @@ TEST_F(RegistryHttpITest, BeneficiariesAndComplaints) {
     {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::read_transaction tx{c};
-        const auto n = tx.exec_params1("SELECT count(*) FROM " + chelete_->registry_schema() +
-                                           ".outbox WHERE type = 'registry.trafficking_alert' AND payload::jsonb->>'complaint_id' = $1",
-                                       complaint);
+        const auto n = tx.exec_params1(
+            "SELECT count(*) FROM " + chelete_->registry_schema() +
+                ".outbox WHERE type = 'registry.trafficking_alert' AND "
+                "payload::jsonb->>'complaint_id' = $1",
+            complaint
+        );
         EXPECT_EQ(n[0].as<int>(), 1);
     }
-    r = post("/v1/complaints/" + complaint + "/decisions", {{"action", "refer_nrm"}, {"note", "referred to the NRM desk"}},
-             officer);
+    r = post(
+        "/v1/complaints/" + complaint + "/decisions",
+        {{"action", "refer_nrm"}, {"note", "referred to the NRM desk"}},
+        officer
+    );
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(body(r)["status"], "referred_nrm");
-    EXPECT_EQ(post("/v1/complaints/" + complaint + "/decisions", {{"action", "resolve"}, {"note", "resolved after all"}}, officer).status, 409);
+    EXPECT_EQ(
+        post(
+            "/v1/complaints/" + complaint + "/decisions",
+            {{"action", "resolve"}, {"note", "resolved after all"}},
+            officer
+        )
+            .status,
+        409
+    );
     r = get("/v1/complaints?agency_id=" + agency_id, officer);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(body(r)["items"].size(), 1U);
@@ -431,7 +536,8 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
     const auto count_workers = [] {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::read_transaction tx{c};
-        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + ".workers")[0].as<int>();
+        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + ".workers")[0]
+            .as<int>();
     };
     const int before = count_workers();
     struct Case {
@@ -452,7 +558,11 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
         {"given_name", [](json& w) { w["given_name"] = "<script>"; }, 422},
         {"is_admin", [](json& w) { w["is_admin"] = true; }, 422},
         {"kyc_tier", [](json& w) { w["kyc_tier"] = "enhanced"; }, 422},
-        {"consents", [](json& w) { w["consents"] = json::array({{{"purpose", "marketing"}, {"granted", true}}}); }, 422},
+        {"consents",
+         [](json& w) {
+             w["consents"] = json::array({{{"purpose", "marketing"}, {"granted", true}}});
+         },
+         422},
         {"purpose", [](json& w) { w["consents"][0]["purpose"] = "selling"; }, 422},
         {"passport_number", [](json& w) { w.erase("passport_number"); }, 422},
     };
@@ -461,10 +571,13 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
         c.spoil(w);
         const auto r = post("/v1/workers", w);
         EXPECT_EQ(r.status, c.status) << c.field << ": " << r.body;
-        EXPECT_NE(r.body.find(c.field), std::string::npos) << "the error names " << c.field << ": " << r.body;
+        EXPECT_NE(r.body.find(c.field), std::string::npos)
+            << "the error names " << c.field << ": " << r.body;
         EXPECT_NE(r.headers.at("content-type").find("application/problem+json"), std::string::npos);
     }
-    const auto malformed = http().post_json("/v1/workers", "{\"given_name\": ", {"Idempotency-Key: " + platform::new_uuid()});
+    const auto malformed = http().post_json(
+        "/v1/workers", "{\"given_name\": ", {"Idempotency-Key: " + platform::new_uuid()}
+    );
     EXPECT_EQ(malformed.status, 400) << malformed.body;
     EXPECT_EQ(count_workers(), before) << "a refused registration stores nothing";
 }
@@ -472,7 +585,8 @@ TEST_F(RegistryHttpITest, BadFieldsAreRefusedByNameAndNothingIsStored) {
 // The other write operations: each bad field refused by name (422), nothing stored.
 TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
     const auto officer = officer_session();
-    const auto admin = login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
+    const auto admin =
+        login({{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}});
     const auto created_agency = licensed_agency(officer);
     const std::string agency_id = created_agency.first;
     const std::string licence = created_agency.second;
@@ -484,7 +598,8 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
     const auto count = [](const std::string& table) {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::read_transaction tx{c};
-        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + "." + table)[0].as<int>();
+        return tx.exec1("SELECT count(*) FROM " + chelete_->registry_schema() + "." + table)[0]
+            .as<int>();
     };
     struct Case {
         std::string path;
@@ -493,14 +608,27 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
         std::string field;
         std::string table;
     };
-    const json agency{{"name", "Butha-Buthe Recruiters"}, {"registration_no", "BB-" + random_hex()}, {"address", "Main Road"},
-                      {"contact_phone", "+26622000002"}, {"directors", {{{"full_name", "Mpho Letsie"}}}}};
-    const json beneficiary{{"full_name", "Lineo Mokoena"}, {"phone", unique_phone("+2665")}, {"relationship", "sibling"},
-                           {"payout_method", "mpesa"}};
-    const json permit{{"type", "LSP"}, {"number", "LSP" + random_hex().substr(0, 8)}, {"issued_on", "2021-01-01"},
-                      {"expires_on", "2031-01-01"}};
-    const json staff{{"username", "clerk" + random_hex().substr(0, 6)}, {"password", "a-long-password-1"}, {"role", "finance"},
-                     {"display_name", "Clerk"}};
+    const json agency{
+        {"name", "Butha-Buthe Recruiters"},
+        {"registration_no", "BB-" + random_hex()},
+        {"address", "Main Road"},
+        {"contact_phone", "+26622000002"},
+        {"directors", {{{"full_name", "Mpho Letsie"}}}}};
+    const json beneficiary{
+        {"full_name", "Lineo Mokoena"},
+        {"phone", unique_phone("+2665")},
+        {"relationship", "sibling"},
+        {"payout_method", "mpesa"}};
+    const json permit{
+        {"type", "LSP"},
+        {"number", "LSP" + random_hex().substr(0, 8)},
+        {"issued_on", "2021-01-01"},
+        {"expires_on", "2031-01-01"}};
+    const json staff{
+        {"username", "clerk" + random_hex().substr(0, 6)},
+        {"password", "a-long-password-1"},
+        {"role", "finance"},
+        {"display_name", "Clerk"}};
     const auto with = [](json base, const std::string& key, const json& value) {
         if (value.is_null()) {
             base.erase(key);
@@ -515,12 +643,24 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
     const std::vector<Case> cases{
         {agencies, officer, with(agency, "contact_phone", "22000002"), "contact_phone", "agencies"},
         {agencies, officer, with(agency, "directors", json::array()), "directors", "agencies"},
-        {agencies, officer, with(agency, "directors", {{{"full_name", "<b>x</b>"}}}), "directors[0].full_name", "agencies"},
+        {agencies,
+         officer,
+         with(agency, "directors", {{{"full_name", "<b>x</b>"}}}),
+         "directors[0].full_name",
+         "agencies"},
         {agencies, officer, with(agency, "name", "A"), "name", "agencies"},
         {agencies, officer, with(agency, "status", "licensed"), "status", "agencies"},
         {beneficiaries, me, with(beneficiary, "phone", "+27821234567"), "phone", "beneficiaries"},
-        {beneficiaries, me, with(beneficiary, "relationship", "landlord"), "relationship", "beneficiaries"},
-        {beneficiaries, me, with(beneficiary, "payout_method", "bank"), "payout_method", "beneficiaries"},
+        {beneficiaries,
+         me,
+         with(beneficiary, "relationship", "landlord"),
+         "relationship",
+         "beneficiaries"},
+        {beneficiaries,
+         me,
+         with(beneficiary, "payout_method", "bank"),
+         "payout_method",
+         "beneficiaries"},
         {beneficiaries, me, with(beneficiary, "full_name", nullptr), "full_name", "beneficiaries"},
         {permits, me, with(permit, "expires_on", "2020-01-01"), "expires_on", "permits"},
         {permits, me, with(permit, "issued_on", "2999-01-01"), "issued_on", "permits"},
@@ -528,40 +668,81 @@ TEST_F(RegistryHttpITest, BadFieldsOfEveryWriteOperationAreRefusedByName) {
         {permits, me, with(permit, "number", "12"), "number", "permits"},
         {"/v1/staff", admin, with(staff, "password", "short"), "password", "staff"},
         {"/v1/staff", admin, with(staff, "role", "superuser"), "role", "staff"},
-        {"/v1/staff", admin, with(staff, "username", "Robert'); DROP TABLE staff;--"), "username", "staff"},
+        {"/v1/staff",
+         admin,
+         with(staff, "username", "Robert'); DROP TABLE staff;--"),
+         "username",
+         "staff"},
         {"/v1/staff", admin, with(staff, "role", "agent"), "country", "staff"},
-        {"/v1/agencies/" + agency_id + "/complaints", me, {{"category", "rude"}, {"description", "a long enough text"}},
-         "category", "complaints"},
-        {"/v1/agencies/" + agency_id + "/complaints", me, {{"category", "abuse"}, {"description", "short"}}, "description",
+        {"/v1/agencies/" + agency_id + "/complaints",
+         me,
+         {{"category", "rude"}, {"description", "a long enough text"}},
+         "category",
          "complaints"},
-        {"/v1/workers/" + worker_id + "/consents", me, {{"purpose", "selling"}, {"granted", true}}, "purpose", "consents"},
-        {"/v1/workers/" + worker_id + "/consents", me, {{"purpose", "registration"}, {"granted", false}}, "purpose",
+        {"/v1/agencies/" + agency_id + "/complaints",
+         me,
+         {{"category", "abuse"}, {"description", "short"}},
+         "description",
+         "complaints"},
+        {"/v1/workers/" + worker_id + "/consents",
+         me,
+         {{"purpose", "selling"}, {"granted", true}},
+         "purpose",
          "consents"},
-        {"/v1/agencies/" + agency_id + "/decisions", officer, {{"action", "approve"}}, "reason", "agency_decisions"},
-        {"/v1/agencies/" + agency_id + "/decisions", officer, {{"action", "bless"}, {"reason", "because"}}, "action",
+        {"/v1/workers/" + worker_id + "/consents",
+         me,
+         {{"purpose", "registration"}, {"granted", false}},
+         "purpose",
+         "consents"},
+        {"/v1/agencies/" + agency_id + "/decisions",
+         officer,
+         {{"action", "approve"}},
+         "reason",
          "agency_decisions"},
-        {"/v1/permit-directives", officer,
-         {{"permit_type", "LEP"}, {"valid_until", "2027-02-30"}, {"reference", "Directive X"}, {"published_on", "2025-10-07"}},
-         "valid_until", "directives"},
+        {"/v1/agencies/" + agency_id + "/decisions",
+         officer,
+         {{"action", "bless"}, {"reason", "because"}},
+         "action",
+         "agency_decisions"},
+        {"/v1/permit-directives",
+         officer,
+         {{"permit_type", "LEP"},
+          {"valid_until", "2027-02-30"},
+          {"reference", "Directive X"},
+          {"published_on", "2025-10-07"}},
+         "valid_until",
+         "directives"},
     };
     for (const auto& c : cases) {
         const int before = count(c.table);
         const auto r = post(c.path, c.body, c.auth);
         EXPECT_EQ(r.status, 422) << c.path << " " << c.field << ": " << r.body;
-        EXPECT_NE(r.body.find("\"" + c.field + "\""), std::string::npos) << "the error names " << c.field << ": " << r.body;
+        EXPECT_NE(r.body.find("\"" + c.field + "\""), std::string::npos)
+            << "the error names " << c.field << ": " << r.body;
         EXPECT_EQ(count(c.table), before) << c.path << " " << c.field << " stored something";
     }
     // A forged cursor is a 400 naming it, on every list (never a database error).
-    for (const std::string& list : {std::string{"/v1/staff"}, std::string{"/v1/agencies"}, std::string{"/v1/complaints"},
-                                    "/v1/workers/" + worker_id + "/access-log"}) {
-        const std::string& auth = list == "/v1/staff" ? admin : list == "/v1/complaints" ? officer : list == "/v1/agencies" ? "" : me;
-        const auto forged = get(list + "?cursor=" + platform::crypto::base64url_encode("x' OR 1=1 --"), auth);
+    for (const std::string& list :
+         {std::string{"/v1/staff"},
+          std::string{"/v1/agencies"},
+          std::string{"/v1/complaints"},
+          "/v1/workers/" + worker_id + "/access-log"}) {
+        const std::string& auth = list == "/v1/staff"        ? admin
+                                  : list == "/v1/complaints" ? officer
+                                  : list == "/v1/agencies"   ? ""
+                                                             : me;
+        const auto forged =
+            get(list + "?cursor=" + platform::crypto::base64url_encode("x' OR 1=1 --"), auth);
         EXPECT_EQ(forged.status, 400) << list << ": " << forged.body;
         EXPECT_NE(forged.body.find("cursor"), std::string::npos) << forged.body;
     }
     // SQL metacharacters in a valid field are stored verbatim and harmless.
-    const auto r = post("/v1/agencies/" + agency_id + "/complaints",
-                        {{"category", "other"}, {"description", "x'); DROP TABLE complaints; -- and \"quotes\" \\ too"}}, me);
+    const auto r = post(
+        "/v1/agencies/" + agency_id + "/complaints",
+        {{"category", "other"},
+         {"description", "x'); DROP TABLE complaints; -- and \"quotes\" \\ too"}},
+        me
+    );
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(body(r)["description"], "x'); DROP TABLE complaints; -- and \"quotes\" \\ too");
 }
@@ -589,73 +770,167 @@ TEST_F(RegistryHttpITest, AuthorisationMatrix) {
         bool owned = false;           // the worker role only on its own record
     };
     const auto permit_body = [] {
-        return json{{"type", "LSP"},
-                    {"number", "LSP" + std::to_string(100000 + platform::crypto::random_u64() % 800000)},
-                    {"issued_on", "2021-01-01"},
-                    {"expires_on", "2030-01-01"}};
+        return json{
+            {"type", "LSP"},
+            {"number", "LSP" + std::to_string(100000 + platform::crypto::random_u64() % 800000)},
+            {"issued_on", "2021-01-01"},
+            {"expires_on", "2030-01-01"}};
     };
     const std::vector<Row> table{
-        {"createStaff", "POST", [](auto&) { return "/v1/staff"; },
+        {"createStaff",
+         "POST",
+         [](auto&) { return "/v1/staff"; },
          [] {
-             return json{{"username", "u" + random_hex()},
-                         {"password", "a-long-password-1"},
-                         {"role", "finance"},
-                         {"display_name", "Finance"}};
+             return json{
+                 {"username", "u" + random_hex()},
+                 {"password", "a-long-password-1"},
+                 {"role", "finance"},
+                 {"display_name", "Finance"}};
          },
          {"admin"}},
         {"listStaff", "GET", [](auto&) { return "/v1/staff"; }, nullptr, {"admin"}},
-        {"getWorker", "GET", [](auto& w) { return "/v1/workers/" + w; }, nullptr, {"worker", "ministry_officer", "compliance_officer"}, true},
-        {"addPermit", "POST", [](auto& w) { return "/v1/workers/" + w + "/permits"; }, permit_body, {"worker", "ministry_officer"}, true},
-        {"listPermits", "GET", [](auto& w) { return "/v1/workers/" + w + "/permits"; }, nullptr, {"worker", "ministry_officer"}, true},
-        {"addBeneficiary", "POST", [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; },
+        {"getWorker",
+         "GET",
+         [](auto& w) { return "/v1/workers/" + w; },
+         nullptr,
+         {"worker", "ministry_officer", "compliance_officer"},
+         true},
+        {"addPermit",
+         "POST",
+         [](auto& w) { return "/v1/workers/" + w + "/permits"; },
+         permit_body,
+         {"worker", "ministry_officer"},
+         true},
+        {"listPermits",
+         "GET",
+         [](auto& w) { return "/v1/workers/" + w + "/permits"; },
+         nullptr,
+         {"worker", "ministry_officer"},
+         true},
+        {"addBeneficiary",
+         "POST",
+         [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; },
          [&] {
-             return json{{"full_name", "Lineo Mokoena"}, {"phone", unique_phone("+2665")}, {"relationship", "sibling"},
-                         {"payout_method", "ecocash"}};
+             return json{
+                 {"full_name", "Lineo Mokoena"},
+                 {"phone", unique_phone("+2665")},
+                 {"relationship", "sibling"},
+                 {"payout_method", "ecocash"}};
          },
-         {"worker"}, true},
-        {"listBeneficiaries", "GET", [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; }, nullptr, {"worker"}, true},
-        {"recordConsent", "POST", [](auto& w) { return "/v1/workers/" + w + "/consents"; },
-         [] { return json{{"purpose", "remittance"}, {"granted", true}}; }, {"worker"}, true},
-        {"listConsents", "GET", [](auto& w) { return "/v1/workers/" + w + "/consents"; }, nullptr, {"worker"}, true},
-        {"getAccessLog", "GET", [](auto& w) { return "/v1/workers/" + w + "/access-log"; }, nullptr, {"worker", "admin"}, true},
-        {"createPermitDirective", "POST", [](auto&) { return "/v1/permit-directives"; },
+         {"worker"},
+         true},
+        {"listBeneficiaries",
+         "GET",
+         [](auto& w) { return "/v1/workers/" + w + "/beneficiaries"; },
+         nullptr,
+         {"worker"},
+         true},
+        {"recordConsent",
+         "POST",
+         [](auto& w) { return "/v1/workers/" + w + "/consents"; },
          [] {
-             return json{{"permit_type", "work_visa"}, {"valid_until", "2030-01-01"}, {"reference", "D-" + platform::new_uuid()},
-                         {"published_on", "2025-01-01"}};
+             return json{{"purpose", "remittance"}, {"granted", true}};
+         },
+         {"worker"},
+         true},
+        {"listConsents",
+         "GET",
+         [](auto& w) { return "/v1/workers/" + w + "/consents"; },
+         nullptr,
+         {"worker"},
+         true},
+        {"getAccessLog",
+         "GET",
+         [](auto& w) { return "/v1/workers/" + w + "/access-log"; },
+         nullptr,
+         {"worker", "admin"},
+         true},
+        {"createPermitDirective",
+         "POST",
+         [](auto&) { return "/v1/permit-directives"; },
+         [] {
+             return json{
+                 {"permit_type", "work_visa"},
+                 {"valid_until", "2030-01-01"},
+                 {"reference", "D-" + platform::new_uuid()},
+                 {"published_on", "2025-01-01"}};
          },
          {"ministry_officer", "admin"}},
-        {"createAgency", "POST", [](auto&) { return "/v1/agencies"; },
+        {"createAgency",
+         "POST",
+         [](auto&) { return "/v1/agencies"; },
          [] {
-             return json{{"name", "Agency"}, {"registration_no", "R-" + random_hex()},
-                         {"address", "Main Road, Mafeteng"}, {"contact_phone", "+26622000000"},
-                         {"directors", {{{"full_name", "Neo Lets'ela"}}}}};
+             return json{
+                 {"name", "Agency"},
+                 {"registration_no", "R-" + random_hex()},
+                 {"address", "Main Road, Mafeteng"},
+                 {"contact_phone", "+26622000000"},
+                 {"directors", {{{"full_name", "Neo Lets'ela"}}}}};
          },
          {"ministry_officer"}},
         {"listAgencies", "GET", [](auto&) { return "/v1/agencies"; }, nullptr, {""}},
         {"getAgency", "GET", [&](auto&) { return "/v1/agencies/" + agency_id; }, nullptr, {""}},
-        {"verifyAgencyLicence", "GET", [&](auto&) { return "/v1/agencies/verify/" + licence; }, nullptr, {""}},
-        {"getAgencyHistory", "GET", [&](auto&) { return "/v1/agencies/" + agency_id + "/history"; }, nullptr, {"ministry_officer"}},
-        {"decideAgency", "POST", [&](auto&) { return "/v1/agencies/" + agency_id + "/decisions"; },
-         [] { return json{{"action", "renew"}, {"reason", "renewal filed"}}; }, {"ministry_officer"}},
-        {"fileComplaint", "POST", [&](auto&) { return "/v1/agencies/" + agency_id + "/complaints"; },
-         [] { return json{{"category", "fees_charged"}, {"description", "charged me R2000 placement fee"}}; }, {"worker"}},
-        {"listComplaints", "GET", [](auto&) { return "/v1/complaints"; }, nullptr, {"ministry_officer"}},
+        {"verifyAgencyLicence",
+         "GET",
+         [&](auto&) { return "/v1/agencies/verify/" + licence; },
+         nullptr,
+         {""}},
+        {"getAgencyHistory",
+         "GET",
+         [&](auto&) { return "/v1/agencies/" + agency_id + "/history"; },
+         nullptr,
+         {"ministry_officer"}},
+        {"decideAgency",
+         "POST",
+         [&](auto&) { return "/v1/agencies/" + agency_id + "/decisions"; },
+         [] {
+             return json{{"action", "renew"}, {"reason", "renewal filed"}};
+         },
+         {"ministry_officer"}},
+        {"fileComplaint",
+         "POST",
+         [&](auto&) { return "/v1/agencies/" + agency_id + "/complaints"; },
+         [] {
+             return json{
+                 {"category", "fees_charged"}, {"description", "charged me R2000 placement fee"}};
+         },
+         {"worker"}},
+        {"listComplaints",
+         "GET",
+         [](auto&) { return "/v1/complaints"; },
+         nullptr,
+         {"ministry_officer"}},
     };
     // Operations the matrix drives elsewhere (they need a record made by another operation):
     // login is public by design; permit status and complaint decisions are officer-only.
-    const std::set<std::string> covered_elsewhere{"issueToken",      "registerWorker",  "changePermitStatus",
-                                                  "decideComplaint", "getStatusLetter", "checkStatusLetter",
-                                                  "verifyPermit"};
+    const std::set<std::string> covered_elsewhere{
+        "issueToken",
+        "registerWorker",
+        "changePermitStatus",
+        "decideComplaint",
+        "getStatusLetter",
+        "checkStatusLetter",
+        "verifyPermit"};
 
     // The table must cover every registry operation of the spec.
     const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());
     for (const auto& op : registry::registry_operations()) {
-        const bool in_table = std::any_of(table.begin(), table.end(), [&](const Row& r) { return r.operation == op; });
-        EXPECT_TRUE(in_table || covered_elsewhere.count(op) != 0) << op << " is missing from the authorisation matrix";
+        const bool in_table = std::any_of(table.begin(), table.end(), [&](const Row& r) {
+            return r.operation == op;
+        });
+        EXPECT_TRUE(in_table || covered_elsewhere.count(op) != 0)
+            << op << " is missing from the authorisation matrix";
         EXPECT_NE(spec.by_operation_id(op), nullptr) << op;
     }
-    const std::vector<std::string> roles{"worker", "beneficiary", "agent", "ministry_officer", "compliance_officer", "finance",
-                                         "admin", "partner"};
+    const std::vector<std::string> roles{
+        "worker",
+        "beneficiary",
+        "agent",
+        "ministry_officer",
+        "compliance_officer",
+        "finance",
+        "admin",
+        "partner"};
     int cases = 0;
     int unauthorised_2xx = 0;
     for (const auto& row : table) {
@@ -668,7 +943,8 @@ TEST_F(RegistryHttpITest, AuthorisationMatrix) {
                 const std::string target = who == Who::kOwn ? own_id : other_id;
                 const std::string subject = role == "worker" ? own_id : "staff-" + role;
                 const std::string auth = "Authorization: Bearer " + chelete_->token(role, subject);
-                const auto r = row.method == "GET" ? get(row.path(target), auth) : post(row.path(target), row.body(), auth);
+                const auto r = row.method == "GET" ? get(row.path(target), auth)
+                                                   : post(row.path(target), row.body(), auth);
                 ++cases;
                 int want = 0;
                 if (!is_public && row.roles.count(role) == 0) {
@@ -677,18 +953,21 @@ TEST_F(RegistryHttpITest, AuthorisationMatrix) {
                     want = 404;  // not yours: not found
                 }
                 if (want != 0) {
-                    EXPECT_EQ(r.status, want) << row.operation << " as " << role << (who == Who::kOwn ? " (own)" : " (other)")
-                                              << ": " << r.body;
+                    EXPECT_EQ(r.status, want)
+                        << row.operation << " as " << role
+                        << (who == Who::kOwn ? " (own)" : " (other)") << ": " << r.body;
                     unauthorised_2xx += r.status >= 200 && r.status < 300 ? 1 : 0;
                 } else {
                     EXPECT_TRUE(r.status >= 200 && r.status < 300)
-                        << row.operation << " as " << role << (who == Who::kOwn ? " (own)" : " (other)") << ": " << r.status
-                        << " " << r.body;
+                        << row.operation << " as " << role
+                        << (who == Who::kOwn ? " (own)" : " (other)") << ": " << r.status << " "
+                        << r.body;
                 }
             }
         }
         // Without a token: public operations answer, the rest 401.
-        const auto anon = row.method == "GET" ? get(row.path(own_id)) : post(row.path(own_id), row.body());
+        const auto anon =
+            row.method == "GET" ? get(row.path(own_id)) : post(row.path(own_id), row.body());
         ++cases;
         if (is_public) {
             EXPECT_EQ(anon.status, 200) << row.operation;
@@ -698,8 +977,8 @@ TEST_F(RegistryHttpITest, AuthorisationMatrix) {
     }
     EXPECT_EQ(unauthorised_2xx, 0);
     RecordProperty("authorisation_cases", cases);
-    std::cout << "[registry authorisation] " << table.size() << " operations, " << cases << " cases, " << unauthorised_2xx
-              << " unauthorised 2xx\n";
+    std::cout << "[registry authorisation] " << table.size() << " operations, " << cases
+              << " cases, " << unauthorised_2xx << " unauthorised 2xx\n";
 }
 
 }  // namespace

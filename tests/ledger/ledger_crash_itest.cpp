@@ -4,16 +4,16 @@
 // around the batch commit or in the relay, while 8 clients send commands over the bus and retry
 // unanswered ones with the same transfer ids. Reproduce with CHELETE_CRASH_SEED=<seed>; run longer
 // with CHELETE_CRASH_COMMANDS=<n>.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sys/wait.h>
-
 #include <atomic>
 #include <csignal>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/verify.hpp>
@@ -34,7 +34,8 @@ struct Command {
     bool acknowledged = false;
 };
 
-/// 800 commands (about 12 s, 5-10 kills) in scripts/test.sh; CHELETE_CRASH_COMMANDS for a longer run.
+/// 800 commands (about 12 s, 5-10 kills) in scripts/test.sh; CHELETE_CRASH_COMMANDS for a longer
+/// run.
 int commands_for_run() {
     if (const char* s = std::getenv("CHELETE_CRASH_COMMANDS")) {  // NOLINT(concurrency-mt-unsafe)
         return std::stoi(s);
@@ -73,8 +74,9 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
         if (!faults.empty()) {
             e.emplace_back("CHELETE_FAULTS", faults);
         }
-        return std::make_unique<testing::ChildProcess>(testing::built_program("chelete"), std::vector<std::string>{"ledger"},
-                                                       e, log_file);
+        return std::make_unique<testing::ChildProcess>(
+            testing::built_program("chelete"), std::vector<std::string>{"ledger"}, e, log_file
+        );
     };
 
     // The workload: accounts, then commands of 1-8 transfers: plain ones, pending ones posted or
@@ -85,9 +87,11 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
     json account_list = json::array();
     for (int i = 0; i < kAccounts; ++i) {
         accounts.push_back(platform::new_uuid());
-        account_list.push_back({{"id", accounts.back()}, {"currency", "ZAR"}, {"code", 100 + i % 3}});
+        account_list.push_back({{"id", accounts.back()}, {"currency", "ZAR"}, {"code", 100 + i % 3}}
+        );
     }
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> expected;  // account -> (debits, credits) posted
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>>
+        expected;  // account -> (debits, credits) posted
     std::vector<Command> commands;
     for (int c = 0; c < command_count; ++c) {
         Command cmd;
@@ -99,8 +103,13 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
             const std::int64_t amount = 1 + static_cast<std::int64_t>(rng() % 100'000);
             const std::string id = platform::new_uuid();
             const auto kind = rng() % 10;
-            json t{{"id", id}, {"debit_account_id", accounts[a]}, {"credit_account_id", accounts[b]},
-                   {"amount", amount}, {"currency", "ZAR"}, {"code", 1}};
+            json t{
+                {"id", id},
+                {"debit_account_id", accounts[a]},
+                {"credit_account_id", accounts[b]},
+                {"amount", amount},
+                {"currency", "ZAR"},
+                {"code", 1}};
             cmd.transfer_ids.push_back(id);
             if (kind < 6) {
                 transfers.push_back(t);
@@ -112,8 +121,12 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
                 const std::string resolve = platform::new_uuid();
                 cmd.transfer_ids.push_back(resolve);
                 const bool post = kind == 6;
-                transfers.push_back({{"id", resolve}, {"pending_id", id}, {"currency", "ZAR"},
-                                     {"flags", {post ? "post_pending_transfer" : "void_pending_transfer"}}});
+                transfers.push_back(
+                    {{"id", resolve},
+                     {"pending_id", id},
+                     {"currency", "ZAR"},
+                     {"flags", {post ? "post_pending_transfer" : "void_pending_transfer"}}}
+                );
                 if (post) {
                     expected[accounts[a]].first += amount;
                     expected[accounts[b]].second += amount;
@@ -123,8 +136,14 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
                 transfers.push_back(t);
                 const std::string second = platform::new_uuid();
                 cmd.transfer_ids.push_back(second);
-                transfers.push_back({{"id", second}, {"debit_account_id", accounts[b]}, {"credit_account_id", accounts[a]},
-                                     {"amount", amount / 2 + 1}, {"currency", "ZAR"}, {"code", 2}});
+                transfers.push_back(
+                    {{"id", second},
+                     {"debit_account_id", accounts[b]},
+                     {"credit_account_id", accounts[a]},
+                     {"amount", amount / 2 + 1},
+                     {"currency", "ZAR"},
+                     {"code", 2}}
+                );
                 expected[accounts[a]].first += amount;
                 expected[accounts[b]].second += amount;
                 expected[accounts[b]].first += amount / 2 + 1;
@@ -142,7 +161,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
     client.start();
     const auto send = [&](const std::string& type, const json& payload) -> std::optional<json> {
         // Short, so that a crash leaves clients without an answer and they retry the same ids.
-        const auto reply = client.request_sync(bus::OutgoingMessage{stream, type, payload.dump(), "", ""}, 400ms);
+        const auto reply =
+            client.request_sync(bus::OutgoingMessage{stream, type, payload.dump(), "", ""}, 400ms);
         if (!reply) {
             return std::nullopt;
         }
@@ -153,7 +173,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
             const auto r = send("ledger.create_accounts", json{{"accounts", account_list}});
             return r && (*r)["status"] == 200;
         },
-        60s));
+        60s
+    ));
 
     // Clients: each takes the next unacknowledged command, retrying unanswered ones.
     std::mutex mutex;
@@ -183,7 +204,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
                     bool done = r && (*r)["status"] == 200;
                     if (done) {
                         for (const auto& result : (*r)["body"]["results"]) {
-                            done = done && (result["result"] == "ok" || result["result"] == "exists");
+                            done =
+                                done && (result["result"] == "ok" || result["result"] == "exists");
                         }
                         ASSERT_TRUE(done) << r->dump();
                     }
@@ -201,7 +223,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
 
     // The killer.
     std::map<std::string, int> kills;
-    const auto deadline = std::chrono::steady_clock::now() + 150s + std::chrono::milliseconds{command_count * 20};
+    const auto deadline =
+        std::chrono::steady_clock::now() + 150s + std::chrono::milliseconds{command_count * 20};
     while (acknowledged.load() < command_count && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds{300 + rng() % 1200});
         if (acknowledged.load() >= command_count) {
@@ -234,7 +257,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
     for (auto& t : clients) {
         t.join();
     }
-    ASSERT_EQ(acknowledged.load(), command_count) << "not every command was acknowledged within the time";
+    ASSERT_EQ(acknowledged.load(), command_count)
+        << "not every command was acknowledged within the time";
     std::string summary;
     int total_kills = 0;
     for (const auto& [k, n] : kills) {
@@ -242,7 +266,8 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
         total_kills += k == "(fault fired)" ? 0 : n;
     }
     RecordProperty("kills", summary);
-    std::cout << "[ledger crash] kills: " << summary << "; retried commands: " << retries.load() << "\n";
+    std::cout << "[ledger crash] kills: " << summary << "; retried commands: " << retries.load()
+              << "\n";
     EXPECT_GE(total_kills, 5) << "the run must actually crash the ledger";
     EXPECT_GT(retries.load(), 0) << "crashes must have left clients retrying with the same ids";
 
@@ -268,14 +293,20 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
             }
         }
         const auto found = tx.exec_params1(
-            "SELECT count(*) FROM transfers WHERE id::text IN (SELECT json_array_elements_text($1::json))", ids.dump());
+            "SELECT count(*) FROM transfers WHERE id::text IN (SELECT "
+            "json_array_elements_text($1::json))",
+            ids.dump()
+        );
         EXPECT_EQ(found[0].as<std::size_t>(), expected_transfers);
-        EXPECT_EQ(tx.exec1("SELECT count(*) FROM transfers")[0].as<std::size_t>(), expected_transfers)
-            << "no transfer beyond the workload";
+        EXPECT_EQ(
+            tx.exec1("SELECT count(*) FROM transfers")[0].as<std::size_t>(), expected_transfers
+        ) << "no transfer beyond the workload";
         for (const auto& [account, sums] : expected) {
             const auto r = tx.exec_params(
-                "SELECT debits_posted, credits_posted FROM entries WHERE account_id = $1 ORDER BY timestamp DESC LIMIT 1",
-                account);
+                "SELECT debits_posted, credits_posted FROM entries WHERE account_id = $1 ORDER BY "
+                "timestamp DESC LIMIT 1",
+                account
+            );
             ASSERT_FALSE(r.empty()) << account;
             EXPECT_EQ(r[0][0].as<std::int64_t>(), sums.first) << account;
             EXPECT_EQ(r[0][1].as<std::int64_t>(), sums.second) << account;
@@ -283,8 +314,9 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
     }
     const auto report = verify_ledger(pool);
     EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems.front());
-    std::cout << "[ledger crash] verified " << report.checked.batches << " batches, " << report.checked.transfers
-              << " transfers, " << report.checked.entries << " entries\n";
+    std::cout << "[ledger crash] verified " << report.checked.batches << " batches, "
+              << report.checked.transfers << " transfers, " << report.checked.entries
+              << " entries\n";
     pqxx::connection c{*testing::pg_dsn()};
     pqxx::work drop{c};
     drop.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");

@@ -1,13 +1,13 @@
-#include <chelete/ledger/pg_store.hpp>
-#include <chelete/platform/faults.hpp>
+#include <charconv>
+#include <stdexcept>
 
 #include <openssl/evp.h>
-#include <spdlog/spdlog.h>
-
-#include <charconv>
 #include <pqxx/cursor>
 #include <pqxx/tablewriter>
-#include <stdexcept>
+#include <spdlog/spdlog.h>
+
+#include <chelete/ledger/pg_store.hpp>
+#include <chelete/platform/faults.hpp>
 
 #include "ledger_migrations.hpp"
 
@@ -38,8 +38,12 @@ void tab(std::string& out) {
 /// covers exactly these bytes), so nothing may re-escape them: libpqxx 6.4 keeps
 /// stream_to::write_raw_line private, and the deprecated tablewriter is the one public raw-line
 /// writer it has. Our lines hold only UUIDs, integers, t/f and result names: nothing to escape.
-void copy_lines(pqxx::dbtransaction& tx, const std::string& table, const std::vector<std::string>& columns,
-                const std::vector<std::string>& lines) {
+void copy_lines(
+    pqxx::dbtransaction& tx,
+    const std::string& table,
+    const std::vector<std::string>& columns,
+    const std::vector<std::string>& lines
+) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     pqxx::tablewriter writer{tx, table, columns.begin(), columns.end()};
@@ -70,7 +74,9 @@ public:
         }
     }
     void line(const std::string& text) {
-        update(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());  // NOLINT: byte view
+        update(
+            reinterpret_cast<const std::uint8_t*>(text.data()), text.size()
+        );  // NOLINT: byte view
         const std::uint8_t nl = '\n';
         update(&nl, 1);
     }
@@ -249,8 +255,8 @@ std::string batch_header(std::uint64_t seq, Timestamp first, Timestamp last) {
 }  // namespace rows
 
 std::vector<platform::Migration> ledger_migrations() {
-    std::vector<std::pair<std::string_view, std::string_view>> files{ledger_sql::kAllFiles.begin(),
-                                                                    ledger_sql::kAllFiles.end()};
+    std::vector<std::pair<std::string_view, std::string_view>> files{
+        ledger_sql::kAllFiles.begin(), ledger_sql::kAllFiles.end()};
     return platform::migrations_from_files("ledger", files);
 }
 
@@ -273,20 +279,30 @@ LoadedLedger PgLedgerStore::load() {
         // One writer per shard: the lock lives as long as this session. A second engine on the
         // same schema waits here (its engine retries load()) until the first one is gone.
         pqxx::nontransaction lock_tx{conn};
-        const bool locked = lock_tx.exec_params1("SELECT pg_try_advisory_lock(hashtext('chelete.ledger.' || $1))",
-                                                 options_.schema)[0]
-                                .as<bool>();
+        const bool locked =
+            lock_tx
+                .exec_params1(
+                    "SELECT pg_try_advisory_lock(hashtext('chelete.ledger.' || $1))",
+                    options_.schema
+                )[0]
+                .as<bool>();
         if (!locked) {
             conn_.reset();
-            throw WriterLockBusy("another ledger engine is the writer of schema " + options_.schema);
+            throw WriterLockBusy(
+                "another ledger engine is the writer of schema " + options_.schema
+            );
         }
     }
     LoadedLedger out;
     pqxx::read_transaction tx{conn};
     const std::string& s = options_.schema;
     std::unordered_map<Id128, std::size_t, platform::Id128Hash> account_index;
-    for (const auto& r : tx.exec("SELECT id, currency, code, flags, user_data_128, user_data_64, user_data_32, timestamp "
-                                 "FROM " + s + ".accounts ORDER BY timestamp")) {
+    for (const auto& r : tx.exec(
+             "SELECT id, currency, code, flags, user_data_128, user_data_64, user_data_32, "
+             "timestamp "
+             "FROM " +
+             s + ".accounts ORDER BY timestamp"
+         )) {
         Account a;
         a.id = id_of(r[0]);
         a.currency = currency_of(r[1].as<int>());
@@ -300,24 +316,31 @@ LoadedLedger PgLedgerStore::load() {
         out.accounts.push_back(a);
     }
     // Posted balances: the running balances of each account's latest entry.
-    for (const auto& r : tx.exec("SELECT DISTINCT ON (account_id) account_id, debits_posted, credits_posted FROM " + s +
-                                 ".entries ORDER BY account_id, timestamp DESC")) {
+    for (const auto& r : tx.exec(
+             "SELECT DISTINCT ON (account_id) account_id, debits_posted, credits_posted FROM " + s +
+             ".entries ORDER BY account_id, timestamp DESC"
+         )) {
         auto& a = out.accounts.at(account_index.at(id_of(r[0])));
         a.balances.debits_posted = r[1].as<std::int64_t>();
         a.balances.credits_posted = r[2].as<std::int64_t>();
     }
     std::unordered_map<Id128, PendingState, platform::Id128Hash> resolved;
-    for (const auto& r : tx.exec("SELECT pending_id, flags FROM " + s + ".transfers WHERE flags & 12 <> 0")) {
-        resolved[id_of(r[0])] = (r[1].as<int>() & kPostPendingTransfer) != 0 ? PendingState::kPosted : PendingState::kVoided;
+    for (const auto& r :
+         tx.exec("SELECT pending_id, flags FROM " + s + ".transfers WHERE flags & 12 <> 0")) {
+        resolved[id_of(r[0])] = (r[1].as<int>() & kPostPendingTransfer) != 0
+                                    ? PendingState::kPosted
+                                    : PendingState::kVoided;
     }
     for (const auto& r : tx.exec("SELECT pending_id FROM " + s + ".expiries")) {
         resolved[id_of(r[0])] = PendingState::kExpired;
     }
-    pqxx::icursorstream cursor{tx,
-                               "SELECT id, debit_account_id, credit_account_id, amount, pending_id, currency, code, "
-                               "flags, timeout, user_data_128, user_data_64, user_data_32, timestamp FROM " +
-                                   s + ".transfers",
-                               "load_transfers", 50'000};
+    pqxx::icursorstream cursor{
+        tx,
+        "SELECT id, debit_account_id, credit_account_id, amount, pending_id, currency, code, "
+        "flags, timeout, user_data_128, user_data_64, user_data_32, timestamp FROM " +
+            s + ".transfers",
+        "load_transfers",
+        50'000};
     pqxx::result chunk;
     while (cursor >> chunk) {
         for (const auto& r : chunk) {
@@ -339,8 +362,9 @@ LoadedLedger PgLedgerStore::load() {
             if (t.is_pending()) {
                 const auto it = resolved.find(t.id);
                 rec.state = it == resolved.end() ? PendingState::kPending : it->second;
-                rec.expires_at =
-                    t.timeout == 0 ? 0 : t.timestamp + static_cast<Timestamp>(t.timeout) * 1'000'000'000ULL;
+                rec.expires_at = t.timeout == 0 ? 0
+                                                : t.timestamp + static_cast<Timestamp>(t.timeout) *
+                                                                    1'000'000'000ULL;
                 if (rec.state == PendingState::kPending) {
                     auto& debit = out.accounts.at(account_index.at(t.debit_account_id));
                     auto& credit = out.accounts.at(account_index.at(t.credit_account_id));
@@ -355,14 +379,19 @@ LoadedLedger PgLedgerStore::load() {
     for (const auto& r : tx.exec("SELECT id, result FROM " + s + ".failed_transfers")) {
         const auto result = parse_transfer_result(r[1].c_str());
         if (!result) {
-            throw std::runtime_error("ledger: unknown failure result '" + std::string{r[1].c_str()} + "'");
+            throw std::runtime_error(
+                "ledger: unknown failure result '" + std::string{r[1].c_str()} + "'"
+            );
         }
         out.failed.emplace_back(id_of(r[0]), *result);
     }
-    const auto head = tx.exec("SELECT seq, last_timestamp, digest FROM " + s + ".batches ORDER BY seq DESC LIMIT 1");
+    const auto head = tx.exec(
+        "SELECT seq, last_timestamp, digest FROM " + s + ".batches ORDER BY seq DESC LIMIT 1"
+    );
     if (!head.empty()) {
         out.last_seq = head[0][0].as<std::uint64_t>();
-        out.last_timestamp = std::max(out.last_timestamp, static_cast<Timestamp>(head[0][1].as<std::int64_t>()));
+        out.last_timestamp =
+            std::max(out.last_timestamp, static_cast<Timestamp>(head[0][1].as<std::int64_t>()));
         const pqxx::binarystring digest{head[0][2]};
         if (digest.size() != out.last_digest.size()) {
             throw std::runtime_error("ledger: the last batch digest is not 32 bytes");
@@ -387,15 +416,16 @@ void PgLedgerStore::persist(Batch& batch, const BatchHook& hook) {
     hasher.line(rows::batch_header(seq, batch.first_timestamp, batch.last_timestamp));
     try {
         pqxx::work tx{conn};
-        const auto copy = [&](const char* table, const std::vector<std::string>& columns, auto&& lines) {
-            if (lines.empty()) {
-                return;
-            }
-            for (const auto& line : lines) {
-                hasher.line(line);
-            }
-            copy_lines(tx, s + "." + table, columns, lines);
-        };
+        const auto copy =
+            [&](const char* table, const std::vector<std::string>& columns, auto&& lines) {
+                if (lines.empty()) {
+                    return;
+                }
+                for (const auto& line : lines) {
+                    hasher.line(line);
+                }
+                copy_lines(tx, s + "." + table, columns, lines);
+            };
         const auto make = [&](const auto& items, auto&& format) {
             std::vector<std::string> lines;
             lines.reserve(items.size());
@@ -404,33 +434,91 @@ void PgLedgerStore::persist(Batch& batch, const BatchHook& hook) {
             }
             return lines;
         };
-        copy("accounts",
-             {"id", "currency", "code", "flags", "user_data_128", "user_data_64", "user_data_32", "timestamp", "batch"},
-             make(d.accounts, [&](const Account& a) { return rows::account(a, seq); }));
-        copy("transfers",
-             {"id", "debit_account_id", "credit_account_id", "amount", "pending_id", "currency", "code", "flags", "timeout",
-              "user_data_128", "user_data_64", "user_data_32", "timestamp", "batch"},
-             make(d.transfers, [&](const Transfer& t) { return rows::transfer(t, seq); }));
-        copy("entries",
-             {"account_id", "timestamp", "transfer_id", "amount", "debit", "debits_posted", "credits_posted", "batch"},
-             make(d.entries, [&](const Entry& e) { return rows::entry(e, seq); }));
-        copy("account_balances",
-             {"account_id", "timestamp", "debit_side", "debits_pending", "debits_posted", "credits_pending",
-              "credits_posted", "batch"},
-             make(d.snapshots, [&](const BalanceSnapshot& sn) { return rows::snapshot(sn, seq); }));
-        copy("expiries", {"pending_id", "timestamp", "batch"},
-             make(d.expiries, [&](const Expiry& e) { return rows::expiry(e, seq); }));
-        copy("failed_transfers", {"id", "result", "timestamp", "batch"},
-             make(d.failed, [&](const FailedTransfer& f) { return rows::failed(f, seq); }));
+        copy(
+            "accounts",
+            {"id",
+             "currency",
+             "code",
+             "flags",
+             "user_data_128",
+             "user_data_64",
+             "user_data_32",
+             "timestamp",
+             "batch"},
+            make(d.accounts, [&](const Account& a) { return rows::account(a, seq); })
+        );
+        copy(
+            "transfers",
+            {"id",
+             "debit_account_id",
+             "credit_account_id",
+             "amount",
+             "pending_id",
+             "currency",
+             "code",
+             "flags",
+             "timeout",
+             "user_data_128",
+             "user_data_64",
+             "user_data_32",
+             "timestamp",
+             "batch"},
+            make(d.transfers, [&](const Transfer& t) { return rows::transfer(t, seq); })
+        );
+        copy(
+            "entries",
+            {"account_id",
+             "timestamp",
+             "transfer_id",
+             "amount",
+             "debit",
+             "debits_posted",
+             "credits_posted",
+             "batch"},
+            make(d.entries, [&](const Entry& e) { return rows::entry(e, seq); })
+        );
+        copy(
+            "account_balances",
+            {"account_id",
+             "timestamp",
+             "debit_side",
+             "debits_pending",
+             "debits_posted",
+             "credits_pending",
+             "credits_posted",
+             "batch"},
+            make(d.snapshots, [&](const BalanceSnapshot& sn) { return rows::snapshot(sn, seq); })
+        );
+        copy(
+            "expiries",
+            {"pending_id", "timestamp", "batch"},
+            make(d.expiries, [&](const Expiry& e) { return rows::expiry(e, seq); })
+        );
+        copy(
+            "failed_transfers",
+            {"id", "result", "timestamp", "batch"},
+            make(d.failed, [&](const FailedTransfer& f) { return rows::failed(f, seq); })
+        );
         const Digest digest = hasher.finish();
-        tx.exec_params0("INSERT INTO " + s +
-                            ".batches (seq, first_timestamp, last_timestamp, accounts, transfers, entries, snapshots, "
-                            "expiries, failed, prev_digest, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                            "decode($10, 'hex'), decode($11, 'hex'))",
-                        seq, static_cast<std::int64_t>(batch.first_timestamp),
-                        static_cast<std::int64_t>(batch.last_timestamp), d.accounts.size(), d.transfers.size(),
-                        d.entries.size(), d.snapshots.size(), d.expiries.size(), d.failed.size(),
-                        bytea_literal(last_digest_).substr(2), bytea_literal(digest).substr(2));
+        tx.exec_params0(
+            "INSERT INTO " + s +
+                ".batches (seq, first_timestamp, last_timestamp, accounts, transfers, entries, "
+                "snapshots, "
+                "expiries, failed, prev_digest, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                "$9, "
+                "decode($10, 'hex'), decode($11, 'hex'))",
+            seq,
+            static_cast<std::int64_t>(batch.first_timestamp),
+            static_cast<std::int64_t>(batch.last_timestamp),
+            d.accounts.size(),
+            d.transfers.size(),
+            d.entries.size(),
+            d.snapshots.size(),
+            d.expiries.size(),
+            d.failed.size(),
+            bytea_literal(last_digest_).substr(2),
+            bytea_literal(digest).substr(2)
+        );
         if (hook) {
             hook(tx, batch);
         }

@@ -1,10 +1,10 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <chelete/ledger/engine.hpp>
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/verify.hpp>
 #include <chelete/testing/env.hpp>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace chelete::ledger {
 namespace {
@@ -26,7 +26,9 @@ protected:
     }
 
     std::unique_ptr<Engine> engine() {
-        auto e = std::make_unique<Engine>(std::make_unique<PgLedgerStore>(schema_->pool_options(1)), clock_);
+        auto e = std::make_unique<Engine>(
+            std::make_unique<PgLedgerStore>(schema_->pool_options(1)), clock_
+        );
         e->start();
         return e;
     }
@@ -94,7 +96,8 @@ TEST_F(PgStoreTest, CommittedStateSurvivesARestart) {
     post.id = id(13);
     post.pending_id = id(12);
     post.flags = kPostPendingTransfer;
-    EXPECT_EQ(e->create_transfers({post}).transfer_results.at(0), R::kOk) << "the pending transfer was restored";
+    EXPECT_EQ(e->create_transfers({post}).transfer_results.at(0), R::kOk)
+        << "the pending transfer was restored";
     EXPECT_EQ(e->account(id(1))->balances, (Balances{0, 1'950, 0, 50'000}));
     const auto report = verify_ledger(schema_->pool_options(1), e.get());
     EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems.front());
@@ -112,8 +115,12 @@ TEST_F(PgStoreTest, OnlyOneEngineWritesASchema) {
 TEST_F(PgStoreTest, StoredRowsAreImmutable) {
     auto e = engine();
     seed(*e);
-    for (const std::string sql : {"UPDATE transfers SET amount = amount + 1", "DELETE FROM entries",
-                                  "UPDATE accounts SET code = 7", "TRUNCATE batches", "DELETE FROM account_balances"}) {
+    for (const std::string sql :
+         {"UPDATE transfers SET amount = amount + 1",
+          "DELETE FROM entries",
+          "UPDATE accounts SET code = 7",
+          "TRUNCATE batches",
+          "DELETE FROM account_balances"}) {
         try {
             exec(sql);
             ADD_FAILURE() << sql << " should have been refused";
@@ -130,15 +137,21 @@ TEST_F(PgStoreTest, VerifyFindsTampering) {
         EXPECT_TRUE(verify_ledger(schema_->pool_options(1)).ok);
     }
     // Someone with the owner's rights turns the guard off and edits history.
-    exec("ALTER TABLE transfers DISABLE TRIGGER USER; UPDATE transfers SET amount = 1 WHERE amount = 1250; "
-         "ALTER TABLE transfers ENABLE TRIGGER USER");
+    exec(
+        "ALTER TABLE transfers DISABLE TRIGGER USER; UPDATE transfers SET amount = 1 WHERE amount "
+        "= 1250; "
+        "ALTER TABLE transfers ENABLE TRIGGER USER"
+    );
     auto report = verify_ledger(schema_->pool_options(1));
     EXPECT_FALSE(report.ok);
     ASSERT_FALSE(report.problems.empty());
     EXPECT_THAT(report.problems.front(), HasSubstr("do not match its digest"));
 
-    exec("ALTER TABLE entries DISABLE TRIGGER USER; DELETE FROM entries WHERE NOT debit AND amount = 50000; "
-         "ALTER TABLE entries ENABLE TRIGGER USER");
+    exec(
+        "ALTER TABLE entries DISABLE TRIGGER USER; DELETE FROM entries WHERE NOT debit AND amount "
+        "= 50000; "
+        "ALTER TABLE entries ENABLE TRIGGER USER"
+    );
     report = verify_ledger(schema_->pool_options(1));
     bool unbalanced = false;
     for (const auto& p : report.problems) {
@@ -152,8 +165,10 @@ TEST_F(PgStoreTest, VerifyFindsABatchRemovedFromTheMiddle) {
         auto e = engine();
         seed(*e);
     }
-    exec("ALTER TABLE batches DISABLE TRIGGER USER; DELETE FROM batches WHERE seq = 1; "
-         "ALTER TABLE batches ENABLE TRIGGER USER");
+    exec(
+        "ALTER TABLE batches DISABLE TRIGGER USER; DELETE FROM batches WHERE seq = 1; "
+        "ALTER TABLE batches ENABLE TRIGGER USER"
+    );
     const auto report = verify_ledger(schema_->pool_options(1));
     EXPECT_FALSE(report.ok);
     EXPECT_THAT(report.problems.front(), HasSubstr("batch 1"));

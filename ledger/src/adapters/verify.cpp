@@ -1,12 +1,11 @@
-#include <chelete/ledger/verify.hpp>
-
-#include <openssl/evp.h>
-
 #include <map>
-#include <pqxx/cursor>
 #include <unordered_map>
 
+#include <openssl/evp.h>
+#include <pqxx/cursor>
+
 #include <chelete/ledger/pg_store.hpp>
+#include <chelete/ledger/verify.hpp>
 
 namespace chelete::ledger {
 namespace {
@@ -93,7 +92,9 @@ void VerifyReport::problem(std::string text) {
     problems.push_back(std::move(text));
 }
 
-VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine* live, const VerifyOptions& verify_options) {
+VerifyReport verify_ledger(
+    const platform::PgPoolOptions& options, const Engine* live, const VerifyOptions& verify_options
+) {
     VerifyReport report;
     const auto problem = [&](std::string text) {
         if (report.problems.size() < verify_options.max_problems) {
@@ -108,10 +109,13 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{*conn};
     const std::string& s = options.schema;
 
-    // ---- read every batch and its rows, in the order they were hashed ----------------------------
+    // ---- read every batch and its rows, in the order they were hashed
+    // ----------------------------
     std::map<std::uint64_t, StoredBatch> batches;
-    for (const auto& r : tx.exec("SELECT seq, first_timestamp, last_timestamp, prev_digest, digest FROM " + s +
-                                 ".batches ORDER BY seq")) {
+    for (const auto& r : tx.exec(
+             "SELECT seq, first_timestamp, last_timestamp, prev_digest, digest FROM " + s +
+             ".batches ORDER BY seq"
+         )) {
         StoredBatch b;
         b.seq = r[0].as<std::uint64_t>();
         b.first = static_cast<Timestamp>(r[1].as<std::int64_t>());
@@ -123,13 +127,20 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
     const auto batch_of = [&](std::uint64_t seq, const char* what) -> StoredBatch* {
         const auto it = batches.find(seq);
         if (it == batches.end()) {
-            problem(std::string{what} + " row belongs to batch " + std::to_string(seq) + ", which does not exist");
+            problem(
+                std::string{what} + " row belongs to batch " + std::to_string(seq) +
+                ", which does not exist"
+            );
             return nullptr;
         }
         return &it->second;
     };
-    for (const auto& r : tx.exec("SELECT id, currency, code, flags, user_data_128, user_data_64, user_data_32, timestamp, "
-                                 "batch FROM " + s + ".accounts ORDER BY batch, timestamp")) {
+    for (const auto& r : tx.exec(
+             "SELECT id, currency, code, flags, user_data_128, user_data_64, user_data_32, "
+             "timestamp, "
+             "batch FROM " +
+             s + ".accounts ORDER BY batch, timestamp"
+         )) {
         Account a;
         a.id = uuid(r[0].as<std::string>());
         a.currency = static_cast<Currency>(r[1].as<int>());
@@ -154,101 +165,136 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
             }
         }
     };
-    each_row("SELECT id, debit_account_id, credit_account_id, amount, pending_id, currency, code, flags, timeout, "
-             "user_data_128, user_data_64, user_data_32, timestamp, batch FROM " + s + ".transfers ORDER BY batch, timestamp",
-             "verify_transfers", [&](const pqxx::row& r) {
-                 Transfer t;
-                 t.id = uuid(r[0].as<std::string>());
-                 t.debit_account_id = uuid(r[1].as<std::string>());
-                 t.credit_account_id = uuid(r[2].as<std::string>());
-                 t.amount = r[3].as<std::int64_t>();
-                 t.pending_id = uuid(r[4].as<std::string>());
-                 t.currency = static_cast<Currency>(r[5].as<int>());
-                 t.code = r[6].as<std::uint32_t>();
-                 t.flags = static_cast<std::uint16_t>(r[7].as<int>());
-                 t.timeout = static_cast<std::uint32_t>(r[8].as<std::int64_t>());
-                 t.user_data_128 = uuid(r[9].as<std::string>());
-                 t.user_data_64 = static_cast<std::uint64_t>(r[10].as<std::int64_t>());
-                 t.user_data_32 = static_cast<std::uint32_t>(r[11].as<std::int64_t>());
-                 t.timestamp = static_cast<Timestamp>(r[12].as<std::int64_t>());
-                 if (auto* b = batch_of(r[13].as<std::uint64_t>(), "a transfer")) {
-                     b->transfers.push_back(t);
-                 }
-                 ++report.checked.transfers;
-             });
-    each_row("SELECT account_id, timestamp, transfer_id, amount, debit, debits_posted, credits_posted, batch FROM " + s +
-                 ".entries ORDER BY batch, timestamp, debit DESC",
-             "verify_entries", [&](const pqxx::row& r) {
-                 Entry e;
-                 e.account_id = uuid(r[0].as<std::string>());
-                 e.timestamp = static_cast<Timestamp>(r[1].as<std::int64_t>());
-                 e.transfer_id = uuid(r[2].as<std::string>());
-                 e.amount = r[3].as<std::int64_t>();
-                 e.debit = r[4].as<bool>();
-                 e.debits_posted_after = r[5].as<std::int64_t>();
-                 e.credits_posted_after = r[6].as<std::int64_t>();
-                 if (auto* b = batch_of(r[7].as<std::uint64_t>(), "an entry")) {
-                     b->entries.push_back(e);
-                 }
-                 ++report.checked.entries;
-             });
-    for (const auto& r : tx.exec("SELECT account_id, timestamp, debit_side, debits_pending, debits_posted, credits_pending, "
-                                 "credits_posted, batch FROM " + s +
-                                 ".account_balances ORDER BY batch, timestamp, debit_side DESC")) {
+    each_row(
+        "SELECT id, debit_account_id, credit_account_id, amount, pending_id, currency, code, "
+        "flags, timeout, "
+        "user_data_128, user_data_64, user_data_32, timestamp, batch FROM " +
+            s + ".transfers ORDER BY batch, timestamp",
+        "verify_transfers",
+        [&](const pqxx::row& r) {
+            Transfer t;
+            t.id = uuid(r[0].as<std::string>());
+            t.debit_account_id = uuid(r[1].as<std::string>());
+            t.credit_account_id = uuid(r[2].as<std::string>());
+            t.amount = r[3].as<std::int64_t>();
+            t.pending_id = uuid(r[4].as<std::string>());
+            t.currency = static_cast<Currency>(r[5].as<int>());
+            t.code = r[6].as<std::uint32_t>();
+            t.flags = static_cast<std::uint16_t>(r[7].as<int>());
+            t.timeout = static_cast<std::uint32_t>(r[8].as<std::int64_t>());
+            t.user_data_128 = uuid(r[9].as<std::string>());
+            t.user_data_64 = static_cast<std::uint64_t>(r[10].as<std::int64_t>());
+            t.user_data_32 = static_cast<std::uint32_t>(r[11].as<std::int64_t>());
+            t.timestamp = static_cast<Timestamp>(r[12].as<std::int64_t>());
+            if (auto* b = batch_of(r[13].as<std::uint64_t>(), "a transfer")) {
+                b->transfers.push_back(t);
+            }
+            ++report.checked.transfers;
+        }
+    );
+    each_row(
+        "SELECT account_id, timestamp, transfer_id, amount, debit, debits_posted, credits_posted, "
+        "batch FROM " +
+            s + ".entries ORDER BY batch, timestamp, debit DESC",
+        "verify_entries",
+        [&](const pqxx::row& r) {
+            Entry e;
+            e.account_id = uuid(r[0].as<std::string>());
+            e.timestamp = static_cast<Timestamp>(r[1].as<std::int64_t>());
+            e.transfer_id = uuid(r[2].as<std::string>());
+            e.amount = r[3].as<std::int64_t>();
+            e.debit = r[4].as<bool>();
+            e.debits_posted_after = r[5].as<std::int64_t>();
+            e.credits_posted_after = r[6].as<std::int64_t>();
+            if (auto* b = batch_of(r[7].as<std::uint64_t>(), "an entry")) {
+                b->entries.push_back(e);
+            }
+            ++report.checked.entries;
+        }
+    );
+    for (const auto& r : tx.exec(
+             "SELECT account_id, timestamp, debit_side, debits_pending, debits_posted, "
+             "credits_pending, "
+             "credits_posted, batch FROM " +
+             s + ".account_balances ORDER BY batch, timestamp, debit_side DESC"
+         )) {
         BalanceSnapshot sn;
         sn.account_id = uuid(r[0].as<std::string>());
         sn.timestamp = static_cast<Timestamp>(r[1].as<std::int64_t>());
         sn.debit_side = r[2].as<bool>();
-        sn.balances = Balances{r[3].as<std::int64_t>(), r[4].as<std::int64_t>(), r[5].as<std::int64_t>(),
-                               r[6].as<std::int64_t>()};
+        sn.balances = Balances{
+            r[3].as<std::int64_t>(),
+            r[4].as<std::int64_t>(),
+            r[5].as<std::int64_t>(),
+            r[6].as<std::int64_t>()};
         if (auto* b = batch_of(r[7].as<std::uint64_t>(), "a balance snapshot")) {
             b->snapshots.push_back(sn);
         }
         ++report.checked.snapshots;
     }
-    for (const auto& r : tx.exec("SELECT pending_id, timestamp, batch FROM " + s + ".expiries ORDER BY batch, timestamp")) {
+    for (const auto& r : tx.exec(
+             "SELECT pending_id, timestamp, batch FROM " + s + ".expiries ORDER BY batch, timestamp"
+         )) {
         if (auto* b = batch_of(r[2].as<std::uint64_t>(), "an expiry")) {
-            b->expiries.push_back(Expiry{uuid(r[0].as<std::string>()), static_cast<Timestamp>(r[1].as<std::int64_t>())});
+            b->expiries.push_back(Expiry{
+                uuid(r[0].as<std::string>()), static_cast<Timestamp>(r[1].as<std::int64_t>())});
         }
         ++report.checked.expiries;
     }
-    for (const auto& r : tx.exec("SELECT id, result, timestamp, batch FROM " + s +
-                                 ".failed_transfers ORDER BY batch, timestamp")) {
+    for (const auto& r : tx.exec(
+             "SELECT id, result, timestamp, batch FROM " + s +
+             ".failed_transfers ORDER BY batch, timestamp"
+         )) {
         const auto result = parse_transfer_result(r[1].as<std::string>());
         if (!result) {
-            problem("failed transfer " + r[0].as<std::string>() + " has an unknown result " + r[1].as<std::string>());
+            problem(
+                "failed transfer " + r[0].as<std::string>() + " has an unknown result " +
+                r[1].as<std::string>()
+            );
             continue;
         }
         if (auto* b = batch_of(r[3].as<std::uint64_t>(), "a failed transfer")) {
-            b->failed.push_back(FailedTransfer{uuid(r[0].as<std::string>()), *result,
-                                               static_cast<Timestamp>(r[2].as<std::int64_t>())});
+            b->failed.push_back(FailedTransfer{
+                uuid(r[0].as<std::string>()),
+                *result,
+                static_cast<Timestamp>(r[2].as<std::int64_t>())});
         }
         ++report.checked.failed;
     }
     report.checked.batches = batches.size();
 
-    // ---- 1. the hash chain ------------------------------------------------------------------------
+    // ---- 1. the hash chain
+    // ------------------------------------------------------------------------
     Digest prev{};
     std::uint64_t expected_seq = 1;
     for (const auto& [seq, b] : batches) {
         if (seq != expected_seq) {
-            problem("batch " + std::to_string(expected_seq) + " is missing (the next stored batch is " +
-                    std::to_string(seq) + ")");
+            problem(
+                "batch " + std::to_string(expected_seq) + " is missing (the next stored batch is " +
+                std::to_string(seq) + ")"
+            );
             expected_seq = seq;
         }
         ++expected_seq;
         if (b.prev != prev) {
-            problem("batch " + std::to_string(seq) + " does not link to the digest of the batch before it");
+            problem(
+                "batch " + std::to_string(seq) +
+                " does not link to the digest of the batch before it"
+            );
         }
         const Digest recomputed = chain_digest(b.prev, b);
         if (recomputed != b.digest) {
-            problem("batch " + std::to_string(seq) + " rows do not match its digest (stored " + hex(b.digest) +
-                    ", recomputed " + hex(recomputed) + "): a row was changed, added or removed");
+            problem(
+                "batch " + std::to_string(seq) + " rows do not match its digest (stored " +
+                hex(b.digest) + ", recomputed " + hex(recomputed) +
+                "): a row was changed, added or removed"
+            );
         }
         prev = b.digest;
     }
 
-    // ---- 2-4. structure and sums --------------------------------------------------------------------
+    // ---- 2-4. structure and sums
+    // --------------------------------------------------------------------
     std::unordered_map<Id128, Account, platform::Id128Hash> accounts;
     for (const auto& [seq, b] : batches) {
         for (const auto& a : b.accounts) {
@@ -258,7 +304,8 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
     std::unordered_map<Id128, Balances, platform::Id128Hash> running;
     std::map<Currency, std::pair<std::int64_t, std::int64_t>> posted_by_currency;
     for (const auto& [seq, b] : batches) {
-        std::unordered_map<Id128, std::pair<int, int>, platform::Id128Hash> sides;  // transfer -> (debits, credits)
+        std::unordered_map<Id128, std::pair<int, int>, platform::Id128Hash>
+            sides;  // transfer -> (debits, credits)
         std::unordered_map<Id128, const Transfer*, platform::Id128Hash> transfers_here;
         for (const auto& t : b.transfers) {
             transfers_here.emplace(t.id, &t);
@@ -266,25 +313,35 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
         for (const auto& e : b.entries) {
             const auto acct = accounts.find(e.account_id);
             if (acct == accounts.end()) {
-                problem("an entry of transfer " + e.transfer_id.to_string() + " names unknown account " +
-                        e.account_id.to_string());
+                problem(
+                    "an entry of transfer " + e.transfer_id.to_string() +
+                    " names unknown account " + e.account_id.to_string()
+                );
                 continue;
             }
             auto& r = running[e.account_id];
             (e.debit ? r.debits_posted : r.credits_posted) += e.amount;
-            if (r.debits_posted != e.debits_posted_after || r.credits_posted != e.credits_posted_after) {
-                problem("account " + e.account_id.to_string() + ": the running balance after transfer " +
-                        e.transfer_id.to_string() + " does not equal the sum of its entries");
+            if (r.debits_posted != e.debits_posted_after ||
+                r.credits_posted != e.credits_posted_after) {
+                problem(
+                    "account " + e.account_id.to_string() +
+                    ": the running balance after transfer " + e.transfer_id.to_string() +
+                    " does not equal the sum of its entries"
+                );
                 r.debits_posted = e.debits_posted_after;
                 r.credits_posted = e.credits_posted_after;
             }
             auto& totals = posted_by_currency[acct->second.currency];
             (e.debit ? totals.first : totals.second) += e.amount;
             const auto t = transfers_here.find(e.transfer_id);
-            if (t == transfers_here.end() || t->second->amount != e.amount || t->second->timestamp != e.timestamp ||
-                (e.debit ? t->second->debit_account_id : t->second->credit_account_id) != e.account_id) {
-                problem("entry of account " + e.account_id.to_string() + " at " + std::to_string(e.timestamp) +
-                        " does not match a transfer of its batch");
+            if (t == transfers_here.end() || t->second->amount != e.amount ||
+                t->second->timestamp != e.timestamp ||
+                (e.debit ? t->second->debit_account_id : t->second->credit_account_id) !=
+                    e.account_id) {
+                problem(
+                    "entry of account " + e.account_id.to_string() + " at " +
+                    std::to_string(e.timestamp) + " does not match a transfer of its batch"
+                );
                 continue;
             }
             auto& count = sides[e.transfer_id];
@@ -295,8 +352,10 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
             const auto it = sides.find(t.id);
             const auto counts = it == sides.end() ? std::pair<int, int>{0, 0} : it->second;
             if (moves && counts != std::pair<int, int>{1, 1}) {
-                problem("posted transfer " + t.id.to_string() + " has " + std::to_string(counts.first) +
-                        " debit and " + std::to_string(counts.second) + " credit entries (want 1 and 1)");
+                problem(
+                    "posted transfer " + t.id.to_string() + " has " + std::to_string(counts.first) +
+                    " debit and " + std::to_string(counts.second) + " credit entries (want 1 and 1)"
+                );
             }
             if (!moves && counts != std::pair<int, int>{0, 0}) {
                 problem("transfer " + t.id.to_string() + " moves no posted money but has entries");
@@ -305,12 +364,16 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
     }
     for (const auto& [currency, totals] : posted_by_currency) {
         if (totals.first != totals.second) {
-            problem(std::string{to_string(currency)} + ": posted debits " + std::to_string(totals.first) +
-                    " do not equal posted credits " + std::to_string(totals.second));
+            problem(
+                std::string{to_string(currency)} + ": posted debits " +
+                std::to_string(totals.first) + " do not equal posted credits " +
+                std::to_string(totals.second)
+            );
         }
     }
 
-    // ---- 5. replay --------------------------------------------------------------------------------
+    // ---- 5. replay
+    // --------------------------------------------------------------------------------
     LedgerState replay;
     replay.set_replaying(true);
     for (const auto& [seq, b] : batches) {
@@ -332,56 +395,79 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
         for (std::size_t i = 0; i < b.transfers.size(); ++i) {
             events.push_back(Event{b.transfers[i].timestamp, 2, i});
         }
-        std::sort(events.begin(), events.end(), [](const Event& x, const Event& y) { return x.ts < y.ts; });
+        std::sort(events.begin(), events.end(), [](const Event& x, const Event& y) {
+            return x.ts < y.ts;
+        });
         for (const auto& ev : events) {
             if (ev.kind == 0) {
                 if (!replay.replay_expiry(b.expiries[ev.index], delta)) {
-                    problem("expiry of " + b.expiries[ev.index].pending_id.to_string() + " in batch " +
-                            std::to_string(seq) + " was not due or not pending");
+                    problem(
+                        "expiry of " + b.expiries[ev.index].pending_id.to_string() + " in batch " +
+                        std::to_string(seq) + " was not due or not pending"
+                    );
                 }
             } else if (ev.kind == 1) {
                 // Replayed one by one: the chain that carried an event is over, its link flag moot.
                 Account a = b.accounts[ev.index];
                 a.flags &= static_cast<std::uint16_t>(~kAccountLinked);
-                const auto r = replay.create_accounts(std::span<const Account>{&a, 1}, ev.ts, delta);
+                const auto r =
+                    replay.create_accounts(std::span<const Account>{&a, 1}, ev.ts, delta);
                 if (r.front() != CreateAccountResult::kOk) {
-                    problem("account " + b.accounts[ev.index].id.to_string() + " does not replay: " +
-                            std::string{to_string(r.front())});
+                    problem(
+                        "account " + b.accounts[ev.index].id.to_string() +
+                        " does not replay: " + std::string{to_string(r.front())}
+                    );
                 }
             } else {
-                // Post and void are stored resolved; replay them as such (accounts and amount given).
+                // Post and void are stored resolved; replay them as such (accounts and amount
+                // given).
                 Transfer t = b.transfers[ev.index];
                 t.flags &= static_cast<std::uint16_t>(~kTransferLinked);
-                const auto r = replay.create_transfers(std::span<const Transfer>{&t, 1}, ev.ts, delta);
+                const auto r =
+                    replay.create_transfers(std::span<const Transfer>{&t, 1}, ev.ts, delta);
                 if (r.front() != CreateTransferResult::kOk) {
-                    problem("transfer " + t.id.to_string() + " in batch " + std::to_string(seq) +
-                            " does not replay: " + std::string{to_string(r.front())});
+                    problem(
+                        "transfer " + t.id.to_string() + " in batch " + std::to_string(seq) +
+                        " does not replay: " + std::string{to_string(r.front())}
+                    );
                 }
             }
         }
         if (delta.entries.size() != b.entries.size()) {
-            problem("batch " + std::to_string(seq) + ": replay writes " + std::to_string(delta.entries.size()) +
-                    " entries, the store has " + std::to_string(b.entries.size()));
+            problem(
+                "batch " + std::to_string(seq) + ": replay writes " +
+                std::to_string(delta.entries.size()) + " entries, the store has " +
+                std::to_string(b.entries.size())
+            );
         } else {
             for (std::size_t i = 0; i < b.entries.size(); ++i) {
                 const auto& x = delta.entries[i];
                 const auto& y = b.entries[i];
                 if (x.account_id != y.account_id || x.amount != y.amount || x.debit != y.debit ||
-                    x.debits_posted_after != y.debits_posted_after || x.credits_posted_after != y.credits_posted_after) {
-                    problem("batch " + std::to_string(seq) + ": entry " + std::to_string(i) + " differs on replay");
+                    x.debits_posted_after != y.debits_posted_after ||
+                    x.credits_posted_after != y.credits_posted_after) {
+                    problem(
+                        "batch " + std::to_string(seq) + ": entry " + std::to_string(i) +
+                        " differs on replay"
+                    );
                     break;
                 }
             }
         }
         if (delta.snapshots.size() != b.snapshots.size()) {
-            problem("batch " + std::to_string(seq) + ": replay keeps " + std::to_string(delta.snapshots.size()) +
-                    " balance snapshots, the store has " + std::to_string(b.snapshots.size()));
+            problem(
+                "batch " + std::to_string(seq) + ": replay keeps " +
+                std::to_string(delta.snapshots.size()) + " balance snapshots, the store has " +
+                std::to_string(b.snapshots.size())
+            );
         } else {
             for (std::size_t i = 0; i < b.snapshots.size(); ++i) {
                 if (delta.snapshots[i].balances != b.snapshots[i].balances ||
                     delta.snapshots[i].account_id != b.snapshots[i].account_id) {
-                    problem("batch " + std::to_string(seq) + ": balance snapshot " + std::to_string(i) +
-                            " differs on replay");
+                    problem(
+                        "batch " + std::to_string(seq) + ": balance snapshot " + std::to_string(i) +
+                        " differs on replay"
+                    );
                     break;
                 }
             }
@@ -409,18 +495,24 @@ VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine*
     });
     for (const auto& [currency, t] : totals) {
         if (t.debits_pending != t.credits_pending) {
-            problem(std::string{to_string(currency)} + ": pending debits do not equal pending credits");
+            problem(
+                std::string{to_string(currency)} + ": pending debits do not equal pending credits"
+            );
         }
     }
 
-    // ---- 6. the live engine -----------------------------------------------------------------------
-    // Compared only when it has committed nothing after our snapshot: then its acknowledged
-    // balances must be exactly what the stored history adds up to.
+    // ---- 6. the live engine
+    // ----------------------------------------------------------------------- Compared only when it
+    // has committed nothing after our snapshot: then its acknowledged balances must be exactly what
+    // the stored history adds up to.
     if (live != nullptr && !batches.empty() && live->stats().last_seq == batches.rbegin()->first) {
         for (const auto& a : live->accounts()) {
             const Account* replayed = replay.find_account(a.id);
             if (replayed == nullptr || replayed->balances != a.balances) {
-                problem("account " + a.id.to_string() + ": the engine's balances differ from the stored history");
+                problem(
+                    "account " + a.id.to_string() +
+                    ": the engine's balances differ from the stored history"
+                );
             }
         }
     }

@@ -4,14 +4,14 @@
 //
 // Reproduce a failure with CHELETE_MODEL_SEED=<seed printed in the failure>; make it longer with
 // CHELETE_MODEL_STEPS.
-#include <chelete/ledger/state.hpp>
-
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
+
+#include <gtest/gtest.h>
+
+#include <chelete/ledger/state.hpp>
 
 namespace chelete::ledger {
 namespace {
@@ -164,13 +164,15 @@ private:
             if (!post && !voids) {
                 return s.same_definition(t) ? R::kExists : R::kExistsWithDifferentFields;
             }
-            const std::int64_t pending_amount = transfers.count(t.pending_id) != 0 ? transfers.at(t.pending_id).amount : -1;
-            const bool same = s.flags == t.flags && s.pending_id == t.pending_id &&
-                              (t.debit_account_id.is_zero() || t.debit_account_id == s.debit_account_id) &&
-                              (t.credit_account_id.is_zero() || t.credit_account_id == s.credit_account_id) &&
-                              (t.amount == s.amount || (t.amount == 0 && s.amount == pending_amount)) &&
-                              (t.code == 0 || t.code == s.code) && t.currency == s.currency &&
-                              t.user_data_64 == s.user_data_64 && t.timeout == s.timeout;
+            const std::int64_t pending_amount =
+                transfers.count(t.pending_id) != 0 ? transfers.at(t.pending_id).amount : -1;
+            const bool same =
+                s.flags == t.flags && s.pending_id == t.pending_id &&
+                (t.debit_account_id.is_zero() || t.debit_account_id == s.debit_account_id) &&
+                (t.credit_account_id.is_zero() || t.credit_account_id == s.credit_account_id) &&
+                (t.amount == s.amount || (t.amount == 0 && s.amount == pending_amount)) &&
+                (t.code == 0 || t.code == s.code) && t.currency == s.currency &&
+                t.user_data_64 == s.user_data_64 && t.timeout == s.timeout;
             return same ? R::kExists : R::kExistsWithDifferentFields;
         }
         if (failed.count(t.id) != 0) {
@@ -212,10 +214,12 @@ private:
             db.debits_posted += t.amount;
             cb.credits_posted += t.amount;
         }
-        if ((d.flags & kDebitsMustNotExceedCredits) != 0 && db.debits_pending + db.debits_posted > db.credits_posted) {
+        if ((d.flags & kDebitsMustNotExceedCredits) != 0 &&
+            db.debits_pending + db.debits_posted > db.credits_posted) {
             return R::kExceedsCredits;
         }
-        if ((c.flags & kCreditsMustNotExceedDebits) != 0 && cb.credits_pending + cb.credits_posted > cb.debits_posted) {
+        if ((c.flags & kCreditsMustNotExceedDebits) != 0 &&
+            cb.credits_pending + cb.credits_posted > cb.debits_posted) {
             return R::kExceedsDebits;
         }
         d.balances = db;
@@ -224,7 +228,8 @@ private:
         s.timestamp = ts;
         transfers[t.id] = s;
         if (t.is_pending()) {
-            pendings[t.id] = Pending{PendingState::kPending, t.timeout == 0 ? 0 : ts + t.timeout * kSecond};
+            pendings[t.id] =
+                Pending{PendingState::kPending, t.timeout == 0 ? 0 : ts + t.timeout * kSecond};
         }
         return R::kOk;
     }
@@ -263,7 +268,8 @@ private:
         if (state.state == PendingState::kVoided) {
             return R::kPendingTransferAlreadyVoided;
         }
-        if (state.state == PendingState::kExpired || (state.expires_at != 0 && state.expires_at <= ts)) {
+        if (state.state == PendingState::kExpired ||
+            (state.expires_at != 0 && state.expires_at <= ts)) {
             return R::kPendingTransferExpired;
         }
         Account& d = accounts.at(p.debit_account_id);
@@ -319,15 +325,20 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
         a.id = Id128{7, static_cast<std::uint64_t>(i)};
         a.currency = i <= 10 ? Currency::kZar : Currency::kLsl;
         a.code = 100 + static_cast<std::uint32_t>(i % 3);
-        const std::uint16_t flag_options[] = {0, kDebitsMustNotExceedCredits, kCreditsMustNotExceedDebits, kHistory,
-                                              kDebitsMustNotExceedCredits | kHistory};
+        const std::uint16_t flag_options[] = {
+            0,
+            kDebitsMustNotExceedCredits,
+            kCreditsMustNotExceedDebits,
+            kHistory,
+            kDebitsMustNotExceedCredits | kHistory};
         a.flags = flag_options[pick(5)];
         // Some flags fixed, so that every seed meets the limits (CI found a seed where no often
         // used account had one and exceeds_credits never happened); 0 and 1 fund the others.
         if (i <= 1) {
             a.flags = 0;
         } else if (i == 2 || i == 3) {
-            a.flags = static_cast<std::uint16_t>(kDebitsMustNotExceedCredits | (i == 3 ? kHistory : 0));
+            a.flags =
+                static_cast<std::uint16_t>(kDebitsMustNotExceedCredits | (i == 3 ? kHistory : 0));
         } else if (i == 4) {
             a.flags = kCreditsMustNotExceedDebits;
         }
@@ -345,7 +356,8 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
     std::map<Id128, Balances> from_entries;
 
     std::uint64_t next_id = 1;
-    std::vector<Transfer> history;  // transfers that were applied, or that failed and spent their id
+    std::vector<Transfer>
+        history;  // transfers that were applied, or that failed and spent their id
     std::vector<Id128> pendings;
     std::vector<std::vector<Transfer>> requests;
     std::map<R, int> seen;
@@ -375,7 +387,8 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
             if (kind < 40) {
                 t.debit_account_id = random_account();
                 t.credit_account_id = random_account();
-                t.amount = pick(30) == 0 ? static_cast<std::int64_t>(pick(3)) - 1 : 1 + static_cast<std::int64_t>(pick(500));
+                t.amount = pick(30) == 0 ? static_cast<std::int64_t>(pick(3)) - 1
+                                         : 1 + static_cast<std::int64_t>(pick(500));
                 // Funding from LSL/ZAR sources keeps limited accounts usable.
                 if (pick(3) == 0) {
                     t.debit_account_id = accounts[pick(2)].id;
@@ -414,7 +427,8 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
                 t.flags |= kTransferLinked;
             }
             const auto account = oracle.accounts.find(t.debit_account_id);
-            t.currency = account != oracle.accounts.end() ? account->second.currency : Currency::kZar;
+            t.currency =
+                account != oracle.accounts.end() ? account->second.currency : Currency::kZar;
             if (pick(50) == 0) {
                 t.currency = t.currency == Currency::kZar ? Currency::kLsl : Currency::kZar;
             }
@@ -437,14 +451,16 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
             std::string out;
             for (std::size_t k = 0; k < batch.size(); ++k) {
                 const auto& t = batch[k];
-                out += "\n  [" + std::to_string(k) + "] id=" + t.id.to_string().substr(24) + " flags=" +
-                       std::to_string(t.flags) + " amount=" + std::to_string(t.amount) + " got=" +
-                       std::string{to_string(got[k])} + " want=" + std::string{to_string(want[k])};
+                out += "\n  [" + std::to_string(k) + "] id=" + t.id.to_string().substr(24) +
+                       " flags=" + std::to_string(t.flags) + " amount=" + std::to_string(t.amount) +
+                       " got=" + std::string{to_string(got[k])} +
+                       " want=" + std::string{to_string(want[k])};
             }
             return out;
         };
         for (std::size_t k = 0; k < got.size(); ++k) {
-            ASSERT_EQ(to_string(got[k]), to_string(want[k])) << "step " << step << " event " << k << describe();
+            ASSERT_EQ(to_string(got[k]), to_string(want[k]))
+                << "step " << step << " event " << k << describe();
             ++seen[got[k]];
             if (is_transient(got[k])) {
                 history.push_back(batch[k]);  // a retry must answer id_already_failed
@@ -471,13 +487,20 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
         const Account* got = state.find_account(id);
         ASSERT_NE(got, nullptr);
         EXPECT_EQ(got->balances, expected.balances);
-        EXPECT_EQ(from_entries[id].debits_posted, got->balances.debits_posted) << "balance = sum of its entries";
+        EXPECT_EQ(from_entries[id].debits_posted, got->balances.debits_posted)
+            << "balance = sum of its entries";
         EXPECT_EQ(from_entries[id].credits_posted, got->balances.credits_posted);
         if ((got->flags & kDebitsMustNotExceedCredits) != 0) {
-            EXPECT_LE(got->balances.debits_pending + got->balances.debits_posted, got->balances.credits_posted);
+            EXPECT_LE(
+                got->balances.debits_pending + got->balances.debits_posted,
+                got->balances.credits_posted
+            );
         }
         if ((got->flags & kCreditsMustNotExceedDebits) != 0) {
-            EXPECT_LE(got->balances.credits_pending + got->balances.credits_posted, got->balances.debits_posted);
+            EXPECT_LE(
+                got->balances.credits_pending + got->balances.credits_posted,
+                got->balances.debits_posted
+            );
         }
         auto& t = totals[got->currency];
         t.debits_pending += got->balances.debits_pending;
@@ -503,9 +526,18 @@ TEST(LedgerModelTest, RandomOperationsAgreeWithTheOracle) {
         EXPECT_EQ(state.find_failed(id), result);
     }
     // The run exercised what it claims to.
-    for (const R r : {R::kOk, R::kExists, R::kExistsWithDifferentFields, R::kIdAlreadyFailed, R::kLinkedEventFailed,
-                      R::kExceedsCredits, R::kPendingTransferExpired, R::kPendingTransferAlreadyPosted,
-                      R::kPendingTransferAlreadyVoided, R::kExceedsPendingTransferAmount, R::kDebitAccountNotFound}) {
+    for (const R r :
+         {R::kOk,
+          R::kExists,
+          R::kExistsWithDifferentFields,
+          R::kIdAlreadyFailed,
+          R::kLinkedEventFailed,
+          R::kExceedsCredits,
+          R::kPendingTransferExpired,
+          R::kPendingTransferAlreadyPosted,
+          R::kPendingTransferAlreadyVoided,
+          R::kExceedsPendingTransferAmount,
+          R::kDebitAccountNotFound}) {
         EXPECT_GT(seen[r], 0) << to_string(r) << " never happened; the generator needs adjusting";
     }
 }

@@ -42,8 +42,12 @@ Timestamp LedgerState::next_timestamp(Timestamp now, Timestamp given) {
 }
 
 LedgerState::DeltaMark LedgerState::mark_of(const BatchDelta& delta) {
-    return DeltaMark{delta.accounts.size(), delta.transfers.size(), delta.entries.size(), delta.snapshots.size(),
-                     delta.failed.size()};
+    return DeltaMark{
+        delta.accounts.size(),
+        delta.transfers.size(),
+        delta.entries.size(),
+        delta.snapshots.size(),
+        delta.failed.size()};
 }
 
 // ---- accounts ----------------------------------------------------------------------------------
@@ -53,9 +57,19 @@ LedgerState::DeltaMark LedgerState::mark_of(const BatchDelta& delta) {
 // events all answer `exists` is the retry of a committed chain, so each keeps `exists`; one that
 // mixes existing and new events is refused (the new ones answer linked_event_failed), since the
 // committed chain it repeats was different.
-template <typename Result, typename Event, typename IsLinked, typename ApplyOne, typename OnLoneFailure>
-std::vector<Result> LedgerState::apply_chains(std::span<const Event> events, BatchDelta& delta, IsLinked is_linked,
-                                              ApplyOne apply_one, OnLoneFailure on_lone_failure) {
+template <
+    typename Result,
+    typename Event,
+    typename IsLinked,
+    typename ApplyOne,
+    typename OnLoneFailure>
+std::vector<Result> LedgerState::apply_chains(
+    std::span<const Event> events,
+    BatchDelta& delta,
+    IsLinked is_linked,
+    ApplyOne apply_one,
+    OnLoneFailure on_lone_failure
+) {
     std::vector<Result> results(events.size(), Result::kOk);
     std::size_t chain_start = 0;
     bool chain_failed = false;
@@ -123,14 +137,21 @@ std::vector<Result> LedgerState::apply_chains(std::span<const Event> events, Bat
     return results;
 }
 
-std::vector<CreateAccountResult> LedgerState::create_accounts(std::span<const Account> accounts, Timestamp now,
-                                                              BatchDelta& delta) {
+std::vector<CreateAccountResult> LedgerState::create_accounts(
+    std::span<const Account> accounts, Timestamp now, BatchDelta& delta
+) {
     return apply_chains<CreateAccountResult>(
-        accounts, delta, [](const Account& a) { return (a.flags & kAccountLinked) != 0; },
-        [&](const Account& a) { return create_account(a, now, delta); }, [](const Account&, CreateAccountResult) {});
+        accounts,
+        delta,
+        [](const Account& a) { return (a.flags & kAccountLinked) != 0; },
+        [&](const Account& a) { return create_account(a, now, delta); },
+        [](const Account&, CreateAccountResult) {}
+    );
 }
 
-CreateAccountResult LedgerState::create_account(const Account& input, Timestamp now, BatchDelta& delta) {
+CreateAccountResult LedgerState::create_account(
+    const Account& input, Timestamp now, BatchDelta& delta
+) {
     if (input.timestamp != 0 && !replaying_) {
         return CreateAccountResult::kTimestampMustBeZero;
     }
@@ -140,7 +161,8 @@ CreateAccountResult LedgerState::create_account(const Account& input, Timestamp 
     if (input.id.is_zero()) {
         return CreateAccountResult::kIdMustNotBeZero;
     }
-    if ((input.flags & kDebitsMustNotExceedCredits) != 0 && (input.flags & kCreditsMustNotExceedDebits) != 0) {
+    if ((input.flags & kDebitsMustNotExceedCredits) != 0 &&
+        (input.flags & kCreditsMustNotExceedDebits) != 0) {
         return CreateAccountResult::kFlagsAreMutuallyExclusive;
     }
     if (input.code == 0) {
@@ -165,19 +187,24 @@ CreateAccountResult LedgerState::create_account(const Account& input, Timestamp 
 
 // ---- transfers ---------------------------------------------------------------------------------
 
-std::vector<CreateTransferResult> LedgerState::create_transfers(std::span<const Transfer> transfers, Timestamp now,
-                                                                BatchDelta& delta) {
+std::vector<CreateTransferResult> LedgerState::create_transfers(
+    std::span<const Transfer> transfers, Timestamp now, BatchDelta& delta
+) {
     return apply_chains<CreateTransferResult>(
-        transfers, delta, [](const Transfer& t) { return t.is_linked(); },
+        transfers,
+        delta,
+        [](const Transfer& t) { return t.is_linked(); },
         [&](const Transfer& t) { return create_transfer(t, now, delta); },
         [&](const Transfer& t, CreateTransferResult result) {
             // Outside a chain a transient failure spends the id (see is_transient).
-            if (is_transient(result) && !t.id.is_zero() && transfers_.find(t.id) == transfers_.end()) {
+            if (is_transient(result) && !t.id.is_zero() &&
+                transfers_.find(t.id) == transfers_.end()) {
                 const Timestamp ts = next_timestamp(now, t.timestamp);
                 failed_.emplace(t.id, result);
                 delta.failed.push_back(FailedTransfer{t.id, result, ts});
             }
-        });
+        }
+    );
 }
 
 CreateTransferResult LedgerState::validate(const Transfer& t) const {
@@ -190,7 +217,8 @@ CreateTransferResult LedgerState::validate(const Transfer& t) const {
     if (t.id.is_zero()) {
         return R::kIdMustNotBeZero;
     }
-    const int phase_flags = (t.is_pending() ? 1 : 0) + (t.is_post() ? 1 : 0) + (t.is_void() ? 1 : 0);
+    const int phase_flags =
+        (t.is_pending() ? 1 : 0) + (t.is_post() ? 1 : 0) + (t.is_void() ? 1 : 0);
     if (phase_flags > 1) {
         return R::kFlagsAreMutuallyExclusive;
     }
@@ -245,18 +273,22 @@ CreateTransferResult LedgerState::check_exists(const Transfer& t) const {
     // A post or void may leave accounts, amount and code to the pending transfer: zero means "as
     // pending", so a retry of the very same request compares equal to the resolved record.
     const auto pending = transfers_.find(t.pending_id);
-    const std::int64_t pending_amount = pending == transfers_.end() ? -1 : pending->second.transfer.amount;
-    const bool same = stored.flags == t.flags && stored.pending_id == t.pending_id &&
-                      (is_zero(t.debit_account_id) || t.debit_account_id == stored.debit_account_id) &&
-                      (is_zero(t.credit_account_id) || t.credit_account_id == stored.credit_account_id) &&
-                      (t.amount == stored.amount || (t.amount == 0 && stored.amount == pending_amount)) &&
-                      (t.code == 0 || t.code == stored.code) && t.currency == stored.currency &&
-                      t.user_data_128 == stored.user_data_128 && t.user_data_64 == stored.user_data_64 &&
-                      t.user_data_32 == stored.user_data_32 && t.timeout == stored.timeout;
+    const std::int64_t pending_amount =
+        pending == transfers_.end() ? -1 : pending->second.transfer.amount;
+    const bool same =
+        stored.flags == t.flags && stored.pending_id == t.pending_id &&
+        (is_zero(t.debit_account_id) || t.debit_account_id == stored.debit_account_id) &&
+        (is_zero(t.credit_account_id) || t.credit_account_id == stored.credit_account_id) &&
+        (t.amount == stored.amount || (t.amount == 0 && stored.amount == pending_amount)) &&
+        (t.code == 0 || t.code == stored.code) && t.currency == stored.currency &&
+        t.user_data_128 == stored.user_data_128 && t.user_data_64 == stored.user_data_64 &&
+        t.user_data_32 == stored.user_data_32 && t.timeout == stored.timeout;
     return same ? R::kExists : R::kExistsWithDifferentFields;
 }
 
-CreateTransferResult LedgerState::create_transfer(const Transfer& input, Timestamp now, BatchDelta& delta) {
+CreateTransferResult LedgerState::create_transfer(
+    const Transfer& input, Timestamp now, BatchDelta& delta
+) {
     if (const auto invalid = validate(input); invalid != R::kOk) {
         return invalid;
     }
@@ -276,7 +308,9 @@ CreateTransferResult LedgerState::create_transfer(const Transfer& input, Timesta
     return single_phase_or_pending(input, ts, delta);
 }
 
-CreateTransferResult LedgerState::single_phase_or_pending(const Transfer& input, Timestamp ts, BatchDelta& delta) {
+CreateTransferResult LedgerState::single_phase_or_pending(
+    const Transfer& input, Timestamp ts, BatchDelta& delta
+) {
     const auto debit_it = accounts_.find(input.debit_account_id);
     if (debit_it == accounts_.end()) {
         return R::kDebitAccountNotFound;
@@ -333,10 +367,12 @@ CreateTransferResult LedgerState::single_phase_or_pending(const Transfer& input,
     if (!checked_add(c.credits_pending, c.credits_posted)) {
         return R::kOverflowsCredits;
     }
-    if ((debit.flags & kDebitsMustNotExceedCredits) != 0 && d.debits_pending + d.debits_posted > d.credits_posted) {
+    if ((debit.flags & kDebitsMustNotExceedCredits) != 0 &&
+        d.debits_pending + d.debits_posted > d.credits_posted) {
         return R::kExceedsCredits;
     }
-    if ((credit.flags & kCreditsMustNotExceedDebits) != 0 && c.credits_pending + c.credits_posted > c.debits_posted) {
+    if ((credit.flags & kCreditsMustNotExceedDebits) != 0 &&
+        c.credits_pending + c.credits_posted > c.debits_posted) {
         return R::kExceedsDebits;
     }
     // Every check passed: apply.
@@ -366,7 +402,9 @@ CreateTransferResult LedgerState::single_phase_or_pending(const Transfer& input,
     return R::kOk;
 }
 
-CreateTransferResult LedgerState::post_or_void(const Transfer& input, Timestamp ts, BatchDelta& delta) {
+CreateTransferResult LedgerState::post_or_void(
+    const Transfer& input, Timestamp ts, BatchDelta& delta
+) {
     const auto pending_it = transfers_.find(input.pending_id);
     if (pending_it == transfers_.end()) {
         return R::kPendingTransferNotFound;
@@ -467,8 +505,9 @@ void LedgerState::set_pending_state(TransferRecord& record, PendingState state) 
     record.state = state;
 }
 
-void LedgerState::set_balances(Account& account, const Balances& balances, Timestamp ts, bool debit_side,
-                               BatchDelta& delta) {
+void LedgerState::set_balances(
+    Account& account, const Balances& balances, Timestamp ts, bool debit_side, BatchDelta& delta
+) {
     if (in_chain_) {
         undo_.push_back(Undo{UndoKind::kBalances, account.id, account.balances, {}, 0});
     }
@@ -479,10 +518,17 @@ void LedgerState::set_balances(Account& account, const Balances& balances, Times
     }
 }
 
-void LedgerState::add_entry(const Account& account, const Transfer& t, std::int64_t amount, bool debit,
-                            BatchDelta& delta) {
-    delta.entries.push_back(Entry{account.id, t.timestamp, t.id, amount, debit, account.balances.debits_posted,
-                                  account.balances.credits_posted});
+void LedgerState::add_entry(
+    const Account& account, const Transfer& t, std::int64_t amount, bool debit, BatchDelta& delta
+) {
+    delta.entries.push_back(Entry{
+        account.id,
+        t.timestamp,
+        t.id,
+        amount,
+        debit,
+        account.balances.debits_posted,
+        account.balances.credits_posted});
 }
 
 void LedgerState::rollback_chain(std::size_t undo_mark, const DeltaMark& mark, BatchDelta& delta) {
@@ -497,7 +543,8 @@ void LedgerState::rollback_chain(std::size_t undo_mark, const DeltaMark& mark, B
                 break;
             case UndoKind::kTransferInserted: {
                 const auto it = transfers_.find(u.id);
-                if (it->second.transfer.is_pending() && it->second.state == PendingState::kPending) {
+                if (it->second.transfer.is_pending() &&
+                    it->second.state == PendingState::kPending) {
                     --open_pending_;
                 }
                 transfers_.erase(it);
@@ -539,9 +586,9 @@ void LedgerState::expire_due(Timestamp now, BatchDelta& delta) {
 
 bool LedgerState::replay_expiry(const Expiry& expiry, BatchDelta& delta) {
     const auto it = transfers_.find(expiry.pending_id);
-    if (it == transfers_.end() || !it->second.transfer.is_pending() || it->second.state != PendingState::kPending ||
-        it->second.expires_at == 0 || it->second.expires_at > expiry.timestamp ||
-        expiry.timestamp <= last_timestamp_) {
+    if (it == transfers_.end() || !it->second.transfer.is_pending() ||
+        it->second.state != PendingState::kPending || it->second.expires_at == 0 ||
+        it->second.expires_at > expiry.timestamp || expiry.timestamp <= last_timestamp_) {
         return false;
     }
     last_timestamp_ = expiry.timestamp;

@@ -1,6 +1,6 @@
-#include <chelete/ledger/state.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chelete/ledger/state.hpp>
 
 namespace chelete::ledger {
 namespace {
@@ -15,7 +15,12 @@ Id128 id(std::uint64_t n) {
     return Id128{0, n};
 }
 
-Account account(std::uint64_t n, std::uint16_t flags = 0, Currency currency = Currency::kZar, std::uint32_t code = 10) {
+Account account(
+    std::uint64_t n,
+    std::uint16_t flags = 0,
+    Currency currency = Currency::kZar,
+    std::uint32_t code = 10
+) {
     Account a;
     a.id = id(n);
     a.currency = currency;
@@ -24,8 +29,13 @@ Account account(std::uint64_t n, std::uint16_t flags = 0, Currency currency = Cu
     return a;
 }
 
-Transfer transfer(std::uint64_t n, std::uint64_t debit, std::uint64_t credit, std::int64_t amount,
-                  std::uint16_t flags = 0) {
+Transfer transfer(
+    std::uint64_t n,
+    std::uint64_t debit,
+    std::uint64_t credit,
+    std::int64_t amount,
+    std::uint16_t flags = 0
+) {
     Transfer t;
     t.id = id(n);
     t.debit_account_id = debit == 0 ? Id128{} : id(debit);
@@ -50,16 +60,26 @@ protected:
     void SetUp() override {
         // 1: a wallet that may not go negative; 2: a plain account; 3: a credit-limited account;
         // 9: an LSL account.
-        ASSERT_EQ(accounts({account(1, kDebitsMustNotExceedCredits | kHistory), account(2), account(3, kCreditsMustNotExceedDebits),
-                            account(9, 0, Currency::kLsl)}),
-                  (std::vector<A>{A::kOk, A::kOk, A::kOk, A::kOk}));
+        ASSERT_EQ(
+            accounts(
+                {account(1, kDebitsMustNotExceedCredits | kHistory),
+                 account(2),
+                 account(3, kCreditsMustNotExceedDebits),
+                 account(9, 0, Currency::kLsl)}
+            ),
+            (std::vector<A>{A::kOk, A::kOk, A::kOk, A::kOk})
+        );
         // Fund account 1 with 1000 from account 2.
         ASSERT_EQ(one(transfer(100, 2, 1, 1000)), R::kOk);
         delta_.clear();
     }
 
-    std::vector<A> accounts(const std::vector<Account>& list) { return state_.create_accounts(list, now_, delta_); }
-    std::vector<R> transfers(const std::vector<Transfer>& list) { return state_.create_transfers(list, now_, delta_); }
+    std::vector<A> accounts(const std::vector<Account>& list) {
+        return state_.create_accounts(list, now_, delta_);
+    }
+    std::vector<R> transfers(const std::vector<Transfer>& list) {
+        return state_.create_transfers(list, now_, delta_);
+    }
     R one(const Transfer& t) { return transfers({t}).at(0); }
     const Balances& balances(std::uint64_t n) { return state_.find_account(id(n))->balances; }
 
@@ -88,8 +108,13 @@ TEST_F(LedgerStateTest, ValidationResults) {
     EXPECT_EQ(one(t), R::kTimestampMustBeZero);
     EXPECT_EQ(one(transfer(1, 1, 2, 5, 1U << 9U)), R::kReservedFlag);
     EXPECT_EQ(one(transfer(0, 1, 2, 5)), R::kIdMustNotBeZero);
-    EXPECT_EQ(one(transfer(1, 1, 2, 5, kPending | kVoidPendingTransfer)), R::kFlagsAreMutuallyExclusive);
-    EXPECT_EQ(one(transfer(1, 1, 2, 5, kPostPendingTransfer | kVoidPendingTransfer)), R::kFlagsAreMutuallyExclusive);
+    EXPECT_EQ(
+        one(transfer(1, 1, 2, 5, kPending | kVoidPendingTransfer)), R::kFlagsAreMutuallyExclusive
+    );
+    EXPECT_EQ(
+        one(transfer(1, 1, 2, 5, kPostPendingTransfer | kVoidPendingTransfer)),
+        R::kFlagsAreMutuallyExclusive
+    );
     EXPECT_EQ(one(transfer(1, 0, 2, 5)), R::kDebitAccountIdMustNotBeZero);
     EXPECT_EQ(one(transfer(1, 1, 0, 5)), R::kCreditAccountIdMustNotBeZero);
     EXPECT_EQ(one(transfer(1, 1, 1, 5)), R::kAccountsMustBeDifferent);
@@ -122,7 +147,8 @@ TEST_F(LedgerStateTest, AccountsAndCurrencies) {
 TEST_F(LedgerStateTest, BalanceLimits) {
     EXPECT_EQ(one(transfer(1, 1, 2, 1001)), R::kExceedsCredits);
     EXPECT_EQ(one(transfer(2, 1, 2, 1000)), R::kOk) << "exactly to zero is allowed";
-    EXPECT_EQ(one(transfer(3, 2, 3, 1)), R::kExceedsDebits) << "account 3 may not credit beyond its debits";
+    EXPECT_EQ(one(transfer(3, 2, 3, 1)), R::kExceedsDebits)
+        << "account 3 may not credit beyond its debits";
     EXPECT_EQ(one(transfer(4, 3, 2, 10)), R::kOk);
     EXPECT_EQ(one(transfer(5, 2, 3, 10)), R::kOk);
 }
@@ -167,10 +193,12 @@ TEST_F(LedgerStateTest, PostFullAndPartial) {
     EXPECT_EQ(balances(1).debits_pending, 0) << "a partial post releases the rest";
     EXPECT_EQ(balances(1).debits_posted, 700);
     EXPECT_EQ(state_.find_transfer(id(4))->transfer.amount, 200);
-    EXPECT_EQ(state_.find_transfer(id(4))->transfer.debit_account_id, id(1)) << "accounts are filled in";
+    EXPECT_EQ(state_.find_transfer(id(4))->transfer.debit_account_id, id(1))
+        << "accounts are filled in";
     EXPECT_EQ(one(resolve(5, 1, 0, kPostPendingTransfer)), R::kPendingTransferAlreadyPosted);
     EXPECT_EQ(one(resolve(5, 1, 0, kVoidPendingTransfer)), R::kPendingTransferAlreadyPosted);
-    EXPECT_EQ(one(resolve(3, 1, 0, kPostPendingTransfer)), R::kExists) << "a retry of the same post";
+    EXPECT_EQ(one(resolve(3, 1, 0, kPostPendingTransfer)), R::kExists)
+        << "a retry of the same post";
     EXPECT_EQ(state_.pending_count(), 0U);
 }
 
@@ -232,9 +260,16 @@ TEST_F(LedgerStateTest, APostAfterTheDeadlineFailsEvenBeforeTheExpiryRuns) {
 
 TEST_F(LedgerStateTest, LinkedChainsAreAllOrNothing) {
     const auto before = balances(1);
-    auto results = transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50, kTransferLinked),
-                              transfer(3, 1, 2, 5000), transfer(4, 1, 2, 7)});
-    EXPECT_EQ(results, (std::vector<R>{R::kLinkedEventFailed, R::kLinkedEventFailed, R::kExceedsCredits, R::kOk}));
+    auto results = transfers(
+        {transfer(1, 1, 2, 100, kTransferLinked),
+         transfer(2, 2, 1, 50, kTransferLinked),
+         transfer(3, 1, 2, 5000),
+         transfer(4, 1, 2, 7)}
+    );
+    EXPECT_EQ(
+        results,
+        (std::vector<R>{R::kLinkedEventFailed, R::kLinkedEventFailed, R::kExceedsCredits, R::kOk})
+    );
     EXPECT_EQ(balances(1).debits_posted, before.debits_posted + 7);
     EXPECT_EQ(balances(1).credits_posted, before.credits_posted);
     EXPECT_EQ(state_.find_transfer(id(1)), nullptr);
@@ -242,8 +277,11 @@ TEST_F(LedgerStateTest, LinkedChainsAreAllOrNothing) {
     EXPECT_EQ(delta_.entries.size(), 2U);
     EXPECT_FALSE(state_.find_failed(id(3)).has_value()) << "a chain's failure spends no id";
     // The same chain succeeds once it can.
-    results = transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50, kTransferLinked),
-                         transfer(3, 1, 2, 50)});
+    results = transfers(
+        {transfer(1, 1, 2, 100, kTransferLinked),
+         transfer(2, 2, 1, 50, kTransferLinked),
+         transfer(3, 1, 2, 50)}
+    );
     EXPECT_EQ(results, (std::vector<R>{R::kOk, R::kOk, R::kOk}));
 }
 
@@ -251,8 +289,10 @@ TEST_F(LedgerStateTest, LinkedChainsAreAllOrNothing) {
 // `exists` for the first event and linked_event_failed for the rest, so it could not tell the
 // chain had been applied.
 TEST_F(LedgerStateTest, ARetriedChainAnswersExistsForEveryEvent) {
-    const std::vector<Transfer> chain{transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50, kTransferLinked),
-                                      transfer(3, 1, 2, 7)};
+    const std::vector<Transfer> chain{
+        transfer(1, 1, 2, 100, kTransferLinked),
+        transfer(2, 2, 1, 50, kTransferLinked),
+        transfer(3, 1, 2, 7)};
     ASSERT_EQ(transfers(chain), (std::vector<R>{R::kOk, R::kOk, R::kOk}));
     const auto before = balances(1);
     delta_.clear();
@@ -262,24 +302,34 @@ TEST_F(LedgerStateTest, ARetriedChainAnswersExistsForEveryEvent) {
 }
 
 TEST_F(LedgerStateTest, AChainMixingCommittedAndNewEventsIsRefused) {
-    ASSERT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50)}),
-              (std::vector<R>{R::kOk, R::kOk}));
+    ASSERT_EQ(
+        transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 50)}),
+        (std::vector<R>{R::kOk, R::kOk})
+    );
     const auto before = balances(1);
     delta_.clear();
-    EXPECT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(4, 2, 1, 60)}),
-              (std::vector<R>{R::kExists, R::kLinkedEventFailed}));
+    EXPECT_EQ(
+        transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(4, 2, 1, 60)}),
+        (std::vector<R>{R::kExists, R::kLinkedEventFailed})
+    );
     EXPECT_EQ(balances(1), before);
     EXPECT_EQ(state_.find_transfer(id(4)), nullptr);
-    EXPECT_FALSE(state_.find_failed(id(4)).has_value()) << "refused as part of a chain: the id stays free";
+    EXPECT_FALSE(state_.find_failed(id(4)).has_value())
+        << "refused as part of a chain: the id stays free";
     EXPECT_TRUE(delta_.empty());
     // A changed member still fails the chain as before.
-    EXPECT_EQ(transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 51)}),
-              (std::vector<R>{R::kLinkedEventFailed, R::kExistsWithDifferentFields}));
+    EXPECT_EQ(
+        transfers({transfer(1, 1, 2, 100, kTransferLinked), transfer(2, 2, 1, 51)}),
+        (std::vector<R>{R::kLinkedEventFailed, R::kExistsWithDifferentFields})
+    );
 }
 
 TEST_F(LedgerStateTest, AChainLeftOpenFails) {
-    const auto results = transfers({transfer(1, 1, 2, 1), transfer(2, 1, 2, 1, kTransferLinked),
-                                    transfer(3, 1, 2, 1, kTransferLinked)});
+    const auto results = transfers(
+        {transfer(1, 1, 2, 1),
+         transfer(2, 1, 2, 1, kTransferLinked),
+         transfer(3, 1, 2, 1, kTransferLinked)}
+    );
     EXPECT_EQ(results, (std::vector<R>{R::kOk, R::kLinkedEventFailed, R::kLinkedEventChainOpen}));
     EXPECT_EQ(balances(1).debits_posted, 1);
 }
@@ -288,12 +338,14 @@ TEST_F(LedgerStateTest, ChainRollbackRestoresPendingStateAndExpiry) {
     auto p = transfer(1, 1, 2, 100, kPending);
     p.timeout = 10;
     ASSERT_EQ(one(p), R::kOk);
-    const auto results =
-        transfers({resolve(2, 1, 0, kVoidPendingTransfer | kTransferLinked), transfer(3, 1, 2, 999'999)});
+    const auto results = transfers(
+        {resolve(2, 1, 0, kVoidPendingTransfer | kTransferLinked), transfer(3, 1, 2, 999'999)}
+    );
     EXPECT_EQ(results, (std::vector<R>{R::kLinkedEventFailed, R::kExceedsCredits}));
     EXPECT_EQ(state_.find_transfer(id(1))->state, PendingState::kPending);
     EXPECT_EQ(balances(1).debits_pending, 100);
-    EXPECT_EQ(state_.next_expiry(), state_.find_transfer(id(1))->expires_at) << "still scheduled to expire";
+    EXPECT_EQ(state_.next_expiry(), state_.find_transfer(id(1))->expires_at)
+        << "still scheduled to expire";
     EXPECT_EQ(state_.pending_count(), 1U);
 }
 
@@ -309,8 +361,10 @@ TEST_F(LedgerStateTest, CrossCurrencyOnlyThroughLinkedLiquidityLegs) {
 
 TEST_F(LedgerStateTest, AccountResults) {
     EXPECT_EQ(accounts({account(0)}), std::vector<A>{A::kIdMustNotBeZero});
-    EXPECT_EQ(accounts({account(20, kDebitsMustNotExceedCredits | kCreditsMustNotExceedDebits)}),
-              std::vector<A>{A::kFlagsAreMutuallyExclusive});
+    EXPECT_EQ(
+        accounts({account(20, kDebitsMustNotExceedCredits | kCreditsMustNotExceedDebits)}),
+        std::vector<A>{A::kFlagsAreMutuallyExclusive}
+    );
     EXPECT_EQ(accounts({account(20, 1U << 12U)}), std::vector<A>{A::kReservedFlag});
     EXPECT_EQ(accounts({account(20, 0, Currency::kZar, 0)}), std::vector<A>{A::kCodeMustNotBeZero});
     auto funded = account(20);
@@ -320,17 +374,29 @@ TEST_F(LedgerStateTest, AccountResults) {
     stamped.timestamp = 1;
     EXPECT_EQ(accounts({stamped}), std::vector<A>{A::kTimestampMustBeZero});
     EXPECT_EQ(accounts({account(2)}), std::vector<A>{A::kExists});
-    EXPECT_EQ(accounts({account(2, 0, Currency::kLsl)}), std::vector<A>{A::kExistsWithDifferentFields});
-    EXPECT_EQ(accounts({account(21, kAccountLinked), account(0)}),
-              (std::vector<A>{A::kLinkedEventFailed, A::kIdMustNotBeZero}));
+    EXPECT_EQ(
+        accounts({account(2, 0, Currency::kLsl)}), std::vector<A>{A::kExistsWithDifferentFields}
+    );
+    EXPECT_EQ(
+        accounts({account(21, kAccountLinked), account(0)}),
+        (std::vector<A>{A::kLinkedEventFailed, A::kIdMustNotBeZero})
+    );
     EXPECT_EQ(state_.find_account(id(21)), nullptr);
-    EXPECT_EQ(accounts({account(22), account(23, kAccountLinked)}), (std::vector<A>{A::kOk, A::kLinkedEventChainOpen}));
+    EXPECT_EQ(
+        accounts({account(22), account(23, kAccountLinked)}),
+        (std::vector<A>{A::kOk, A::kLinkedEventChainOpen})
+    );
     EXPECT_EQ(state_.find_account(id(23)), nullptr);
 }
 
 TEST_F(LedgerStateTest, TimestampsStrictlyIncreaseEvenWhenTheClockStalls) {
-    ASSERT_EQ(transfers({transfer(1, 2, 3, 0 + 1), transfer(2, 2, 3, 1)}), (std::vector<R>{R::kExceedsDebits, R::kExceedsDebits}));
-    ASSERT_EQ(transfers({transfer(3, 1, 2, 1), transfer(4, 1, 2, 1)}), (std::vector<R>{R::kOk, R::kOk}));
+    ASSERT_EQ(
+        transfers({transfer(1, 2, 3, 0 + 1), transfer(2, 2, 3, 1)}),
+        (std::vector<R>{R::kExceedsDebits, R::kExceedsDebits})
+    );
+    ASSERT_EQ(
+        transfers({transfer(3, 1, 2, 1), transfer(4, 1, 2, 1)}), (std::vector<R>{R::kOk, R::kOk})
+    );
     now_ -= 1000;  // the wall clock steps back
     ASSERT_EQ(one(transfer(5, 1, 2, 1)), R::kOk);
     Timestamp previous = 0;

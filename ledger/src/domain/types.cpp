@@ -20,7 +20,8 @@ constexpr std::array<std::pair<CreateTransferResult, std::string_view>, 44> kTra
     {CreateTransferResult::kPendingIdMustBeZero, "pending_id_must_be_zero"},
     {CreateTransferResult::kPendingIdMustNotBeZero, "pending_id_must_not_be_zero"},
     {CreateTransferResult::kPendingIdMustBeDifferent, "pending_id_must_be_different"},
-    {CreateTransferResult::kTimeoutReservedForPendingTransfer, "timeout_reserved_for_pending_transfer"},
+    {CreateTransferResult::kTimeoutReservedForPendingTransfer,
+     "timeout_reserved_for_pending_transfer"},
     {CreateTransferResult::kAmountMustNotBeNegative, "amount_must_not_be_negative"},
     {CreateTransferResult::kAmountMustNotBeZero, "amount_must_not_be_zero"},
     {CreateTransferResult::kCodeMustNotBeZero, "code_must_not_be_zero"},
@@ -33,13 +34,16 @@ constexpr std::array<std::pair<CreateTransferResult, std::string_view>, 44> kTra
     {CreateTransferResult::kTransferCurrencyDiffers, "transfer_currency_differs"},
     {CreateTransferResult::kPendingTransferNotFound, "pending_transfer_not_found"},
     {CreateTransferResult::kPendingTransferNotPending, "pending_transfer_not_pending"},
-    {CreateTransferResult::kPendingTransferHasDifferentDebitAccountId, "pending_transfer_has_different_debit_account_id"},
+    {CreateTransferResult::kPendingTransferHasDifferentDebitAccountId,
+     "pending_transfer_has_different_debit_account_id"},
     {CreateTransferResult::kPendingTransferHasDifferentCreditAccountId,
      "pending_transfer_has_different_credit_account_id"},
-    {CreateTransferResult::kPendingTransferHasDifferentCurrency, "pending_transfer_has_different_currency"},
+    {CreateTransferResult::kPendingTransferHasDifferentCurrency,
+     "pending_transfer_has_different_currency"},
     {CreateTransferResult::kPendingTransferHasDifferentCode, "pending_transfer_has_different_code"},
     {CreateTransferResult::kExceedsPendingTransferAmount, "exceeds_pending_transfer_amount"},
-    {CreateTransferResult::kPendingTransferHasDifferentAmount, "pending_transfer_has_different_amount"},
+    {CreateTransferResult::kPendingTransferHasDifferentAmount,
+     "pending_transfer_has_different_amount"},
     {CreateTransferResult::kPendingTransferAlreadyPosted, "pending_transfer_already_posted"},
     {CreateTransferResult::kPendingTransferAlreadyVoided, "pending_transfer_already_voided"},
     {CreateTransferResult::kPendingTransferExpired, "pending_transfer_expired"},
@@ -58,14 +62,16 @@ constexpr std::array<std::pair<CreateTransferResult, std::string_view>, 44> kTra
 
 bool Account::same_definition(const Account& other) const {
     return id == other.id && currency == other.currency && code == other.code &&
-           (flags & ~kAccountLinked) == (other.flags & ~kAccountLinked) && user_data_128 == other.user_data_128 &&
-           user_data_64 == other.user_data_64 && user_data_32 == other.user_data_32;
+           (flags & ~kAccountLinked) == (other.flags & ~kAccountLinked) &&
+           user_data_128 == other.user_data_128 && user_data_64 == other.user_data_64 &&
+           user_data_32 == other.user_data_32;
 }
 
 bool Transfer::same_definition(const Transfer& other) const {
     return id == other.id && debit_account_id == other.debit_account_id &&
-           credit_account_id == other.credit_account_id && amount == other.amount && pending_id == other.pending_id &&
-           currency == other.currency && code == other.code && flags == other.flags && timeout == other.timeout &&
+           credit_account_id == other.credit_account_id && amount == other.amount &&
+           pending_id == other.pending_id && currency == other.currency && code == other.code &&
+           flags == other.flags && timeout == other.timeout &&
            user_data_128 == other.user_data_128 && user_data_64 == other.user_data_64 &&
            user_data_32 == other.user_data_32;
 }

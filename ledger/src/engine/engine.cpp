@@ -1,10 +1,9 @@
-#include <chelete/ledger/engine.hpp>
+#include <future>
 
+#include <pqxx/except>
 #include <spdlog/spdlog.h>
 
-#include <future>
-#include <pqxx/except>
-
+#include <chelete/ledger/engine.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/metrics.hpp>
 
@@ -14,17 +13,24 @@ namespace {
 namespace metrics = platform::metrics;
 
 struct EngineMetrics {
-    metrics::Family<metrics::Counter>& batches =
-        metrics::default_registry().counter("chelete_ledger_batches_total", "Ledger batches committed");
+    metrics::Family<metrics::Counter>& batches = metrics::default_registry().counter(
+        "chelete_ledger_batches_total", "Ledger batches committed"
+    );
     metrics::Family<metrics::Counter>& transfers = metrics::default_registry().counter(
-        "chelete_ledger_transfers_total", "Transfers answered, by result", {"result"});
+        "chelete_ledger_transfers_total", "Transfers answered, by result", {"result"}
+    );
     metrics::Family<metrics::Histogram>& batch_events = metrics::default_registry().histogram(
-        "chelete_ledger_batch_events", "Events per committed batch", {},
-        {1, 4, 16, 64, 256, 1024, 4096, 8192});
+        "chelete_ledger_batch_events",
+        "Events per committed batch",
+        {},
+        {1, 4, 16, 64, 256, 1024, 4096, 8192}
+    );
     metrics::Family<metrics::Histogram>& commit_seconds = metrics::default_registry().histogram(
-        "chelete_ledger_commit_seconds", "Time to write and commit one batch");
+        "chelete_ledger_commit_seconds", "Time to write and commit one batch"
+    );
     metrics::Family<metrics::Counter>& reloads = metrics::default_registry().counter(
-        "chelete_ledger_reloads_total", "State reloads after a failed or uncertain commit");
+        "chelete_ledger_reloads_total", "State reloads after a failed or uncertain commit"
+    );
 };
 
 EngineMetrics& engine_metrics() {
@@ -38,7 +44,12 @@ std::size_t events_of(const Request& r) {
 
 }  // namespace
 
-Engine::Engine(std::unique_ptr<LedgerStore> store, const platform::Clock& clock, EngineOptions options, BatchHook hook)
+Engine::Engine(
+    std::unique_ptr<LedgerStore> store,
+    const platform::Clock& clock,
+    EngineOptions options,
+    BatchHook hook
+)
     : store_(std::move(store)), clock_(clock), options_(options), hook_(std::move(hook)) {
     if (options_.max_uncommitted_batches == 0) {
         options_.max_uncommitted_batches = 1;
@@ -51,7 +62,9 @@ Engine::~Engine() {
 
 Timestamp Engine::now_ns() const {
     return static_cast<Timestamp>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch())
+            .count()
+    );
 }
 
 void Engine::start() {
@@ -99,8 +112,13 @@ void Engine::reload(bool at_start) {
                 committed_accounts_.emplace(a.id, a);
             }
             stats_.last_seq = loaded.last_seq;
-            spdlog::info("ledger loaded: {} accounts, {} transfers, {} pending, batch {}", loaded.accounts.size(),
-                         loaded.transfers.size(), state_.pending_count(), loaded.last_seq);
+            spdlog::info(
+                "ledger loaded: {} accounts, {} transfers, {} pending, batch {}",
+                loaded.accounts.size(),
+                loaded.transfers.size(),
+                state_.pending_count(),
+                loaded.last_seq
+            );
             failed_ = false;
             return;
         } catch (const std::exception& e) {
@@ -130,7 +148,9 @@ void Engine::submit(std::shared_ptr<Request> request, RequestCallback callback) 
     callback(RequestOutcome{false, "the ledger is not running", {}, {}});
 }
 
-void Engine::submit_accounts(std::vector<Account> accounts, std::string tag, RequestCallback callback) {
+void Engine::submit_accounts(
+    std::vector<Account> accounts, std::string tag, RequestCallback callback
+) {
     auto r = std::make_shared<Request>();
     r->kind = Request::Kind::kAccounts;
     r->accounts = std::move(accounts);
@@ -138,7 +158,9 @@ void Engine::submit_accounts(std::vector<Account> accounts, std::string tag, Req
     submit(std::move(r), std::move(callback));
 }
 
-void Engine::submit_transfers(std::vector<Transfer> transfers, std::string tag, RequestCallback callback) {
+void Engine::submit_transfers(
+    std::vector<Transfer> transfers, std::string tag, RequestCallback callback
+) {
     auto r = std::make_shared<Request>();
     r->kind = Request::Kind::kTransfers;
     r->transfers = std::move(transfers);
@@ -156,7 +178,9 @@ RequestOutcome Engine::create_accounts(std::vector<Account> accounts) {
 RequestOutcome Engine::create_transfers(std::vector<Transfer> transfers) {
     auto p = std::make_shared<std::promise<RequestOutcome>>();
     auto f = p->get_future();
-    submit_transfers(std::move(transfers), "", [p](RequestOutcome o) { p->set_value(std::move(o)); });
+    submit_transfers(std::move(transfers), "", [p](RequestOutcome o) {
+        p->set_value(std::move(o));
+    });
     return f.get();
 }
 
@@ -175,7 +199,9 @@ void Engine::write_loop() {
                 if (next && *next <= now) {
                     break;  // a pending transfer is due: expire it even without requests
                 }
-                const auto wait = next ? std::chrono::nanoseconds{std::min<Timestamp>(*next - now, 1'000'000'000ULL)}
+                const auto wait = next ? std::chrono::nanoseconds{std::min<Timestamp>(
+                                             *next - now, 1'000'000'000ULL
+                                         )}
                                        : std::chrono::nanoseconds{std::chrono::seconds{1}};
                 queue_cv_.wait_for(lock, wait);
             }
@@ -188,8 +214,9 @@ void Engine::write_loop() {
                     events += events_of(*p.request);
                 }
                 if (events < options_.max_batch_events) {
-                    queue_cv_.wait_for(lock, options_.max_batch_wait,
-                                       [&] { return stopping_.load() || queue_.size() > 64; });
+                    queue_cv_.wait_for(lock, options_.max_batch_wait, [&] {
+                        return stopping_.load() || queue_.size() > 64;
+                    });
                 }
             }
             std::size_t events = 0;
@@ -217,7 +244,8 @@ void Engine::write_loop() {
                 engine_metrics().reloads.with({}).inc();
             } catch (const std::exception& e) {
                 for (auto& p : taken) {
-                    p.callback(RequestOutcome{false, std::string{"the ledger is unavailable: "} + e.what(), {}, {}});
+                    p.callback(RequestOutcome{
+                        false, std::string{"the ledger is unavailable: "} + e.what(), {}, {}});
                 }
                 continue;
             }
@@ -284,7 +312,9 @@ void Engine::persist_loop() {
         Batch& batch = job->batch;
         bool committed = false;
         if (failed_) {
-            fail_job(*job, "the ledger is recovering from a failed commit; retry with the same ids");
+            fail_job(
+                *job, "the ledger is recovering from a failed commit; retry with the same ids"
+            );
         } else if (batch.delta.empty() && !hook_) {
             committed = true;  // nothing to store: only the order of answers matters
         } else {
@@ -293,10 +323,15 @@ void Engine::persist_loop() {
                 store_->persist(batch, hook_);
                 committed = true;
                 engine_metrics().commit_seconds.with({}).observe(
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                        .count()
+                );
             } catch (const std::exception& e) {
-                spdlog::error("ledger: batch commit failed ({}); failing {} requests and reloading", e.what(),
-                              batch.requests.size());
+                spdlog::error(
+                    "ledger: batch commit failed ({}); failing {} requests and reloading",
+                    e.what(),
+                    batch.requests.size()
+                );
                 failed_ = true;
                 fail_job(*job, "the ledger could not commit; retry with the same ids");
             }
@@ -322,7 +357,8 @@ void Engine::persist_loop() {
                     ok += result == CreateTransferResult::kOk ? 1 : 0;
                     engine_metrics().transfers.with({std::string{to_string(result)}}).inc();
                 }
-                job->callbacks[i](RequestOutcome{true, "", std::move(r.account_results), std::move(r.transfer_results)});
+                job->callbacks[i](RequestOutcome{
+                    true, "", std::move(r.account_results), std::move(r.transfer_results)});
             }
             {
                 std::unique_lock lock{committed_mutex_};

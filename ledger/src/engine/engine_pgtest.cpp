@@ -1,12 +1,12 @@
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
 #include <chelete/ledger/engine.hpp>
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/verify.hpp>
 #include <chelete/testing/env.hpp>
-
-#include <gtest/gtest.h>
-
-#include <atomic>
-#include <thread>
 
 namespace chelete::ledger {
 namespace {
@@ -21,7 +21,9 @@ protected:
         schema_ = std::make_unique<testing::TempSchema>();
         auto conn = schema_->connect();
         (void)platform::apply_migrations(*conn, schema_->name(), ledger_migrations());
-        engine_ = std::make_unique<Engine>(std::make_unique<PgLedgerStore>(schema_->pool_options(1)), clock_);
+        engine_ = std::make_unique<Engine>(
+            std::make_unique<PgLedgerStore>(schema_->pool_options(1)), clock_
+        );
         engine_->start();
     }
 
@@ -71,7 +73,8 @@ TEST_F(EnginePgTest, OppositeTransfersOnTheSameAccountsUnderConcurrency) {
     EXPECT_EQ(ab.debits_posted, expected * kThreads / 2);
     EXPECT_EQ(ab.credits_posted, expected * kThreads / 2);
     EXPECT_GT(engine_->stats().batches, 1U);
-    EXPECT_LT(engine_->stats().batches, static_cast<std::uint64_t>(kThreads * kPerThread)) << "requests were batched";
+    EXPECT_LT(engine_->stats().batches, static_cast<std::uint64_t>(kThreads * kPerThread))
+        << "requests were batched";
     const auto report = verify_ledger(schema_->pool_options(1), engine_.get());
     EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems.front());
 }
@@ -93,8 +96,9 @@ TEST_F(EnginePgTest, PendingTransfersExpireWithoutAnyRequest) {
     p.timeout = 1;
     ASSERT_EQ(engine_->create_transfers({p}).transfer_results.at(0), R::kOk);
     EXPECT_EQ(engine_->account(a.id)->balances.debits_pending, 900);
-    ASSERT_TRUE(testing::wait_until([&] { return engine_->account(a.id)->balances.debits_pending == 0; }, 5s))
-        << "the engine's own clock expires it";
+    ASSERT_TRUE(testing::wait_until(
+        [&] { return engine_->account(a.id)->balances.debits_pending == 0; }, 5s
+    )) << "the engine's own clock expires it";
     auto conn = schema_->connect();
     pqxx::read_transaction tx{*conn};
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM expiries")[0].as<int>(), 1);
@@ -109,7 +113,11 @@ TEST_F(EnginePgTest, ResultsArriveOnlyAfterTheCommit) {
     // The callback ran: the row must be visible to any other session now.
     auto conn = schema_->connect();
     pqxx::read_transaction tx{*conn};
-    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM accounts WHERE id = $1", a.id.to_string())[0].as<int>(), 1);
+    EXPECT_EQ(
+        tx.exec_params1("SELECT count(*) FROM accounts WHERE id = $1", a.id.to_string())[0].as<int>(
+        ),
+        1
+    );
 }
 
 }  // namespace

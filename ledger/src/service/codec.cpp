@@ -1,8 +1,7 @@
-#include <chelete/ledger/codec.hpp>
-
 #include <array>
 #include <limits>
 
+#include <chelete/ledger/codec.hpp>
 #include <chelete/platform/clock.hpp>
 
 namespace chelete::ledger::codec {
@@ -69,8 +68,13 @@ public:
         return *parsed;
     }
 
-    std::int64_t integer(std::string_view name, std::int64_t min, std::int64_t max, bool required,
-                         std::int64_t fallback = 0) {
+    std::int64_t integer(
+        std::string_view name,
+        std::int64_t min,
+        std::int64_t max,
+        bool required,
+        std::int64_t fallback = 0
+    ) {
         const auto it = object_.find(name);
         if (it == object_.end()) {
             if (required) {
@@ -80,7 +84,8 @@ public:
         }
         std::int64_t v = 0;
         if (it->is_number_integer()) {
-            if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+            if (it->is_number_unsigned() &&
+                it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
                 fail(name, "is out of range");
                 return fallback;
             }
@@ -101,7 +106,8 @@ public:
         if (it == object_.end()) {
             return 0;
         }
-        if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
+        if (!it->is_number_integer() ||
+            (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0)) {
             fail(name, "must be a non-negative integer");
             return 0;
         }
@@ -127,7 +133,10 @@ public:
     }
 
     template <std::size_t N>
-    std::uint16_t flags(std::string_view name, const std::array<std::pair<std::string_view, std::uint16_t>, N>& names) {
+    std::uint16_t flags(
+        std::string_view name,
+        const std::array<std::pair<std::string_view, std::uint16_t>, N>& names
+    ) {
         const auto it = object_.find(name);
         if (it == object_.end()) {
             return 0;
@@ -159,7 +168,8 @@ public:
 private:
     void fail(std::string_view field, std::string message) {
         if (!error_) {
-            error_ = CodecError{path_ + (field.empty() ? "" : "." + std::string{field}), std::move(message)};
+            error_ = CodecError{
+                path_ + (field.empty() ? "" : "." + std::string{field}), std::move(message)};
         }
     }
 
@@ -169,7 +179,8 @@ private:
 };
 
 template <typename Fn>
-auto parse_list(const json& command, const char* key, Fn&& each) -> decltype(each(command, std::string{})) {
+auto parse_list(const json& command, const char* key, Fn&& each)
+    -> decltype(each(command, std::string{})) {
     using Out = decltype(each(command, std::string{}));
     if (!command.is_object() || !command.contains(key) || !command[key].is_array()) {
         return Out{err(CodecError{key, "must be a list"})};
@@ -179,7 +190,8 @@ auto parse_list(const json& command, const char* key, Fn&& each) -> decltype(eac
     }
     const auto& list = command[key];
     if (list.empty() || list.size() > kMaxEventsPerCommand) {
-        return Out{err(CodecError{key, "must hold 1 to " + std::to_string(kMaxEventsPerCommand) + " items"})};
+        return Out{err(CodecError{
+            key, "must hold 1 to " + std::to_string(kMaxEventsPerCommand) + " items"})};
     }
     return each(list, std::string{key});
 }
@@ -187,63 +199,93 @@ auto parse_list(const json& command, const char* key, Fn&& each) -> decltype(eac
 }  // namespace
 
 platform::Result<std::vector<Account>, CodecError> parse_accounts(const json& command) {
-    return parse_list(command, "accounts", [](const json& list, const std::string& key)
-                                               -> platform::Result<std::vector<Account>, CodecError> {
-        std::vector<Account> out;
-        out.reserve(list.size());
-        for (std::size_t i = 0; i < list.size(); ++i) {
-            Reader r{list[i], key + "[" + std::to_string(i) + "]"};
-            if (!r.check_object({"id", "currency", "code", "flags", "user_data_128", "user_data_64", "user_data_32"})) {
-                return err(r.error());
+    return parse_list(
+        command,
+        "accounts",
+        [](const json& list,
+           const std::string& key) -> platform::Result<std::vector<Account>, CodecError> {
+            std::vector<Account> out;
+            out.reserve(list.size());
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                Reader r{list[i], key + "[" + std::to_string(i) + "]"};
+                if (!r.check_object(
+                        {"id",
+                         "currency",
+                         "code",
+                         "flags",
+                         "user_data_128",
+                         "user_data_64",
+                         "user_data_32"}
+                    )) {
+                    return err(r.error());
+                }
+                Account a;
+                a.id = r.id("id", true);
+                a.currency = r.currency("currency");
+                a.code = static_cast<std::uint32_t>(r.integer("code", 1, UINT32_MAX, true));
+                a.flags = r.flags("flags", kAccountFlags);
+                a.user_data_128 = r.id("user_data_128", false);
+                a.user_data_64 = r.unsigned64("user_data_64");
+                a.user_data_32 =
+                    static_cast<std::uint32_t>(r.integer("user_data_32", 0, UINT32_MAX, false));
+                if (!r.ok()) {
+                    return err(r.error());
+                }
+                out.push_back(a);
             }
-            Account a;
-            a.id = r.id("id", true);
-            a.currency = r.currency("currency");
-            a.code = static_cast<std::uint32_t>(r.integer("code", 1, UINT32_MAX, true));
-            a.flags = r.flags("flags", kAccountFlags);
-            a.user_data_128 = r.id("user_data_128", false);
-            a.user_data_64 = r.unsigned64("user_data_64");
-            a.user_data_32 = static_cast<std::uint32_t>(r.integer("user_data_32", 0, UINT32_MAX, false));
-            if (!r.ok()) {
-                return err(r.error());
-            }
-            out.push_back(a);
+            return out;
         }
-        return out;
-    });
+    );
 }
 
 platform::Result<std::vector<Transfer>, CodecError> parse_transfers(const json& command) {
-    return parse_list(command, "transfers", [](const json& list, const std::string& key)
-                                                -> platform::Result<std::vector<Transfer>, CodecError> {
-        std::vector<Transfer> out;
-        out.reserve(list.size());
-        for (std::size_t i = 0; i < list.size(); ++i) {
-            Reader r{list[i], key + "[" + std::to_string(i) + "]"};
-            if (!r.check_object({"id", "debit_account_id", "credit_account_id", "amount", "pending_id", "currency",
-                                 "code", "flags", "timeout", "user_data_128", "user_data_64", "user_data_32"})) {
-                return err(r.error());
+    return parse_list(
+        command,
+        "transfers",
+        [](const json& list,
+           const std::string& key) -> platform::Result<std::vector<Transfer>, CodecError> {
+            std::vector<Transfer> out;
+            out.reserve(list.size());
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                Reader r{list[i], key + "[" + std::to_string(i) + "]"};
+                if (!r.check_object(
+                        {"id",
+                         "debit_account_id",
+                         "credit_account_id",
+                         "amount",
+                         "pending_id",
+                         "currency",
+                         "code",
+                         "flags",
+                         "timeout",
+                         "user_data_128",
+                         "user_data_64",
+                         "user_data_32"}
+                    )) {
+                    return err(r.error());
+                }
+                Transfer t;
+                t.id = r.id("id", true);
+                t.debit_account_id = r.id("debit_account_id", false);
+                t.credit_account_id = r.id("credit_account_id", false);
+                t.amount = r.integer("amount", 0, INT64_MAX, false);
+                t.pending_id = r.id("pending_id", false);
+                t.currency = r.currency("currency");
+                t.code = static_cast<std::uint32_t>(r.integer("code", 0, UINT32_MAX, false));
+                t.flags = r.flags("flags", kTransferFlags);
+                t.timeout = static_cast<std::uint32_t>(r.integer("timeout", 0, UINT32_MAX, false));
+                t.user_data_128 = r.id("user_data_128", false);
+                t.user_data_64 = r.unsigned64("user_data_64");
+                t.user_data_32 =
+                    static_cast<std::uint32_t>(r.integer("user_data_32", 0, UINT32_MAX, false));
+                if (!r.ok()) {
+                    return err(r.error());
+                }
+                out.push_back(t);
             }
-            Transfer t;
-            t.id = r.id("id", true);
-            t.debit_account_id = r.id("debit_account_id", false);
-            t.credit_account_id = r.id("credit_account_id", false);
-            t.amount = r.integer("amount", 0, INT64_MAX, false);
-            t.pending_id = r.id("pending_id", false);
-            t.currency = r.currency("currency");
-            t.code = static_cast<std::uint32_t>(r.integer("code", 0, UINT32_MAX, false));
-            t.flags = r.flags("flags", kTransferFlags);
-            t.timeout = static_cast<std::uint32_t>(r.integer("timeout", 0, UINT32_MAX, false));
-            t.user_data_128 = r.id("user_data_128", false);
-            t.user_data_64 = r.unsigned64("user_data_64");
-            t.user_data_32 = static_cast<std::uint32_t>(r.integer("user_data_32", 0, UINT32_MAX, false));
-            if (!r.ok()) {
-                return err(r.error());
-            }
-            out.push_back(t);
+            return out;
         }
-        return out;
-    });
+    );
 }
 
 json account_flags(std::uint16_t flags) {
@@ -267,33 +309,39 @@ json transfer_flags(std::uint16_t flags) {
 }
 
 std::string rfc3339(Timestamp ns) {
-    return platform::format_rfc3339(platform::from_unix_ms(static_cast<std::int64_t>(ns / 1'000'000ULL)));
+    return platform::format_rfc3339(
+        platform::from_unix_ms(static_cast<std::int64_t>(ns / 1'000'000ULL))
+    );
 }
 
 json money(std::int64_t minor, Currency currency) {
-    return json{{"amount", platform::format_minor_units(minor)}, {"currency", std::string{platform::to_string(currency)}}};
+    return json{
+        {"amount", platform::format_minor_units(minor)},
+        {"currency", std::string{platform::to_string(currency)}}};
 }
 
 json to_json(const Account& a) {
-    return json{{"id", a.id.to_string()},
-                {"currency", std::string{platform::to_string(a.currency)}},
-                {"code", a.code},
-                {"flags", account_flags(a.flags)},
-                {"user_data_128", a.user_data_128.to_string()},
-                {"user_data_64", a.user_data_64},
-                {"user_data_32", a.user_data_32},
-                {"created_at", rfc3339(a.timestamp)}};
+    return json{
+        {"id", a.id.to_string()},
+        {"currency", std::string{platform::to_string(a.currency)}},
+        {"code", a.code},
+        {"flags", account_flags(a.flags)},
+        {"user_data_128", a.user_data_128.to_string()},
+        {"user_data_64", a.user_data_64},
+        {"user_data_32", a.user_data_32},
+        {"created_at", rfc3339(a.timestamp)}};
 }
 
 json to_json(const Transfer& t) {
-    json out{{"id", t.id.to_string()},
-             {"debit_account_id", t.debit_account_id.to_string()},
-             {"credit_account_id", t.credit_account_id.to_string()},
-             {"amount", t.amount},
-             {"currency", std::string{platform::to_string(t.currency)}},
-             {"code", t.code},
-             {"flags", transfer_flags(t.flags)},
-             {"timestamp", t.timestamp}};
+    json out{
+        {"id", t.id.to_string()},
+        {"debit_account_id", t.debit_account_id.to_string()},
+        {"credit_account_id", t.credit_account_id.to_string()},
+        {"amount", t.amount},
+        {"currency", std::string{platform::to_string(t.currency)}},
+        {"code", t.code},
+        {"flags", transfer_flags(t.flags)},
+        {"timestamp", t.timestamp}};
     if (!t.pending_id.is_zero()) {
         out["pending_id"] = t.pending_id.to_string();
     }

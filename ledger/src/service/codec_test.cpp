@@ -1,6 +1,6 @@
-#include <chelete/ledger/codec.hpp>
-
 #include <gtest/gtest.h>
+
+#include <chelete/ledger/codec.hpp>
 
 namespace chelete::ledger::codec {
 namespace {
@@ -16,17 +16,19 @@ json transfer_command(json transfer) {
 }
 
 TEST(LedgerCodecTest, ParsesATransferWithEveryField) {
-    const auto parsed = parse_transfers(transfer_command({{"id", kT},
-                                                          {"debit_account_id", kA},
-                                                          {"credit_account_id", kB},
-                                                          {"amount", 50000},
-                                                          {"currency", "LSL"},
-                                                          {"code", 7},
-                                                          {"flags", {"pending", "linked"}},
-                                                          {"timeout", 60},
-                                                          {"user_data_128", kA},
-                                                          {"user_data_64", 18446744073709551615ULL},
-                                                          {"user_data_32", 4294967295U}}));
+    const auto parsed = parse_transfers(transfer_command(
+        {{"id", kT},
+         {"debit_account_id", kA},
+         {"credit_account_id", kB},
+         {"amount", 50000},
+         {"currency", "LSL"},
+         {"code", 7},
+         {"flags", {"pending", "linked"}},
+         {"timeout", 60},
+         {"user_data_128", kA},
+         {"user_data_64", 18446744073709551615ULL},
+         {"user_data_32", 4294967295U}}
+    ));
     ASSERT_TRUE(parsed.ok()) << parsed.error().field << " " << parsed.error().message;
     const Transfer& t = parsed.value().at(0);
     EXPECT_EQ(t.id.to_string(), kT);
@@ -40,7 +42,13 @@ TEST(LedgerCodecTest, ParsesATransferWithEveryField) {
 }
 
 TEST(LedgerCodecTest, RefusesWhatIsNotExactlyRight) {
-    const json base{{"id", kT}, {"debit_account_id", kA}, {"credit_account_id", kB}, {"amount", 1}, {"currency", "ZAR"}, {"code", 1}};
+    const json base{
+        {"id", kT},
+        {"debit_account_id", kA},
+        {"credit_account_id", kB},
+        {"amount", 1},
+        {"currency", "ZAR"},
+        {"code", 1}};
     struct Case {
         std::string field;
         json value;
@@ -84,14 +92,16 @@ TEST(LedgerCodecTest, RefusesMalformedCommands) {
 }
 
 TEST(LedgerCodecTest, ParsesAccounts) {
-    const auto parsed = parse_accounts(json{{"accounts",
-                                             {{{"id", kA},
-                                               {"currency", "ZAR"},
-                                               {"code", 100},
-                                               {"flags", {"debits_must_not_exceed_credits", "history"}}}}}});
+    const auto parsed = parse_accounts(json{
+        {"accounts",
+         {{{"id", kA},
+           {"currency", "ZAR"},
+           {"code", 100},
+           {"flags", {"debits_must_not_exceed_credits", "history"}}}}}});
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(parsed.value().at(0).flags, kDebitsMustNotExceedCredits | kHistory);
-    EXPECT_FALSE(parse_accounts(json{{"accounts", {{{"id", kA}, {"currency", "ZAR"}, {"code", 0}}}}}).ok());
+    EXPECT_FALSE(parse_accounts(json{{"accounts", {{{"id", kA}, {"currency", "ZAR"}, {"code", 0}}}}}
+    ).ok());
 }
 
 TEST(LedgerCodecTest, MoneyIsADecimalString) {

@@ -1,12 +1,11 @@
-#include <chelete/ledger/service.hpp>
-
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include <chelete/ledger/codec.hpp>
 #include <chelete/ledger/pg_store.hpp>
+#include <chelete/ledger/service.hpp>
 #include <chelete/ledger/verify.hpp>
 #include <chelete/platform/logging.hpp>
 
@@ -31,14 +30,17 @@ std::optional<std::int64_t> parse_i64(std::string_view text) {
 }
 
 Timestamp ns_of(platform::TimePoint t) {
-    return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+    return static_cast<Timestamp>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count()
+    );
 }
 
 json balances_json(const Balances& b, Currency c) {
-    return json{{"debits_pending", codec::money(b.debits_pending, c)},
-                {"debits_posted", codec::money(b.debits_posted, c)},
-                {"credits_pending", codec::money(b.credits_pending, c)},
-                {"credits_posted", codec::money(b.credits_posted, c)}};
+    return json{
+        {"debits_pending", codec::money(b.debits_pending, c)},
+        {"debits_posted", codec::money(b.debits_posted, c)},
+        {"credits_pending", codec::money(b.credits_pending, c)},
+        {"credits_posted", codec::money(b.credits_posted, c)}};
 }
 
 bool is_command(std::string_view type) {
@@ -49,34 +51,56 @@ bool is_command(std::string_view type) {
 
 LedgerStreams LedgerStreams::load(platform::ConfigReader& r) {
     LedgerStreams s;
-    s.command_stream = r.string("CHELETE_LEDGER_COMMAND_STREAM", "ledger.cmd", "Stream the ledger takes commands from");
-    s.event_stream = r.string("CHELETE_LEDGER_EVENT_STREAM", "ledger.events", "Stream the ledger publishes batches to");
+    s.command_stream = r.string(
+        "CHELETE_LEDGER_COMMAND_STREAM", "ledger.cmd", "Stream the ledger takes commands from"
+    );
+    s.event_stream = r.string(
+        "CHELETE_LEDGER_EVENT_STREAM", "ledger.events", "Stream the ledger publishes batches to"
+    );
     return s;
 }
 
 LedgerSettings LedgerSettings::load(platform::ConfigReader& r) {
     LedgerSettings s;
-    s.schema = r.string("CHELETE_LEDGER_SCHEMA", "ledger", "PostgreSQL schema of this ledger shard");
+    s.schema =
+        r.string("CHELETE_LEDGER_SCHEMA", "ledger", "PostgreSQL schema of this ledger shard");
     if (!platform::is_safe_identifier(s.schema)) {
         r.problem("CHELETE_LEDGER_SCHEMA='" + s.schema + "' is not a plain lower-case identifier");
         s.schema = "ledger";
     }
     s.streams = LedgerStreams::load(r);
-    s.engine.max_batch_events = static_cast<std::size_t>(
-        r.integer("CHELETE_LEDGER_MAX_BATCH", 8190, 1, 100'000, "Most events (accounts + transfers) in one ledger batch"));
-    s.engine.max_batch_wait = std::chrono::duration_cast<std::chrono::microseconds>(
-        r.duration("CHELETE_LEDGER_BATCH_WAIT", 0ms, 0ms, 100ms,
-                   "How long a lone ledger request waits for company before its batch is applied"));
+    s.engine.max_batch_events = static_cast<std::size_t>(r.integer(
+        "CHELETE_LEDGER_MAX_BATCH",
+        8190,
+        1,
+        100'000,
+        "Most events (accounts + transfers) in one ledger batch"
+    ));
+    s.engine.max_batch_wait = std::chrono::duration_cast<std::chrono::microseconds>(r.duration(
+        "CHELETE_LEDGER_BATCH_WAIT",
+        0ms,
+        0ms,
+        100ms,
+        "How long a lone ledger request waits for company before its batch is applied"
+    ));
     s.engine.max_uncommitted_batches = static_cast<std::size_t>(r.integer(
-        "CHELETE_LEDGER_PIPELINE", 2, 1, 8, "Ledger batches applied in memory ahead of the one committing"));
+        "CHELETE_LEDGER_PIPELINE",
+        2,
+        1,
+        8,
+        "Ledger batches applied in memory ahead of the one committing"
+    ));
     s.query_threads = static_cast<std::size_t>(
-        r.integer("CHELETE_LEDGER_QUERY_THREADS", 2, 1, 32, "Threads answering ledger reads"));
+        r.integer("CHELETE_LEDGER_QUERY_THREADS", 2, 1, 32, "Threads answering ledger reads")
+    );
     return s;
 }
 
 LedgerService::LedgerService(const platform::PlatformSettings& platform, LedgerSettings settings)
     : platform_(platform), settings_(std::move(settings)) {
-    pool_ = std::make_unique<platform::PgPool>(platform_.pool_options(settings_.schema, settings_.query_threads + 2));
+    pool_ = std::make_unique<platform::PgPool>(
+        platform_.pool_options(settings_.schema, settings_.query_threads + 2)
+    );
     outbox_ = std::make_unique<bus::Outbox>(settings_.schema);
 }
 
@@ -90,19 +114,27 @@ void LedgerService::start() {
         (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
         (void)platform::apply_migrations(*conn, settings_.schema, ledger_migrations());
     }
-    engine_ = std::make_unique<Engine>(std::make_unique<PgLedgerStore>(platform_.pool_options(settings_.schema, 1)),
-                                       clock_, settings_.engine,
-                                       [this](pqxx::dbtransaction& tx, const Batch& b) { batch_hook(tx, b); });
+    engine_ = std::make_unique<Engine>(
+        std::make_unique<PgLedgerStore>(platform_.pool_options(settings_.schema, 1)),
+        clock_,
+        settings_.engine,
+        [this](pqxx::dbtransaction& tx, const Batch& b) { batch_hook(tx, b); }
+    );
     engine_->start();
-    relay_ = std::make_unique<bus::OutboxRelay>(platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus,
-                                               platform_.relay);
+    relay_ = std::make_unique<bus::OutboxRelay>(
+        platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus, platform_.relay
+    );
     relay_->start();
     stopping_ = false;
     for (std::size_t i = 0; i < settings_.query_threads; ++i) {
         query_threads_.emplace_back([this] { query_loop(); });
     }
     consumer_ = std::thread([this] { consume_loop(); });
-    spdlog::info("ledger service up (schema {}, stream {})", settings_.schema, settings_.streams.command_stream);
+    spdlog::info(
+        "ledger service up (schema {}, stream {})",
+        settings_.schema,
+        settings_.streams.command_stream
+    );
 }
 
 void LedgerService::stop() {
@@ -127,7 +159,8 @@ void LedgerService::stop() {
     }
 }
 
-// ---- the write path ------------------------------------------------------------------------------
+// ---- the write path
+// ------------------------------------------------------------------------------
 
 void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
     json inbox_rows = json::array();
@@ -142,22 +175,27 @@ void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
             json results = json::array();
             if (request->kind == Request::Kind::kTransfers) {
                 for (std::size_t i = 0; i < request->transfer_results.size(); ++i) {
-                    results.push_back({{"index", i},
-                                       {"id", request->transfers[i].id.to_string()},
-                                       {"result", std::string{to_string(request->transfer_results[i])}}});
+                    results.push_back(
+                        {{"index", i},
+                         {"id", request->transfers[i].id.to_string()},
+                         {"result", std::string{to_string(request->transfer_results[i])}}}
+                    );
                 }
             } else {
                 for (std::size_t i = 0; i < request->account_results.size(); ++i) {
-                    results.push_back({{"index", i},
-                                       {"id", request->accounts[i].id.to_string()},
-                                       {"result", std::string{to_string(request->account_results[i])}}});
+                    results.push_back(
+                        {{"index", i},
+                         {"id", request->accounts[i].id.to_string()},
+                         {"result", std::string{to_string(request->account_results[i])}}}
+                    );
                 }
             }
             it->second.reply = api::json(200, json{{"results", results}}).to_payload();
             inbox_rows.push_back({{"message_id", request->tag}, {"reply", it->second.reply}});
             const auto& m = it->second.message;
             if (!m.reply_to.empty()) {
-                out.push_back(bus::OutgoingMessage{m.reply_to, m.type + ".reply", it->second.reply, m.correlation_id, ""});
+                out.push_back(bus::OutgoingMessage{
+                    m.reply_to, m.type + ".reply", it->second.reply, m.correlation_id, ""});
             }
         }
     }
@@ -175,21 +213,26 @@ void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
             accounts.push_back(a.id.to_string());
         }
         out.push_back(bus::OutgoingMessage{
-            settings_.streams.event_stream, std::string{messages::kBatchCommitted},
-            json{{"first_timestamp", batch.first_timestamp},
-                 {"last_timestamp", batch.last_timestamp},
-                 {"accounts", accounts},
-                 {"transfers", transfers},
-                 {"expired", expired}}
+            settings_.streams.event_stream,
+            std::string{messages::kBatchCommitted},
+            json{
+                {"first_timestamp", batch.first_timestamp},
+                {"last_timestamp", batch.last_timestamp},
+                {"accounts", accounts},
+                {"transfers", transfers},
+                {"expired", expired}}
                 .dump(),
-            "ledger", ""});
+            "ledger",
+            ""});
     }
     if (!inbox_rows.empty()) {
         tx.exec_params0(
             "INSERT INTO " + settings_.schema +
                 ".inbox (consumer, message_id, reply) SELECT $1, x.message_id, x.reply "
                 "FROM json_to_recordset($2::json) AS x(message_id text, reply text)",
-            std::string{kConsumerGroup}, inbox_rows.dump());
+            std::string{kConsumerGroup},
+            inbox_rows.dump()
+        );
     }
     outbox_->enqueue_many(tx, out);
 }
@@ -199,8 +242,13 @@ void LedgerService::submit(const bus::Message& m) {
     const auto refuse = [&](const codec::CodecError& e) {
         // Deterministic: the same command always fails the same way, so a direct reply (with a
         // stable id for dedupe) is enough; nothing is stored.
-        const auto reply = api::problem(422, "validation-failed", "The ledger command is invalid", "",
-                                        {api::FieldError{e.field, e.message}});
+        const auto reply = api::problem(
+            422,
+            "validation-failed",
+            "The ledger command is invalid",
+            "",
+            {api::FieldError{e.field, e.message}}
+        );
         if (!m.reply_to.empty()) {
             platform::RedisClient redis{platform_.bus.redis};
             bus::send_reply(redis, platform_.bus, m, reply.to_payload());
@@ -278,7 +326,9 @@ void LedgerService::handle(std::vector<bus::Message> batch) {
         for (const auto& r : tx.exec_params(
                  "SELECT message_id FROM inbox WHERE consumer = $1 AND message_id IN "
                  "(SELECT json_array_elements_text($2::json))",
-                 std::string{kConsumerGroup}, ids.dump())) {
+                 std::string{kConsumerGroup},
+                 ids.dump()
+             )) {
             done.insert(r[0].as<std::string>());
         }
     });
@@ -311,7 +361,8 @@ void LedgerService::flush_acks() {
     }
     if (!acks.empty()) {
         platform::RedisClient redis{platform_.bus.redis};
-        std::vector<std::string> args{"XACK", settings_.streams.command_stream, std::string{kConsumerGroup}};
+        std::vector<std::string> args{
+            "XACK", settings_.streams.command_stream, std::string{kConsumerGroup}};
         args.insert(args.end(), acks.begin(), acks.end());
         (void)redis.command(args);
     }
@@ -334,19 +385,35 @@ void LedgerService::consume_loop() {
         try {
             if (!redis) {
                 redis = std::make_unique<platform::RedisClient>(options);
-                const auto r = redis->command({"XGROUP", "CREATE", settings_.streams.command_stream, std::string{kConsumerGroup},
-                                               "0", "MKSTREAM"});
+                const auto r = redis->command(
+                    {"XGROUP",
+                     "CREATE",
+                     settings_.streams.command_stream,
+                     std::string{kConsumerGroup},
+                     "0",
+                     "MKSTREAM"}
+                );
                 if (r.is_error() && !r.str().starts_with("BUSYGROUP")) {
                     throw std::runtime_error("XGROUP CREATE: " + std::string{r.str()});
                 }
             }
             flush_acks();
-            std::vector<std::string> args{"XREADGROUP", "GROUP", std::string{kConsumerGroup}, std::string{kConsumerName},
-                                          "COUNT",      "512"};
+            std::vector<std::string> args{
+                "XREADGROUP",
+                "GROUP",
+                std::string{kConsumerGroup},
+                std::string{kConsumerName},
+                "COUNT",
+                "512"};
             if (!reading_pending) {
                 args.insert(args.end(), {"BLOCK", "100"});
             }
-            args.insert(args.end(), {"STREAMS", settings_.streams.command_stream, reading_pending ? pending_cursor : ">"});
+            args.insert(
+                args.end(),
+                {"STREAMS",
+                 settings_.streams.command_stream,
+                 reading_pending ? pending_cursor : ">"}
+            );
             const auto reply = redis->command(args);
             if (reply.is_error()) {
                 if (reply.str().starts_with("NOGROUP")) {
@@ -389,7 +456,8 @@ void LedgerService::consume_loop() {
     }
 }
 
-// ---- the read path -------------------------------------------------------------------------------
+// ---- the read path
+// -------------------------------------------------------------------------------
 
 void LedgerService::query_loop() {
     platform::RedisClient redis{platform_.bus.redis};
@@ -410,13 +478,17 @@ void LedgerService::query_loop() {
             reply = query(m.type, m.payload);
         } catch (const std::exception& e) {
             spdlog::error("ledger query {} failed: {}", m.type, e.what());
-            reply = api::problem(500, "internal-error", "Internal error", "the ledger could not answer");
+            reply = api::problem(
+                500, "internal-error", "Internal error", "the ledger could not answer"
+            );
         }
         try {
             if (!m.reply_to.empty()) {
                 bus::send_reply(redis, platform_.bus, m, reply.to_payload());
             }
-            (void)redis.command({"XACK", settings_.streams.command_stream, std::string{kConsumerGroup}, m.entry_id});
+            (void)redis.command(
+                {"XACK", settings_.streams.command_stream, std::string{kConsumerGroup}, m.entry_id}
+            );
         } catch (const std::exception& e) {
             spdlog::warn("ledger query reply lost ({}); the caller retries", e.what());
             redis.disconnect();
@@ -441,41 +513,57 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         if (request->query.contains("at")) {
             const auto at = platform::parse_rfc3339(request->query["at"].get<std::string>());
             if (!at) {
-                return api::problem(400, "invalid-parameters", "Invalid parameters", "",
-                                    {api::FieldError{"at", "must be an RFC 3339 date-time"}});
+                return api::problem(
+                    400,
+                    "invalid-parameters",
+                    "Invalid parameters",
+                    "",
+                    {api::FieldError{"at", "must be an RFC 3339 date-time"}}
+                );
             }
             const auto t = static_cast<std::int64_t>(ns_of(*at));
             body["as_of"] = platform::format_rfc3339(*at);
             platform::with_transaction(*pool_, [&](pqxx::work& tx) {
                 if ((account->flags & kHistory) != 0) {
                     const auto r = tx.exec_params(
-                        "SELECT debits_pending, debits_posted, credits_pending, credits_posted FROM account_balances "
+                        "SELECT debits_pending, debits_posted, credits_pending, credits_posted "
+                        "FROM account_balances "
                         "WHERE account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1",
-                        id->to_string(), t);
+                        id->to_string(),
+                        t
+                    );
                     const Balances b = r.empty() ? Balances{}
-                                                 : Balances{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>(),
-                                                            r[0][2].as<std::int64_t>(), r[0][3].as<std::int64_t>()};
+                                                 : Balances{
+                                                       r[0][0].as<std::int64_t>(),
+                                                       r[0][1].as<std::int64_t>(),
+                                                       r[0][2].as<std::int64_t>(),
+                                                       r[0][3].as<std::int64_t>()};
                     body["balances"] = balances_json(b, account->currency);
                 } else {
                     // Without history only posted balances can be rebuilt (from the entries).
                     const auto r = tx.exec_params(
-                        "SELECT debits_posted, credits_posted FROM entries WHERE account_id = $1 AND timestamp <= $2 "
+                        "SELECT debits_posted, credits_posted FROM entries WHERE account_id = $1 "
+                        "AND timestamp <= $2 "
                         "ORDER BY timestamp DESC LIMIT 1",
-                        id->to_string(), t);
+                        id->to_string(),
+                        t
+                    );
                     Balances b;
                     if (!r.empty()) {
                         b.debits_posted = r[0][0].as<std::int64_t>();
                         b.credits_posted = r[0][1].as<std::int64_t>();
                     }
-                    body["balances"] = json{{"debits_posted", codec::money(b.debits_posted, account->currency)},
-                                            {"credits_posted", codec::money(b.credits_posted, account->currency)}};
+                    body["balances"] = json{
+                        {"debits_posted", codec::money(b.debits_posted, account->currency)},
+                        {"credits_posted", codec::money(b.credits_posted, account->currency)}};
                 }
             });
         }
         return api::json(200, body);
     }
     if (type == messages::kGetAccounts) {
-        if (plain.is_discarded() || !plain.contains("ids") || !plain["ids"].is_array() || plain["ids"].size() > 1000) {
+        if (plain.is_discarded() || !plain.contains("ids") || !plain["ids"].is_array() ||
+            plain["ids"].size() > 1000) {
             return api::problem(400, "bad-request", "Malformed query");
         }
         json items = json::array();
@@ -485,10 +573,11 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
             if (account) {
                 json a = codec::to_json(*account);
                 a["balances"] = balances_json(account->balances, account->currency);
-                a["balances_minor"] = {{"debits_pending", account->balances.debits_pending},
-                                       {"debits_posted", account->balances.debits_posted},
-                                       {"credits_pending", account->balances.credits_pending},
-                                       {"credits_posted", account->balances.credits_posted}};
+                a["balances_minor"] = {
+                    {"debits_pending", account->balances.debits_pending},
+                    {"debits_posted", account->balances.debits_posted},
+                    {"credits_pending", account->balances.credits_pending},
+                    {"credits_posted", account->balances.credits_posted}};
                 items.push_back(a);
             }
         }
@@ -508,8 +597,13 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         if (request->query.contains("cursor")) {
             const auto c = parse_i64(request->query["cursor"].get<std::string>());
             if (!c) {
-                return api::problem(400, "invalid-parameters", "Invalid parameters", "",
-                                    {api::FieldError{"cursor", "is not a cursor this API issued"}});
+                return api::problem(
+                    400,
+                    "invalid-parameters",
+                    "Invalid parameters",
+                    "",
+                    {api::FieldError{"cursor", "is not a cursor this API issued"}}
+                );
             }
             after = *c;
         }
@@ -519,8 +613,13 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
             if (request->query.contains(bound)) {
                 const auto t = platform::parse_rfc3339(request->query[bound].get<std::string>());
                 if (!t) {
-                    return api::problem(400, "invalid-parameters", "Invalid parameters", "",
-                                        {api::FieldError{bound, "must be an RFC 3339 date-time"}});
+                    return api::problem(
+                        400,
+                        "invalid-parameters",
+                        "Invalid parameters",
+                        "",
+                        {api::FieldError{bound, "must be an RFC 3339 date-time"}}
+                    );
                 }
                 (std::string{bound} == "from" ? from : to) = static_cast<std::int64_t>(ns_of(*t));
             }
@@ -529,35 +628,50 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         std::optional<std::int64_t> next;
         platform::with_transaction(*pool_, [&](pqxx::work& tx) {
             const auto rows = tx.exec_params(
-                "SELECT e.timestamp, e.transfer_id, e.amount, e.debit, e.debits_posted, e.credits_posted, t.code, "
-                "t.flags, t.user_data_128, CASE WHEN e.debit THEN t.credit_account_id ELSE t.debit_account_id END "
+                "SELECT e.timestamp, e.transfer_id, e.amount, e.debit, e.debits_posted, "
+                "e.credits_posted, t.code, "
+                "t.flags, t.user_data_128, CASE WHEN e.debit THEN t.credit_account_id ELSE "
+                "t.debit_account_id END "
                 "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
-                "WHERE e.account_id = $1 AND e.timestamp > $2 AND e.timestamp >= $3 AND e.timestamp < $4 "
+                "WHERE e.account_id = $1 AND e.timestamp > $2 AND e.timestamp >= $3 AND "
+                "e.timestamp < $4 "
                 "ORDER BY e.timestamp LIMIT $5",
-                id->to_string(), after, from, to, limit + 1);
+                id->to_string(),
+                after,
+                from,
+                to,
+                limit + 1
+            );
             for (std::size_t i = 0; i < rows.size() && static_cast<std::int64_t>(i) < limit; ++i) {
                 const auto& r = rows[i];
                 const auto debits = r[4].as<std::int64_t>();
                 const auto credits = r[5].as<std::int64_t>();
-                items.push_back({{"timestamp", codec::rfc3339(static_cast<Timestamp>(r[0].as<std::int64_t>()))},
-                                 {"transfer_id", r[1].as<std::string>()},
-                                 {"amount", codec::money(r[2].as<std::int64_t>(), account->currency)},
-                                 {"side", r[3].as<bool>() ? "debit" : "credit"},
-                                 {"counterparty_account_id", r[9].as<std::string>()},
-                                 {"code", r[6].as<std::int64_t>()},
-                                 {"transfer_flags", codec::transfer_flags(static_cast<std::uint16_t>(r[7].as<int>()))},
-                                 {"user_data_128", r[8].as<std::string>()},
-                                 {"debits_posted_after", codec::money(debits, account->currency)},
-                                 {"credits_posted_after", codec::money(credits, account->currency)},
-                                 {"balance_after", codec::money(credits - debits, account->currency)}});
+                items.push_back(
+                    {{"timestamp", codec::rfc3339(static_cast<Timestamp>(r[0].as<std::int64_t>()))},
+                     {"transfer_id", r[1].as<std::string>()},
+                     {"amount", codec::money(r[2].as<std::int64_t>(), account->currency)},
+                     {"side", r[3].as<bool>() ? "debit" : "credit"},
+                     {"counterparty_account_id", r[9].as<std::string>()},
+                     {"code", r[6].as<std::int64_t>()},
+                     {"transfer_flags",
+                      codec::transfer_flags(static_cast<std::uint16_t>(r[7].as<int>()))},
+                     {"user_data_128", r[8].as<std::string>()},
+                     {"debits_posted_after", codec::money(debits, account->currency)},
+                     {"credits_posted_after", codec::money(credits, account->currency)},
+                     {"balance_after", codec::money(credits - debits, account->currency)}}
+                );
             }
             if (static_cast<std::int64_t>(rows.size()) > limit) {
                 next = rows[static_cast<std::size_t>(limit - 1)][0].as<std::int64_t>();
             }
         });
-        return api::json(200, json{{"items", items},
-                                   {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)},
-                                   {"balance_convention", "balance_after = credits_posted - debits_posted"}});
+        return api::json(
+            200,
+            json{
+                {"items", items},
+                {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)},
+                {"balance_convention", "balance_after = credits_posted - debits_posted"}}
+        );
     }
     if (type == messages::kTrialBalance) {
         struct Line {
@@ -588,43 +702,59 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
                     continue;
                 }
                 const std::int64_t net = line.totals.debits_posted - line.totals.credits_posted;
-                rows.push_back({{"code", key.second},
-                                {"accounts", line.count},
-                                {"debits_posted", codec::money(line.totals.debits_posted, currency)},
-                                {"credits_posted", codec::money(line.totals.credits_posted, currency)},
-                                {"debit_balance", codec::money(net > 0 ? net : 0, currency)},
-                                {"credit_balance", codec::money(net < 0 ? -net : 0, currency)},
-                                {"debits_pending", codec::money(line.totals.debits_pending, currency)},
-                                {"credits_pending", codec::money(line.totals.credits_pending, currency)}});
+                rows.push_back(
+                    {{"code", key.second},
+                     {"accounts", line.count},
+                     {"debits_posted", codec::money(line.totals.debits_posted, currency)},
+                     {"credits_posted", codec::money(line.totals.credits_posted, currency)},
+                     {"debit_balance", codec::money(net > 0 ? net : 0, currency)},
+                     {"credit_balance", codec::money(net < 0 ? -net : 0, currency)},
+                     {"debits_pending", codec::money(line.totals.debits_pending, currency)},
+                     {"credits_pending", codec::money(line.totals.credits_pending, currency)}}
+                );
             }
-            currencies.push_back({{"currency", std::string{platform::to_string(currency)}},
-                                  {"lines", rows},
-                                  {"total_debits_posted", codec::money(total.debits_posted, currency)},
-                                  {"total_credits_posted", codec::money(total.credits_posted, currency)},
-                                  {"balanced", total.debits_posted == total.credits_posted &&
-                                                   total.debits_pending == total.credits_pending}});
+            currencies.push_back(
+                {{"currency", std::string{platform::to_string(currency)}},
+                 {"lines", rows},
+                 {"total_debits_posted", codec::money(total.debits_posted, currency)},
+                 {"total_credits_posted", codec::money(total.credits_posted, currency)},
+                 {"balanced",
+                  total.debits_posted == total.credits_posted &&
+                      total.debits_pending == total.credits_pending}}
+            );
         }
-        return api::json(200, json{{"as_of", platform::format_rfc3339(clock_.now())}, {"currencies", currencies}});
+        return api::json(
+            200, json{{"as_of", platform::format_rfc3339(clock_.now())}, {"currencies", currencies}}
+        );
     }
     if (type == messages::kVerify) {
         const auto started = std::chrono::steady_clock::now();
-        const auto report = verify_ledger(platform_.pool_options(settings_.schema, 1), engine_.get());
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const auto report =
+            verify_ledger(platform_.pool_options(settings_.schema, 1), engine_.get());
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         if (!report.ok) {
-            spdlog::error("ledger verify found {} problems; first: {}", report.problems.size(),
-                          report.problems.empty() ? "" : report.problems.front());
+            spdlog::error(
+                "ledger verify found {} problems; first: {}",
+                report.problems.size(),
+                report.problems.empty() ? "" : report.problems.front()
+            );
         }
-        return api::json(200, json{{"ok", report.ok},
-                                   {"checked",
-                                    {{"batches", report.checked.batches},
-                                     {"accounts", report.checked.accounts},
-                                     {"transfers", report.checked.transfers},
-                                     {"entries", report.checked.entries},
-                                     {"balance_snapshots", report.checked.snapshots},
-                                     {"expiries", report.checked.expiries},
-                                     {"failed_transfers", report.checked.failed}}},
-                                   {"problems", report.problems},
-                                   {"seconds", seconds}});
+        return api::json(
+            200,
+            json{
+                {"ok", report.ok},
+                {"checked",
+                 {{"batches", report.checked.batches},
+                  {"accounts", report.checked.accounts},
+                  {"transfers", report.checked.transfers},
+                  {"entries", report.checked.entries},
+                  {"balance_snapshots", report.checked.snapshots},
+                  {"expiries", report.checked.expiries},
+                  {"failed_transfers", report.checked.failed}}},
+                {"problems", report.problems},
+                {"seconds", seconds}}
+        );
     }
     if (type == messages::kGetTransfer) {
         const auto raw = plain.is_object() && plain.contains("id") && plain["id"].is_string()
@@ -637,18 +767,22 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         platform::with_transaction(*pool_, [&](pqxx::work& tx) {
             const auto r = tx.exec_params(
                 "SELECT t.debit_account_id, t.credit_account_id, t.amount, t.flags, t.timestamp, "
-                "(SELECT p.flags FROM transfers p WHERE p.pending_id = t.id AND p.flags & 12 <> 0 LIMIT 1), "
-                "EXISTS (SELECT 1 FROM expiries x WHERE x.pending_id = t.id) FROM transfers t WHERE t.id = $1",
-                raw->to_string());
+                "(SELECT p.flags FROM transfers p WHERE p.pending_id = t.id AND p.flags & 12 <> 0 "
+                "LIMIT 1), "
+                "EXISTS (SELECT 1 FROM expiries x WHERE x.pending_id = t.id) FROM transfers t "
+                "WHERE t.id = $1",
+                raw->to_string()
+            );
             if (r.empty()) {
                 return;
             }
-            json t{{"id", raw->to_string()},
-                   {"debit_account_id", r[0][0].as<std::string>()},
-                   {"credit_account_id", r[0][1].as<std::string>()},
-                   {"amount", r[0][2].as<std::int64_t>()},
-                   {"flags", codec::transfer_flags(static_cast<std::uint16_t>(r[0][3].as<int>()))},
-                   {"timestamp", r[0][4].as<std::int64_t>()}};
+            json t{
+                {"id", raw->to_string()},
+                {"debit_account_id", r[0][0].as<std::string>()},
+                {"credit_account_id", r[0][1].as<std::string>()},
+                {"amount", r[0][2].as<std::int64_t>()},
+                {"flags", codec::transfer_flags(static_cast<std::uint16_t>(r[0][3].as<int>()))},
+                {"timestamp", r[0][4].as<std::int64_t>()}};
             if ((r[0][3].as<int>() & kPending) != 0) {
                 std::string state = "pending";
                 if (!r[0][5].is_null()) {

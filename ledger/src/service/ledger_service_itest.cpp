@@ -1,11 +1,10 @@
 // The ledger service over the real bus: commands in, durable replies out, queries answered.
-#include <chelete/ledger/service.hpp>
-#include <chelete/testing/env.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chelete/ledger/service.hpp>
 #include <chelete/platform/random_ids.hpp>
+#include <chelete/testing/env.hpp>
 
 namespace chelete::ledger {
 namespace {
@@ -21,12 +20,13 @@ protected:
         CHELETE_REQUIRE_REDIS();
         schema_ = testing::unique_name("ledger_t");
         stream_ = testing::unique_name("ledger.cmd.t");
-        platform::MapEnvironment env{{"CHELETE_PG_DSN", *testing::pg_dsn()},
-                                     {"CHELETE_REDIS_PORT", std::to_string(testing::redis_options()->port)},
-                                     {"CHELETE_RELAY_POLL_INTERVAL", "20ms"},
-                                     {"CHELETE_LEDGER_SCHEMA", schema_},
-                                     {"CHELETE_LEDGER_COMMAND_STREAM", stream_},
-                                     {"CHELETE_LEDGER_EVENT_STREAM", stream_ + ".events"}};
+        platform::MapEnvironment env{
+            {"CHELETE_PG_DSN", *testing::pg_dsn()},
+            {"CHELETE_REDIS_PORT", std::to_string(testing::redis_options()->port)},
+            {"CHELETE_RELAY_POLL_INTERVAL", "20ms"},
+            {"CHELETE_LEDGER_SCHEMA", schema_},
+            {"CHELETE_LEDGER_COMMAND_STREAM", stream_},
+            {"CHELETE_LEDGER_EVENT_STREAM", stream_ + ".events"}};
         platform::ConfigReader reader{env};
         platform_ = platform::PlatformSettings::load(reader);
         auto settings = LedgerSettings::load(reader);
@@ -49,12 +49,16 @@ protected:
     }
 
     json send(std::string_view type, const json& payload) {
-        const auto reply = client_->request_sync(bus::OutgoingMessage{stream_, std::string{type}, payload.dump(), "", ""}, 10s);
+        const auto reply = client_->request_sync(
+            bus::OutgoingMessage{stream_, std::string{type}, payload.dump(), "", ""}, 10s
+        );
         EXPECT_TRUE(reply.has_value()) << type << " got no reply";
         return reply ? json::parse(reply->payload) : json{};
     }
 
-    json query(std::string_view type, const json& path = json::object(), const json& query = json::object()) {
+    json query(
+        std::string_view type, const json& path = json::object(), const json& query = json::object()
+    ) {
         return send(type, json{{"operation", "test"}, {"path", path}, {"query", query}});
     }
 
@@ -62,9 +66,19 @@ protected:
         return json{{"id", id}, {"currency", "ZAR"}, {"code", 100}, {"flags", flags}};
     }
 
-    static json transfer(const std::string& id, const std::string& debit, const std::string& credit, std::int64_t amount) {
-        return json{{"id", id}, {"debit_account_id", debit}, {"credit_account_id", credit}, {"amount", amount},
-                    {"currency", "ZAR"}, {"code", 1}};
+    static json transfer(
+        const std::string& id,
+        const std::string& debit,
+        const std::string& credit,
+        std::int64_t amount
+    ) {
+        return json{
+            {"id", id},
+            {"debit_account_id", debit},
+            {"credit_account_id", credit},
+            {"amount", amount},
+            {"currency", "ZAR"},
+            {"code", 1}};
     }
 
     std::string schema_;
@@ -77,12 +91,18 @@ protected:
 TEST_F(LedgerServiceITest, CommandsQueriesAndVerify) {
     const std::string wallet = platform::new_uuid();
     const std::string cash = platform::new_uuid();
-    auto r = send(messages::kCreateAccounts, {{"accounts", {account(wallet, {"debits_must_not_exceed_credits"}), account(cash)}}});
+    auto r = send(
+        messages::kCreateAccounts,
+        {{"accounts", {account(wallet, {"debits_must_not_exceed_credits"}), account(cash)}}}
+    );
     ASSERT_EQ(r["status"], 200) << r.dump();
     EXPECT_EQ(r["body"]["results"][0]["result"], "ok");
     const std::string t1 = platform::new_uuid();
     const std::string t2 = platform::new_uuid();
-    r = send(messages::kCreateTransfers, {{"transfers", {transfer(t1, cash, wallet, 50000), transfer(t2, wallet, cash, 90000)}}});
+    r = send(
+        messages::kCreateTransfers,
+        {{"transfers", {transfer(t1, cash, wallet, 50000), transfer(t2, wallet, cash, 90000)}}}
+    );
     ASSERT_EQ(r["status"], 200) << r.dump();
     EXPECT_EQ(r["body"]["results"][0]["result"], "ok");
     EXPECT_EQ(r["body"]["results"][1]["result"], "exceeds_credits");
@@ -112,7 +132,9 @@ TEST_F(LedgerServiceITest, CommandsQueriesAndVerify) {
 TEST_F(LedgerServiceITest, ARedeliveredCommandIsAnsweredButNotAppliedAgain) {
     const std::string a = platform::new_uuid();
     const std::string b = platform::new_uuid();
-    ASSERT_EQ(send(messages::kCreateAccounts, {{"accounts", {account(a), account(b)}}})["status"], 200);
+    ASSERT_EQ(
+        send(messages::kCreateAccounts, {{"accounts", {account(a), account(b)}}})["status"], 200
+    );
     // The same message (same id) twice on the stream, as a republish after a Redis loss would do.
     bus::Message m;
     m.id = "producer:42";
@@ -122,10 +144,14 @@ TEST_F(LedgerServiceITest, ARedeliveredCommandIsAnsweredButNotAppliedAgain) {
     m.payload = json{{"transfers", {transfer(platform::new_uuid(), a, b, 700)}}}.dump();
     std::vector<std::string> replies;
     std::mutex mutex;
-    client_->request(bus::OutgoingMessage{"nowhere", "noop", "", "cid-42", ""}, 10s, [&](std::optional<bus::Message> reply) {
-        std::lock_guard lock{mutex};
-        replies.push_back(reply ? reply->payload : "timeout");
-    });
+    client_->request(
+        bus::OutgoingMessage{"nowhere", "noop", "", "cid-42", ""},
+        10s,
+        [&](std::optional<bus::Message> reply) {
+            std::lock_guard lock{mutex};
+            replies.push_back(reply ? reply->payload : "timeout");
+        }
+    );
     platform::RedisClient redis{platform_.bus.redis};
     for (int i = 0; i < 2; ++i) {
         std::vector<std::string> args{"XADD", stream_, "*"};
@@ -134,16 +160,20 @@ TEST_F(LedgerServiceITest, ARedeliveredCommandIsAnsweredButNotAppliedAgain) {
         }
         (void)redis.command(args);
     }
-    ASSERT_TRUE(testing::wait_until([&] {
-        std::lock_guard lock{mutex};
-        return !replies.empty();
-    }, 10s));
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            std::lock_guard lock{mutex};
+            return !replies.empty();
+        },
+        10s
+    ));
     EXPECT_EQ(json::parse(replies.front())["body"]["results"][0]["result"], "ok");
     const auto pending = [&] {
         const auto summary = redis.command({"XPENDING", stream_, "ledger"});
         return summary.is_error() ? -1 : summary.value()[0].integer();
     };
-    ASSERT_TRUE(testing::wait_until([&] { return pending() == 0; }, 10s)) << "both copies are acknowledged";
+    ASSERT_TRUE(testing::wait_until([&] { return pending() == 0; }, 10s))
+        << "both copies are acknowledged";
     const auto balances = query(messages::kGetAccount, {{"id", a}})["body"]["balances"];
     EXPECT_EQ(balances["debits_posted"]["amount"], "7.00") << "applied once";
 }

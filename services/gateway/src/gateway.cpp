@@ -191,20 +191,26 @@ RouteHandler Gateway::token_exchange(const std::string& stream, const std::strin
             r = problem(502, "bad-upstream-reply", "The service answered unreadably");
             return;
         }
-        Principal principal{answer["subject_id"].get<std::string>(), answer["role"].get<std::string>(),
-                            answer.value("token_version", std::int64_t{0}), ""};
-        r.body = nlohmann::json{{"access_token", tokens_->issue(principal)},
-                                {"token_type", "Bearer"},
-                                {"expires_in", tokens_->settings().lifetime.count()},
-                                {"role", principal.role},
-                                {"subject_id", principal.subject}}
-                     .dump();
+        Principal principal{
+            answer["subject_id"].get<std::string>(),
+            answer["role"].get<std::string>(),
+            answer.value("token_version", std::int64_t{0}),
+            ""};
+        r.body =
+            nlohmann::json{
+                {"access_token", tokens_->issue(principal)},
+                {"token_type", "Bearer"},
+                {"expires_in", tokens_->settings().lifetime.count()},
+                {"role", principal.role},
+                {"subject_id", principal.subject}}
+                .dump();
         r.headers.emplace_back("Cache-Control", "no-store");
     });
 }
 
-RouteHandler Gateway::forward_then(const std::string& stream, const std::string& type,
-                                   std::function<void(HttpResponse&)> transform) {
+RouteHandler Gateway::forward_then(
+    const std::string& stream, const std::string& type, std::function<void(HttpResponse&)> transform
+) {
     return [this, stream, type, transform](const RequestContext& ctx, Respond respond) {
         nlohmann::json envelope{
             {"operation", ctx.operation->operation_id},
@@ -224,7 +230,8 @@ RouteHandler Gateway::forward_then(const std::string& stream, const std::string&
         bus_->request(
             platform::bus::OutgoingMessage{stream, type, envelope.dump(), request_id, ""},
             settings_.request_timeout,
-            [respond = std::move(respond), request_id,
+            [respond = std::move(respond),
+             request_id,
              transform](std::optional<platform::bus::Message> reply) {
                 if (!reply) {
                     auto r = problem(

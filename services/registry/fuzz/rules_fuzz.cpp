@@ -2,14 +2,16 @@
 // name, an identity number and the names of statuses and actions. Properties: nothing crashes;
 // a date that parses formats back to the same text; a mask keeps the length and shows at most
 // the last four characters; a status name that parses prints back the same.
+#include "domain/rules.hpp"
+
 #include <cstdint>
 #include <string>
 
-#include "domain/rules.hpp"
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace chelete::registry;
-    const std::string text(reinterpret_cast<const char*>(data), size);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+    const std::string text(
+        reinterpret_cast<const char*>(data), size
+    );  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
     if (const auto day = parse_date(text)) {
         if (format_date(*day) != text) {
             __builtin_trap();

@@ -1,11 +1,11 @@
 #include <atomic>
 #include <csignal>
-#include <fcntl.h>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <thread>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,7 +125,9 @@ ChildProcess::ChildProcess(
     }
     if (pid_ == 0) {
         if (!log_file.empty()) {
-            const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+            const int fd = open(
+                log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644
+            );  // NOLINT(cppcoreguidelines-pro-type-vararg)
             if (fd >= 0) {
                 dup2(fd, 1);
                 dup2(fd, 2);

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <chelete/ledger/types.hpp>
 #include <chelete/platform/result.hpp>
@@ -21,8 +21,12 @@ constexpr std::size_t kMaxEventsPerCommand = 8190;
 /// Parses the bus form of accounts and transfers (docs/ledger.md "Commands"): ids as UUID
 /// strings, amounts as integer minor units, flags as a list of names. Strict: unknown fields,
 /// wrong types, out-of-range numbers, more than kMaxEventsPerCommand events are refused.
-[[nodiscard]] platform::Result<std::vector<Account>, CodecError> parse_accounts(const nlohmann::json& command);
-[[nodiscard]] platform::Result<std::vector<Transfer>, CodecError> parse_transfers(const nlohmann::json& command);
+[[nodiscard]] platform::Result<std::vector<Account>, CodecError> parse_accounts(
+    const nlohmann::json& command
+);
+[[nodiscard]] platform::Result<std::vector<Transfer>, CodecError> parse_transfers(
+    const nlohmann::json& command
+);
 
 [[nodiscard]] nlohmann::json to_json(const Account& account);
 [[nodiscard]] nlohmann::json to_json(const Transfer& transfer);

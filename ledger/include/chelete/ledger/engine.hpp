@@ -54,8 +54,12 @@ struct EngineStats {
 /// clock, also when no request arrives.
 class Engine {
 public:
-    Engine(std::unique_ptr<LedgerStore> store, const platform::Clock& clock, EngineOptions options = {},
-           BatchHook hook = {});
+    Engine(
+        std::unique_ptr<LedgerStore> store,
+        const platform::Clock& clock,
+        EngineOptions options = {},
+        BatchHook hook = {}
+    );
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -68,7 +72,9 @@ public:
     void stop();
 
     void submit_accounts(std::vector<Account> accounts, std::string tag, RequestCallback callback);
-    void submit_transfers(std::vector<Transfer> transfers, std::string tag, RequestCallback callback);
+    void submit_transfers(
+        std::vector<Transfer> transfers, std::string tag, RequestCallback callback
+    );
     /// Blocking forms, for tools and tests.
     RequestOutcome create_accounts(std::vector<Account> accounts);
     RequestOutcome create_transfers(std::vector<Transfer> transfers);

@@ -77,7 +77,7 @@ public:
 private:
     struct InFlight {
         platform::bus::Message message;
-        std::string reply;  // filled in the batch hook
+        std::string reply;                // filled in the batch hook
         std::vector<std::string> copies;  // entry ids of the same command delivered again meanwhile
     };
 
@@ -97,8 +97,8 @@ private:
     platform::SystemClock clock_;
 
     std::mutex inflight_mutex_;
-    std::map<std::string, InFlight> inflight_;  // by message id
-    std::vector<std::string> acks_;             // entry ids committed, to XACK
+    std::map<std::string, InFlight> inflight_;   // by message id
+    std::vector<std::string> acks_;              // entry ids committed, to XACK
     std::vector<platform::bus::Message> retry_;  // commands whose batch failed to commit
 
     std::mutex queries_mutex_;

@@ -15,9 +15,9 @@ namespace chelete::ledger {
 
 /// What the ledger remembers of every committed transfer.
 struct TransferRecord {
-    Transfer transfer;                  // as stored: post/void carry the resolved accounts and amount
+    Transfer transfer;  // as stored: post/void carry the resolved accounts and amount
     PendingState state = PendingState::kPending;  // meaningful for pending transfers only
-    Timestamp expires_at = 0;           // pending transfers with a timeout
+    Timestamp expires_at = 0;                     // pending transfers with a timeout
 };
 
 /// One posted movement on one account, with the account's posted balances after it.
@@ -73,10 +73,12 @@ struct BatchDelta {
 class LedgerState {
 public:
     /// `now` is a wall-clock reading; every event gets a timestamp max(now, last + 1).
-    std::vector<CreateAccountResult> create_accounts(std::span<const Account> accounts, Timestamp now,
-                                                     BatchDelta& delta);
-    std::vector<CreateTransferResult> create_transfers(std::span<const Transfer> transfers, Timestamp now,
-                                                       BatchDelta& delta);
+    std::vector<CreateAccountResult> create_accounts(
+        std::span<const Account> accounts, Timestamp now, BatchDelta& delta
+    );
+    std::vector<CreateTransferResult> create_transfers(
+        std::span<const Transfer> transfers, Timestamp now, BatchDelta& delta
+    );
     /// Expires, in order of their deadlines, every pending transfer due at `now`.
     void expire_due(Timestamp now, BatchDelta& delta);
 
@@ -108,7 +110,14 @@ public:
     void reserve(std::size_t accounts, std::size_t transfers);
 
 private:
-    enum class UndoKind : std::uint8_t { kAccountCreated, kBalances, kTransferInserted, kPendingState, kExpiryIndexed, kExpiryRemoved };
+    enum class UndoKind : std::uint8_t {
+        kAccountCreated,
+        kBalances,
+        kTransferInserted,
+        kPendingState,
+        kExpiryIndexed,
+        kExpiryRemoved
+    };
     struct Undo {
         UndoKind kind;
         Id128 id;
@@ -126,15 +135,35 @@ private:
     CreateTransferResult validate(const Transfer& t) const;
     CreateTransferResult check_exists(const Transfer& t) const;
     CreateTransferResult post_or_void(const Transfer& input, Timestamp ts, BatchDelta& delta);
-    CreateTransferResult single_phase_or_pending(const Transfer& input, Timestamp ts, BatchDelta& delta);
-    void set_balances(Account& account, const Balances& balances, Timestamp ts, bool debit_side, BatchDelta& delta);
-    void add_entry(const Account& account, const Transfer& t, std::int64_t amount, bool debit, BatchDelta& delta);
+    CreateTransferResult single_phase_or_pending(
+        const Transfer& input, Timestamp ts, BatchDelta& delta
+    );
+    void set_balances(
+        Account& account, const Balances& balances, Timestamp ts, bool debit_side, BatchDelta& delta
+    );
+    void add_entry(
+        const Account& account,
+        const Transfer& t,
+        std::int64_t amount,
+        bool debit,
+        BatchDelta& delta
+    );
     void set_pending_state(TransferRecord& record, PendingState state);
     void expire_one(const Id128& id, Timestamp ts, BatchDelta& delta);
     void rollback_chain(std::size_t undo_mark, const DeltaMark& mark, BatchDelta& delta);
-    template <typename Result, typename Event, typename IsLinked, typename ApplyOne, typename OnLoneFailure>
-    std::vector<Result> apply_chains(std::span<const Event> events, BatchDelta& delta, IsLinked is_linked,
-                                     ApplyOne apply_one, OnLoneFailure on_lone_failure);
+    template <
+        typename Result,
+        typename Event,
+        typename IsLinked,
+        typename ApplyOne,
+        typename OnLoneFailure>
+    std::vector<Result> apply_chains(
+        std::span<const Event> events,
+        BatchDelta& delta,
+        IsLinked is_linked,
+        ApplyOne apply_one,
+        OnLoneFailure on_lone_failure
+    );
     static DeltaMark mark_of(const BatchDelta& delta);
 
     std::unordered_map<Id128, Account, platform::Id128Hash> accounts_;

@@ -124,8 +124,8 @@ enum class CreateTransferResult : std::uint8_t {
     kIdAlreadyFailed,
     kDebitAccountNotFound,
     kCreditAccountNotFound,
-    kCurrenciesDiffer,             // debit and credit accounts hold different currencies
-    kTransferCurrencyDiffers,      // the transfer's currency is not its accounts'
+    kCurrenciesDiffer,         // debit and credit accounts hold different currencies
+    kTransferCurrencyDiffers,  // the transfer's currency is not its accounts'
     kPendingTransferNotFound,
     kPendingTransferNotPending,
     kPendingTransferHasDifferentDebitAccountId,

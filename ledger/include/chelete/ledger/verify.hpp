@@ -32,7 +32,8 @@ struct VerifyOptions {
 };
 
 /// Re-checks every invariant from what PostgreSQL holds (docs/ledger.md "Verify"):
-///  1. the SHA-256 chain over every batch's rows is intact (no row edited, added, removed or moved);
+///  1. the SHA-256 chain over every batch's rows is intact (no row edited, added, removed or
+///  moved);
 ///  2. per currency, posted debits equal posted credits, and pending debits equal pending credits;
 ///  3. every posted transfer has exactly one debit and one credit entry of its amount;
 ///  4. every account's running balances add up entry by entry;
@@ -40,7 +41,10 @@ struct VerifyOptions {
 ///     same transfers, entries, balance snapshots and expiries (so no flag limit was crossed, no
 ///     pending transfer resolved twice, nothing moved that should not have);
 ///  6. when a live engine is given, its committed balances equal the replayed ones.
-VerifyReport verify_ledger(const platform::PgPoolOptions& options, const Engine* live = nullptr,
-                           const VerifyOptions& verify_options = {});
+VerifyReport verify_ledger(
+    const platform::PgPoolOptions& options,
+    const Engine* live = nullptr,
+    const VerifyOptions& verify_options = {}
+);
 
 }  // namespace chelete::ledger

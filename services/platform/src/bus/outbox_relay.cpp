@@ -65,16 +65,19 @@ Outbox::Outbox(std::string schema) : schema_(std::move(schema)) {
     if (!is_safe_identifier(schema_)) {
         throw std::invalid_argument("Outbox: schema '" + schema_ + "' is not a plain identifier");
     }
-    insert_sql_ = "INSERT INTO " + schema_ +
-                  ".outbox (stream, type, correlation_id, reply_to, payload) VALUES ($1, $2, $3, $4, $5)";
+    insert_sql_ =
+        "INSERT INTO " + schema_ +
+        ".outbox (stream, type, correlation_id, reply_to, payload) VALUES ($1, $2, $3, $4, $5)";
     // ROWS FROM ... WITH ORDINALITY keeps the caller's order (a column definition list alone
     // cannot be combined with WITH ORDINALITY).
-    insert_many_sql_ = "INSERT INTO " + schema_ +
-                       ".outbox (stream, type, correlation_id, reply_to, payload) "
-                       "SELECT x.stream, x.type, x.correlation_id, x.reply_to, x.payload FROM ROWS FROM "
-                       "(json_to_recordset($1::json) AS (stream text, type text, correlation_id text, reply_to text, "
-                       "payload text)) WITH ORDINALITY AS x(stream, type, correlation_id, reply_to, payload, n) "
-                       "ORDER BY x.n";
+    insert_many_sql_ =
+        "INSERT INTO " + schema_ +
+        ".outbox (stream, type, correlation_id, reply_to, payload) "
+        "SELECT x.stream, x.type, x.correlation_id, x.reply_to, x.payload FROM ROWS FROM "
+        "(json_to_recordset($1::json) AS (stream text, type text, correlation_id text, reply_to "
+        "text, "
+        "payload text)) WITH ORDINALITY AS x(stream, type, correlation_id, reply_to, payload, n) "
+        "ORDER BY x.n";
 }
 
 void Outbox::enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message) const {
@@ -85,19 +88,25 @@ void Outbox::enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message)
     );
 }
 
-void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages) const {
+void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages)
+    const {
     if (messages.empty()) {
         return;
     }
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& m : messages) {
-        rows.push_back({{"stream", m.stream},
-                        {"type", m.type},
-                        {"correlation_id", m.correlation_id.empty() ? current_correlation_id() : m.correlation_id},
-                        {"reply_to", m.reply_to},
-                        {"payload", m.payload}});
+        rows.push_back(
+            {{"stream", m.stream},
+             {"type", m.type},
+             {"correlation_id",
+              m.correlation_id.empty() ? current_correlation_id() : m.correlation_id},
+             {"reply_to", m.reply_to},
+             {"payload", m.payload}}
+        );
     }
-    tx.exec_params0(insert_many_sql_, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    tx.exec_params0(
+        insert_many_sql_, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+    );
 }
 
 void Outbox::wake() {

@@ -4,7 +4,8 @@ namespace chelete::platform::api {
 
 std::optional<Request> Request::parse(std::string_view payload) {
     auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("operation") || !j["operation"].is_string()) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("operation") ||
+        !j["operation"].is_string()) {
         return std::nullopt;
     }
     Request r;
@@ -62,7 +63,8 @@ std::string Reply::to_payload() const {
 
 std::optional<Reply> Reply::parse(std::string_view payload) {
     auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("status") || !j["status"].is_number_integer()) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("status") ||
+        !j["status"].is_number_integer()) {
         return std::nullopt;
     }
     Reply r;
@@ -89,9 +91,15 @@ Reply json(int status, nlohmann::json body) {
     return r;
 }
 
-nlohmann::json problem_body(int status, std::string_view slug, std::string_view title, std::string_view detail,
-                            const std::vector<FieldError>& errors) {
-    nlohmann::json body{{"type", "/problems/" + std::string{slug}}, {"title", title}, {"status", status}};
+nlohmann::json problem_body(
+    int status,
+    std::string_view slug,
+    std::string_view title,
+    std::string_view detail,
+    const std::vector<FieldError>& errors
+) {
+    nlohmann::json body{
+        {"type", "/problems/" + std::string{slug}}, {"title", title}, {"status", status}};
     if (!detail.empty()) {
         body["detail"] = detail;
     }
@@ -104,8 +112,13 @@ nlohmann::json problem_body(int status, std::string_view slug, std::string_view 
     return body;
 }
 
-Reply problem(int status, std::string_view slug, std::string_view title, std::string_view detail,
-              const std::vector<FieldError>& errors) {
+Reply problem(
+    int status,
+    std::string_view slug,
+    std::string_view title,
+    std::string_view detail,
+    const std::vector<FieldError>& errors
+) {
     Reply r;
     r.status = status;
     r.content_type = "application/problem+json";

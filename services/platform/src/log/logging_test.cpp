@@ -1,11 +1,11 @@
-#include <chelete/platform/logging.hpp>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
 
-#include <sstream>
+#include <chelete/platform/logging.hpp>
 
 namespace chelete::platform {
 namespace {

@@ -13,7 +13,6 @@ namespace {
 using platform::name_of;
 using platform::value_of;
 
-
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
@@ -94,8 +93,8 @@ std::string format_date(Day day) {
 }
 
 std::optional<Country> phone_country(std::string_view phone) {
-    if (phone.size() == 12 && phone.substr(0, 3) == "+27" && all_digits(phone.substr(3)) && phone[3] >= '6' &&
-        phone[3] <= '8') {
+    if (phone.size() == 12 && phone.substr(0, 3) == "+27" && all_digits(phone.substr(3)) &&
+        phone[3] >= '6' && phone[3] <= '8') {
         return Country::kSouthAfrica;
     }
     if (phone.size() == 12 && phone.substr(0, 4) == "+266" && all_digits(phone.substr(4)) &&
@@ -109,7 +108,8 @@ std::optional<std::string> check_phone(std::string_view phone) {
     if (phone_country(phone)) {
         return std::nullopt;
     }
-    return "must be an E.164 mobile number: +27 and 9 digits (South Africa) or +266 and 8 digits starting 5 or 6 "
+    return "must be an E.164 mobile number: +27 and 9 digits (South Africa) or +266 and 8 digits "
+           "starting 5 or 6 "
            "(Lesotho)";
 }
 
@@ -197,7 +197,8 @@ std::string mask_identity_number(std::string_view normalized) {
     if (normalized.size() <= shown) {
         return std::string(normalized.size(), '*');
     }
-    return std::string(normalized.size() - shown, '*') + std::string{normalized.substr(normalized.size() - shown)};
+    return std::string(normalized.size() - shown, '*') +
+           std::string{normalized.substr(normalized.size() - shown)};
 }
 
 // ---- agencies ----------------------------------------------------------------------------------
@@ -257,8 +258,11 @@ std::optional<AgencyStatus> next_agency_status(AgencyStatus from, AgencyAction a
     return std::nullopt;
 }
 
-AgencyStatus agency_status_on(AgencyStatus stored, std::optional<Day> valid_until, Day today, int renewal_window_days) {
-    if ((stored != AgencyStatus::kLicensed && stored != AgencyStatus::kRenewalDue) || !valid_until) {
+AgencyStatus agency_status_on(
+    AgencyStatus stored, std::optional<Day> valid_until, Day today, int renewal_window_days
+) {
+    if ((stored != AgencyStatus::kLicensed && stored != AgencyStatus::kRenewalDue) ||
+        !valid_until) {
         return stored;
     }
     if (today > *valid_until) {
@@ -293,7 +297,8 @@ std::optional<ComplaintStatus> next_complaint_status(ComplaintStatus from, Compl
     }
     switch (action) {
         case ComplaintAction::kInvestigate:
-            return from == ComplaintStatus::kOpen ? std::optional{ComplaintStatus::kInvestigating} : std::nullopt;
+            return from == ComplaintStatus::kOpen ? std::optional{ComplaintStatus::kInvestigating}
+                                                  : std::nullopt;
         case ComplaintAction::kResolve:
             return ComplaintStatus::kResolved;
         case ComplaintAction::kDismiss:
@@ -305,8 +310,14 @@ std::optional<ComplaintStatus> next_complaint_status(ComplaintStatus from, Compl
 }
 
 bool is_complaint_category(std::string_view category) {
-    constexpr std::array<std::string_view, 7> kCategories{"fees_charged",  "passport_retained",     "contract_substitution",
-                                                          "wage_theft",    "abuse", "trafficking_indicator", "other"};
+    constexpr std::array<std::string_view, 7> kCategories{
+        "fees_charged",
+        "passport_retained",
+        "contract_substitution",
+        "wage_theft",
+        "abuse",
+        "trafficking_indicator",
+        "other"};
     return std::find(kCategories.begin(), kCategories.end(), category) != kCategories.end();
 }
 
@@ -356,13 +367,19 @@ bool permit_in_force(PermitStatus s) {
     return s == PermitStatus::kValid || s == PermitStatus::kExtendedByDirective;
 }
 
-PermitStanding permit_standing(PermitStatus recorded, const std::string& type, std::optional<Day> printed_expiry,
-                               const std::vector<Directive>& directives, Day today) {
+PermitStanding permit_standing(
+    PermitStatus recorded,
+    const std::string& type,
+    std::optional<Day> printed_expiry,
+    const std::vector<Directive>& directives,
+    Day today
+) {
     PermitStanding out;
     out.status = recorded;
     out.legal_expiry = printed_expiry;
     const bool issued = recorded == PermitStatus::kIssued || recorded == PermitStatus::kValid ||
-                        recorded == PermitStatus::kExpired || recorded == PermitStatus::kExtendedByDirective;
+                        recorded == PermitStatus::kExpired ||
+                        recorded == PermitStatus::kExtendedByDirective;
     if (!issued || !printed_expiry) {
         return out;
     }

@@ -70,22 +70,33 @@ enum class AgencyAction : std::uint8_t {
 
 /// The status an officer's action leads to, or nullopt when the action is not allowed from
 /// `from` (the API answers 409).
-[[nodiscard]] std::optional<AgencyStatus> next_agency_status(AgencyStatus from, AgencyAction action);
+[[nodiscard]] std::optional<AgencyStatus> next_agency_status(
+    AgencyStatus from, AgencyAction action
+);
 /// What the clock does to a licence: licensed → renewal_due within `renewal_window` days of
 /// `valid_until`, licensed/renewal_due → expired after it. Other statuses stay.
-[[nodiscard]] AgencyStatus agency_status_on(AgencyStatus stored, std::optional<Day> valid_until, Day today,
-                                            int renewal_window_days);
+[[nodiscard]] AgencyStatus agency_status_on(
+    AgencyStatus stored, std::optional<Day> valid_until, Day today, int renewal_window_days
+);
 /// Only a licence in force may take on new workers.
 [[nodiscard]] bool agency_may_recruit(AgencyStatus s);
 
 // ---- complaints (DOMAIN.md 7.4) -------------------------------------------------------------
 
-enum class ComplaintStatus : std::uint8_t { kOpen, kInvestigating, kResolved, kDismissed, kReferredNrm };
+enum class ComplaintStatus : std::uint8_t {
+    kOpen,
+    kInvestigating,
+    kResolved,
+    kDismissed,
+    kReferredNrm
+};
 enum class ComplaintAction : std::uint8_t { kInvestigate, kResolve, kDismiss, kReferNrm };
 [[nodiscard]] std::string_view to_string(ComplaintStatus s);
 [[nodiscard]] std::optional<ComplaintAction> complaint_action_from(std::string_view s);
 [[nodiscard]] std::optional<ComplaintStatus> complaint_status_from(std::string_view s);
-[[nodiscard]] std::optional<ComplaintStatus> next_complaint_status(ComplaintStatus from, ComplaintAction action);
+[[nodiscard]] std::optional<ComplaintStatus> next_complaint_status(
+    ComplaintStatus from, ComplaintAction action
+);
 [[nodiscard]] bool is_complaint_category(std::string_view category);
 
 // ---- permits (DOMAIN.md 6) ------------------------------------------------------------------
@@ -133,8 +144,13 @@ struct PermitStanding {
     std::optional<Day> legal_expiry;
     std::string directive_ref;  // empty when the printed date applies
 };
-[[nodiscard]] PermitStanding permit_standing(PermitStatus recorded, const std::string& type, std::optional<Day> printed_expiry,
-                                             const std::vector<Directive>& directives, Day today);
+[[nodiscard]] PermitStanding permit_standing(
+    PermitStatus recorded,
+    const std::string& type,
+    std::optional<Day> printed_expiry,
+    const std::vector<Directive>& directives,
+    Day today
+);
 /// In force: may work and send under it.
 [[nodiscard]] bool permit_in_force(PermitStatus s);
 

@@ -15,8 +15,18 @@ TEST(RegistryRulesTest, DatesAreRealCalendarDays) {
     EXPECT_EQ(day("1970-01-01"), 0);
     EXPECT_EQ(day("2024-03-01") - day("2024-02-28"), 2) << "2024 is a leap year";
     EXPECT_EQ(format_date(day("2027-05-28")), "2027-05-28");
-    for (const char* bad : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "2024/01/01", "1899-12-31",
-                            "2024-01-32", "", "2024-01-01T00:00:00Z", "abcd-ef-gh"}) {
+    for (const char* bad :
+         {"2023-02-29",
+          "2024-13-01",
+          "2024-00-10",
+          "2024-1-01",
+          "24-01-01",
+          "2024/01/01",
+          "1899-12-31",
+          "2024-01-32",
+          "",
+          "2024-01-01T00:00:00Z",
+          "abcd-ef-gh"}) {
         EXPECT_FALSE(parse_date(bad).has_value()) << bad;
     }
 }
@@ -27,8 +37,17 @@ TEST(RegistryRulesTest, PhonesOfTheCorridor) {
     EXPECT_FALSE(check_phone("+26662123456").has_value());
     EXPECT_EQ(phone_country("+26658123456"), Country::kLesotho);
     EXPECT_EQ(phone_country("+27821234567"), Country::kSouthAfrica);
-    for (const char* bad : {"0821234567", "+2782123456", "+278212345678", "+26648123456", "+2665812345", "+27 82 123 4567",
-                            "+27121234567", "+1 555 0100", "", "+2665812345a"}) {
+    for (const char* bad :
+         {"0821234567",
+          "+2782123456",
+          "+278212345678",
+          "+26648123456",
+          "+2665812345",
+          "+27 82 123 4567",
+          "+27121234567",
+          "+1 555 0100",
+          "",
+          "+2665812345a"}) {
         EXPECT_TRUE(check_phone(bad).has_value()) << bad;
     }
 }
@@ -44,11 +63,23 @@ TEST(RegistryRulesTest, PinsAndPasswords) {
 }
 
 TEST(RegistryRulesTest, NamesAcceptSesothoAndOtherScriptsButNotMarkup) {
-    for (const char* good : {"Mpho", "Lerato Mokoena", "'Mathabo", "Ts'episo", "Nthabiseng-Palesa", "Thabo Jr.", "Zoë"}) {
+    for (const char* good :
+         {"Mpho",
+          "Lerato Mokoena",
+          "'Mathabo",
+          "Ts'episo",
+          "Nthabiseng-Palesa",
+          "Thabo Jr.",
+          "Zoë"}) {
         EXPECT_FALSE(check_name(good).has_value()) << good;
     }
-    for (const std::string& bad : {std::string{}, std::string(101, 'a'), std::string{" Mpho"}, std::string{"<script>"},
-                                  std::string{"Robert'); DROP TABLE workers;--"}, std::string{"Mpho1"}}) {
+    for (const std::string& bad :
+         {std::string{},
+          std::string(101, 'a'),
+          std::string{" Mpho"},
+          std::string{"<script>"},
+          std::string{"Robert'); DROP TABLE workers;--"},
+          std::string{"Mpho1"}}) {
         EXPECT_TRUE(check_name(bad).has_value()) << bad;
     }
 }
@@ -86,23 +117,53 @@ TEST(RegistryRulesTest, AgencyLifecycle) {
     EXPECT_FALSE(next_agency_status(S::kSuspended, A::kRenew));
     EXPECT_FALSE(next_agency_status(S::kLicensed, A::kReinstate));
     EXPECT_FALSE(next_agency_status(S::kRejected, A::kApprove));
-    for (const auto a : {A::kStartReview, A::kApprove, A::kReject, A::kSuspend, A::kReinstate, A::kRevoke, A::kRenew, A::kBan}) {
+    for (const auto a :
+         {A::kStartReview,
+          A::kApprove,
+          A::kReject,
+          A::kSuspend,
+          A::kReinstate,
+          A::kRevoke,
+          A::kRenew,
+          A::kBan}) {
         EXPECT_FALSE(next_agency_status(S::kBanned, a)) << to_string(a);
     }
     EXPECT_TRUE(agency_may_recruit(S::kLicensed));
     EXPECT_TRUE(agency_may_recruit(S::kRenewalDue));
-    for (const auto s : {S::kApplied, S::kUnderReview, S::kExpired, S::kRejected, S::kSuspended, S::kRevoked, S::kBanned}) {
+    for (const auto s :
+         {S::kApplied,
+          S::kUnderReview,
+          S::kExpired,
+          S::kRejected,
+          S::kSuspended,
+          S::kRevoked,
+          S::kBanned}) {
         EXPECT_FALSE(agency_may_recruit(s)) << to_string(s);
     }
 }
 
 TEST(RegistryRulesTest, LicencesFallDueAndExpireByTheClock) {
     const Day until = day("2027-06-30");
-    EXPECT_EQ(agency_status_on(AgencyStatus::kLicensed, until, day("2027-04-01"), 60), AgencyStatus::kLicensed);
-    EXPECT_EQ(agency_status_on(AgencyStatus::kLicensed, until, day("2027-05-01"), 60), AgencyStatus::kRenewalDue);
-    EXPECT_EQ(agency_status_on(AgencyStatus::kLicensed, until, day("2027-06-30"), 60), AgencyStatus::kRenewalDue);
-    EXPECT_EQ(agency_status_on(AgencyStatus::kRenewalDue, until, day("2027-07-01"), 60), AgencyStatus::kExpired);
-    EXPECT_EQ(agency_status_on(AgencyStatus::kSuspended, until, day("2027-07-01"), 60), AgencyStatus::kSuspended);
+    EXPECT_EQ(
+        agency_status_on(AgencyStatus::kLicensed, until, day("2027-04-01"), 60),
+        AgencyStatus::kLicensed
+    );
+    EXPECT_EQ(
+        agency_status_on(AgencyStatus::kLicensed, until, day("2027-05-01"), 60),
+        AgencyStatus::kRenewalDue
+    );
+    EXPECT_EQ(
+        agency_status_on(AgencyStatus::kLicensed, until, day("2027-06-30"), 60),
+        AgencyStatus::kRenewalDue
+    );
+    EXPECT_EQ(
+        agency_status_on(AgencyStatus::kRenewalDue, until, day("2027-07-01"), 60),
+        AgencyStatus::kExpired
+    );
+    EXPECT_EQ(
+        agency_status_on(AgencyStatus::kSuspended, until, day("2027-07-01"), 60),
+        AgencyStatus::kSuspended
+    );
 }
 
 TEST(RegistryRulesTest, ComplaintLifecycle) {
@@ -121,8 +182,9 @@ TEST(RegistryRulesTest, ComplaintLifecycle) {
 TEST(RegistryRulesTest, DirectivesExtendLegalValidityNotThePrintedDate) {
     // An LEP printed to expire 2025-11-29; Directive 21 of 2025 (published 2025-10-07) extends
     // LEPs to 2027-05-28.
-    const std::vector<Directive> directives{{"Directive 21/2025", "LEP", day("2027-05-28"), day("2025-10-07")},
-                                            {"ZEP directive", "other", day("2030-01-01"), day("2025-10-07")}};
+    const std::vector<Directive> directives{
+        {"Directive 21/2025", "LEP", day("2027-05-28"), day("2025-10-07")},
+        {"ZEP directive", "other", day("2030-01-01"), day("2025-10-07")}};
     const auto printed = day("2025-11-29");
     auto s = permit_standing(PermitStatus::kValid, "LEP", printed, directives, day("2025-06-01"));
     EXPECT_EQ(s.status, PermitStatus::kValid);
@@ -131,15 +193,27 @@ TEST(RegistryRulesTest, DirectivesExtendLegalValidityNotThePrintedDate) {
     EXPECT_EQ(s.status, PermitStatus::kExtendedByDirective);
     EXPECT_EQ(s.legal_expiry, day("2027-05-28"));
     EXPECT_EQ(s.directive_ref, "Directive 21/2025");
-    s = permit_standing(PermitStatus::kExtendedByDirective, "LEP", printed, directives, day("2027-05-29"));
+    s = permit_standing(
+        PermitStatus::kExtendedByDirective, "LEP", printed, directives, day("2027-05-29")
+    );
     EXPECT_EQ(s.status, PermitStatus::kExpired);
     // Other types and revoked permits are untouched.
-    EXPECT_EQ(permit_standing(PermitStatus::kValid, "LSP", printed, directives, day("2026-11-23")).status,
-              PermitStatus::kExpired);
-    EXPECT_EQ(permit_standing(PermitStatus::kRevoked, "LEP", printed, directives, day("2026-11-23")).status,
-              PermitStatus::kRevoked);
-    EXPECT_EQ(permit_standing(PermitStatus::kSubmitted, "LEP", std::nullopt, directives, day("2026-11-23")).status,
-              PermitStatus::kSubmitted);
+    EXPECT_EQ(
+        permit_standing(PermitStatus::kValid, "LSP", printed, directives, day("2026-11-23")).status,
+        PermitStatus::kExpired
+    );
+    EXPECT_EQ(
+        permit_standing(PermitStatus::kRevoked, "LEP", printed, directives, day("2026-11-23"))
+            .status,
+        PermitStatus::kRevoked
+    );
+    EXPECT_EQ(
+        permit_standing(
+            PermitStatus::kSubmitted, "LEP", std::nullopt, directives, day("2026-11-23")
+        )
+            .status,
+        PermitStatus::kSubmitted
+    );
 }
 
 TEST(RegistryRulesTest, PermitTransitions) {
@@ -152,10 +226,12 @@ TEST(RegistryRulesTest, PermitTransitions) {
 
 TEST(RegistryRulesTest, KycTiers) {
     EXPECT_EQ(kyc_tier({}), KycTier::kBasic);
-    EXPECT_EQ(kyc_tier({true, false, true, false}), KycTier::kBasic) << "unverified permits do not raise the tier";
+    EXPECT_EQ(kyc_tier({true, false, true, false}), KycTier::kBasic)
+        << "unverified permits do not raise the tier";
     EXPECT_EQ(kyc_tier({true, true, true, false}), KycTier::kStandard);
     EXPECT_EQ(kyc_tier({true, true, true, true}), KycTier::kEnhanced);
-    EXPECT_EQ(kyc_tier({true, true, false, true}), KycTier::kRestricted) << "a lapsed permit lowers the tier";
+    EXPECT_EQ(kyc_tier({true, true, false, true}), KycTier::kRestricted)
+        << "a lapsed permit lowers the tier";
 }
 
 }  // namespace

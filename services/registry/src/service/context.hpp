@@ -3,19 +3,19 @@
 // What every registry operation handler shares: settings, crypto, the clock, the outbox, and
 // small helpers for replies, access logging and pagination.
 
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
-
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chelete/permit_registry/lookup.hpp>
 #include <chelete/platform/api.hpp>
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/field_cipher.hpp>
 #include <chelete/platform/password.hpp>
-#include <chelete/permit_registry/lookup.hpp>
 #include <chelete/platform/signing.hpp>
 #include <chelete/registry/service.hpp>
 
@@ -39,7 +39,9 @@ struct Context {
     [[nodiscard]] std::string lookup_hash(std::string_view identity_number) const;
     /// Seals an identity number; the associated data binds it to its row and column.
     [[nodiscard]] std::string seal(std::string_view value, const std::string& where) const;
-    [[nodiscard]] std::optional<std::string> open(std::string_view envelope, const std::string& where) const;
+    [[nodiscard]] std::optional<std::string> open(
+        std::string_view envelope, const std::string& where
+    ) const;
     void publish(pqxx::transaction_base& tx, std::string_view type, const json& payload) const;
 };
 
@@ -54,8 +56,15 @@ using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::
 [[nodiscard]] bool is_uuid(std::string_view s);
 
 /// One access-log row: who (the caller), what (record and fields), why (purpose).
-void log_access(pqxx::transaction_base& tx, const api::Request& r, const std::string& subject_id, std::string_view action,
-                std::string_view record, std::string_view fields, std::string_view purpose);
+void log_access(
+    pqxx::transaction_base& tx,
+    const api::Request& r,
+    const std::string& subject_id,
+    std::string_view action,
+    std::string_view record,
+    std::string_view fields,
+    std::string_view purpose
+);
 /// Why this caller reads a person's data, from their role (DOMAIN.md 8: every read has a purpose).
 [[nodiscard]] std::string purpose_of(const api::Request& r);
 
@@ -108,12 +117,19 @@ api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::
 
 /// A permit as the API shows it.
 [[nodiscard]] json permit_view(pqxx::transaction_base& tx, const std::string& id);
-[[nodiscard]] std::vector<Directive> directives_for(pqxx::transaction_base& tx, const std::string& type);
+[[nodiscard]] std::vector<Directive> directives_for(
+    pqxx::transaction_base& tx, const std::string& type
+);
 api::Reply verify_permit(const Context&, pqxx::dbtransaction&, const api::Request&);
 
 /// Recomputes the standing of every permit of `type` (or all when empty) against the
 /// directives; writes history and events for those that changed. Returns how many changed.
-int refresh_permits(const Context& ctx, pqxx::transaction_base& tx, const std::string& type, const std::string& actor,
-                    const std::string& reason);
+int refresh_permits(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& type,
+    const std::string& actor,
+    const std::string& reason
+);
 
 }  // namespace chelete::registry::detail

@@ -1,6 +1,6 @@
 // Login, staff, workers, permits, directives, beneficiaries, consents and the access log.
-#include <chelete/platform/crypto.hpp>
 #include <chelete/platform/bus.hpp>
+#include <chelete/platform/crypto.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "service/context.hpp"
@@ -9,13 +9,15 @@ namespace chelete::registry::detail {
 namespace {
 
 constexpr std::string_view kWorkerColumns =
-    "id::text, given_name, family_name, date_of_birth::text, phone, lesotho_id_masked, passport_masked, employer_name, "
-    "agency_id::text, proof_of_income, status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-
+    "id::text, given_name, family_name, date_of_birth::text, phone, lesotho_id_masked, "
+    "passport_masked, employer_name, "
+    "agency_id::text, proof_of_income, status, to_char(created_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool proof_of_income) {
     const auto rows = tx.exec_params(
-        "SELECT status, verified_at IS NOT NULL FROM permits WHERE worker_id = $1", worker_id);
+        "SELECT status, verified_at IS NOT NULL FROM permits WHERE worker_id = $1", worker_id
+    );
     KycFacts facts;
     facts.proof_of_income = proof_of_income;
     facts.has_permit_record = !rows.empty();
@@ -32,25 +34,27 @@ KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool p
 
 json worker_json(pqxx::transaction_base& tx, const pqxx::row& w) {
     const std::string id = w[0].as<std::string>();
-    return json{{"id", id},
-                {"given_name", w[1].as<std::string>()},
-                {"family_name", w[2].as<std::string>()},
-                {"date_of_birth", w[3].as<std::string>()},
-                {"phone", w[4].as<std::string>()},
-                {"lesotho_id", nullable(w[5])},
-                {"passport_number", w[6].as<std::string>()},
-                {"employer_name", nullable(w[7])},
-                {"agency_id", nullable(w[8])},
-                {"kyc_tier", std::string{to_string(tier_of(tx, id, w[9].as<bool>()))}},
-                {"status", w[10].as<std::string>()},
-                {"created_at", w[11].as<std::string>()}};
+    return json{
+        {"id", id},
+        {"given_name", w[1].as<std::string>()},
+        {"family_name", w[2].as<std::string>()},
+        {"date_of_birth", w[3].as<std::string>()},
+        {"phone", w[4].as<std::string>()},
+        {"lesotho_id", nullable(w[5])},
+        {"passport_number", w[6].as<std::string>()},
+        {"employer_name", nullable(w[7])},
+        {"agency_id", nullable(w[8])},
+        {"kyc_tier", std::string{to_string(tier_of(tx, id, w[9].as<bool>()))}},
+        {"status", w[10].as<std::string>()},
+        {"created_at", w[11].as<std::string>()}};
 }
 
 std::optional<pqxx::row> find_worker(pqxx::transaction_base& tx, const std::string& id) {
     if (!is_uuid(id)) {
         return std::nullopt;
     }
-    const auto rows = tx.exec_params("SELECT " + std::string{kWorkerColumns} + " FROM workers WHERE id = $1", id);
+    const auto rows =
+        tx.exec_params("SELECT " + std::string{kWorkerColumns} + " FROM workers WHERE id = $1", id);
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -58,47 +62,66 @@ std::optional<pqxx::row> find_worker(pqxx::transaction_base& tx, const std::stri
 }
 
 json permit_json(const pqxx::row& p) {
-    return json{{"id", p[0].as<std::string>()},
-                {"worker_id", p[1].as<std::string>()},
-                {"type", p[2].as<std::string>()},
-                {"number", p[3].as<std::string>()},
-                {"issued_on", p[4].as<std::string>()},
-                {"printed_expiry", p[5].as<std::string>()},
-                {"status", p[6].as<std::string>()},
-                {"legal_expiry", p[7].as<std::string>()},
-                {"directive_ref", nullable(p[8])},
-                {"verified", !p[9].is_null()},
-                {"verified_at", nullable(p[9])}};
+    return json{
+        {"id", p[0].as<std::string>()},
+        {"worker_id", p[1].as<std::string>()},
+        {"type", p[2].as<std::string>()},
+        {"number", p[3].as<std::string>()},
+        {"issued_on", p[4].as<std::string>()},
+        {"printed_expiry", p[5].as<std::string>()},
+        {"status", p[6].as<std::string>()},
+        {"legal_expiry", p[7].as<std::string>()},
+        {"directive_ref", nullable(p[8])},
+        {"verified", !p[9].is_null()},
+        {"verified_at", nullable(p[9])}};
 }
 
 constexpr std::string_view kPermitColumns =
-    "id::text, worker_id::text, type, number, issued_on::text, printed_expiry::text, status, legal_expiry::text, "
+    "id::text, worker_id::text, type, number, issued_on::text, printed_expiry::text, status, "
+    "legal_expiry::text, "
     "directive_ref, to_char(verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 std::vector<Directive> load_directives(pqxx::transaction_base& tx, const std::string& type) {
     std::vector<Directive> out;
     const auto rows = tx.exec_params(
-        "SELECT reference, permit_type, valid_until::text, published_on::text FROM directives WHERE $1 = '' OR "
+        "SELECT reference, permit_type, valid_until::text, published_on::text FROM directives "
+        "WHERE $1 = '' OR "
         "permit_type = $1",
-        type);
+        type
+    );
     for (const auto& r : rows) {
-        out.push_back(Directive{r[0].as<std::string>(), r[1].as<std::string>(), *parse_date(r[2].as<std::string>()),
-                                *parse_date(r[3].as<std::string>())});
+        out.push_back(Directive{
+            r[0].as<std::string>(),
+            r[1].as<std::string>(),
+            *parse_date(r[2].as<std::string>()),
+            *parse_date(r[3].as<std::string>())});
     }
     return out;
 }
 
 /// Records a lockout-aware login failure; answers the same for unknown users and wrong secrets.
-api::Reply login_failed(const Context& ctx, pqxx::transaction_base& tx, const std::string& table, const std::string& id) {
+api::Reply login_failed(
+    const Context& ctx, pqxx::transaction_base& tx, const std::string& table, const std::string& id
+) {
     if (!id.empty()) {
-        const auto lock_seconds = std::chrono::duration_cast<std::chrono::seconds>(ctx.settings.login_lockout).count();
-        tx.exec_params0("UPDATE " + table +
-                            " SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 >= $2 "
-                            "THEN now() + make_interval(secs => $3) ELSE locked_until END WHERE id = $1",
-                        id, ctx.settings.login_max_failures, lock_seconds);
+        const auto lock_seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(ctx.settings.login_lockout).count();
+        tx.exec_params0(
+            "UPDATE " + table +
+                " SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + "
+                "1 >= $2 "
+                "THEN now() + make_interval(secs => $3) ELSE locked_until END WHERE id = $1",
+            id,
+            ctx.settings.login_max_failures,
+            lock_seconds
+        );
     }
-    return api::problem(401, "invalid-credentials", "Invalid credentials",
-                        "the phone and PIN (or username and password) do not match an account");
+    return api::problem(
+        401,
+        "invalid-credentials",
+        "Invalid credentials",
+        "the phone and PIN (or username and password) do not match an account"
+    );
 }
 
 /// Permit numbers keep their dashes (LEP-2020-004512 is how the registry knows it) but not case
@@ -128,36 +151,56 @@ std::string first_pin() {
 
 /// The family member's login: made on their first beneficiary record (a first PIN sent to
 /// their phone by SMS, to be changed), shared by every later one.
-void link_beneficiary_login(const Context& ctx, pqxx::transaction_base& tx, const std::string& beneficiary_id,
-                            const std::string& phone, const json& body) {
-    const auto existing = tx.exec_params("SELECT id::text FROM beneficiary_logins WHERE phone = $1", phone);
+void link_beneficiary_login(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& beneficiary_id,
+    const std::string& phone,
+    const json& body
+) {
+    const auto existing =
+        tx.exec_params("SELECT id::text FROM beneficiary_logins WHERE phone = $1", phone);
     std::string login_id;
     if (!existing.empty()) {
         login_id = existing[0][0].as<std::string>();
     } else {
         login_id = platform::new_uuid();
         const std::string pin = first_pin();
-        tx.exec_params0("INSERT INTO beneficiary_logins (id, phone, pin_hash) VALUES ($1, $2, $3)", login_id, phone,
-                        ctx.hasher.hash(pin));
+        tx.exec_params0(
+            "INSERT INTO beneficiary_logins (id, phone, pin_hash) VALUES ($1, $2, $3)",
+            login_id,
+            phone,
+            ctx.hasher.hash(pin)
+        );
         // The notifier keeps no copy of the text; the outbox row holding the PIN is pruned after
         // delivery (CHELETE_RELAY retention).
-        ctx.outbox.enqueue(tx, platform::bus::OutgoingMessage{
-                                   ctx.settings.notify_stream, "notify.sms",
-                                   json{{"to", phone},
-                                        {"template", "beneficiary_welcome"},
-                                        {"params", {{"pin", pin}, {"name", text_of(body, "full_name")}}},
-                                        {"subject_id", login_id},
-                                        {"dedupe_key", "beneficiary_welcome:" + login_id}}
-                                       .dump(),
-                                   "", ""});
+        ctx.outbox.enqueue(
+            tx,
+            platform::bus::OutgoingMessage{
+                ctx.settings.notify_stream,
+                "notify.sms",
+                json{
+                    {"to", phone},
+                    {"template", "beneficiary_welcome"},
+                    {"params", {{"pin", pin}, {"name", text_of(body, "full_name")}}},
+                    {"subject_id", login_id},
+                    {"dedupe_key", "beneficiary_welcome:" + login_id}}
+                    .dump(),
+                "",
+                ""}
+        );
     }
-    tx.exec_params0("UPDATE beneficiaries SET login_id = $2 WHERE id = $1", beneficiary_id, login_id);
+    tx.exec_params0(
+        "UPDATE beneficiaries SET login_id = $2 WHERE id = $1", beneficiary_id, login_id
+    );
 }
 
 }  // namespace
 
 json permit_view(pqxx::transaction_base& tx, const std::string& id) {
-    return permit_json(tx.exec_params1("SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id));
+    return permit_json(
+        tx.exec_params1("SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id)
+    );
 }
 
 std::vector<Directive> directives_for(pqxx::transaction_base& tx, const std::string& type) {
@@ -170,21 +213,29 @@ api::Reply issue_token(const Context& ctx, pqxx::dbtransaction& tx, const api::R
     const bool by_phone = r.body.contains("phone");
     std::string table = by_phone ? "workers" : "staff";
     // A phone is a worker's login, or else a family member's (beneficiary_logins).
-    if (by_phone && tx.exec_params("SELECT 1 FROM workers WHERE phone = $1", body_string(r, "phone")).empty()) {
+    if (by_phone &&
+        tx.exec_params("SELECT 1 FROM workers WHERE phone = $1", body_string(r, "phone")).empty()) {
         table = "beneficiary_logins";
     }
     const std::string login = by_phone ? body_string(r, "phone") : body_string(r, "username");
     const std::string secret = by_phone ? body_string(r, "pin") : body_string(r, "password");
     if (login.empty() || secret.empty()) {
-        return unprocessable({{by_phone ? "pin" : "password", "phone and pin, or username and password, are required"}});
+        return unprocessable(
+            {{by_phone ? "pin" : "password",
+              "phone and pin, or username and password, are required"}}
+        );
     }
     const std::string key_column = by_phone ? "phone" : "username";
-    const std::string role_column = table == "workers" ? "'worker'" : table == "staff" ? "role" : "'beneficiary'";
-    const auto rows = tx.exec_params("SELECT id::text, " + std::string{by_phone ? "pin_hash" : "password_hash"} + ", " +
-                                         role_column + ", token_version, locked_until > now(), " +
-                                         "ceil(extract(epoch FROM locked_until - now()))::bigint FROM " + table +
-                                         " WHERE " + key_column + " = $1 FOR UPDATE",
-                                     login);
+    const std::string role_column = table == "workers" ? "'worker'"
+                                    : table == "staff" ? "role"
+                                                       : "'beneficiary'";
+    const auto rows = tx.exec_params(
+        "SELECT id::text, " + std::string{by_phone ? "pin_hash" : "password_hash"} + ", " +
+            role_column + ", token_version, locked_until > now(), " +
+            "ceil(extract(epoch FROM locked_until - now()))::bigint FROM " + table + " WHERE " +
+            key_column + " = $1 FOR UPDATE",
+        login
+    );
     if (rows.empty()) {
         // Same work as a real check (one verify), so timing does not tell which logins exist.
         static const std::string decoy = ctx.hasher.hash("timing-equaliser");
@@ -194,23 +245,38 @@ api::Reply issue_token(const Context& ctx, pqxx::dbtransaction& tx, const api::R
     const auto& row = rows[0];
     const std::string id = row[0].as<std::string>();
     if (!row[4].is_null() && row[4].as<bool>()) {
-        auto reply = api::problem(401, "login-locked", "Login locked",
-                                  "too many wrong attempts; try again later or ask an agent to help");
-        reply.headers["Retry-After"] = std::to_string(std::max<std::int64_t>(1, row[5].as<std::int64_t>()));
+        auto reply = api::problem(
+            401,
+            "login-locked",
+            "Login locked",
+            "too many wrong attempts; try again later or ask an agent to help"
+        );
+        reply.headers["Retry-After"] =
+            std::to_string(std::max<std::int64_t>(1, row[5].as<std::int64_t>()));
         return reply;
     }
     if (!ctx.hasher.verify(secret, row[1].as<std::string>())) {
         return login_failed(ctx, tx, table, id);
     }
-    tx.exec_params0("UPDATE " + table + " SET failed_logins = 0, locked_until = NULL WHERE id = $1", id);
+    tx.exec_params0(
+        "UPDATE " + table + " SET failed_logins = 0, locked_until = NULL WHERE id = $1", id
+    );
     if (ctx.hasher.needs_rehash(row[1].as<std::string>())) {
-        tx.exec_params0("UPDATE " + table + " SET " + (by_phone ? "pin_hash" : "password_hash") + " = $2 WHERE id = $1",
-                        id, ctx.hasher.hash(secret));
+        tx.exec_params0(
+            "UPDATE " + table + " SET " + (by_phone ? "pin_hash" : "password_hash") +
+                " = $2 WHERE id = $1",
+            id,
+            ctx.hasher.hash(secret)
+        );
     }
     // The gateway signs the token from this answer (services never see the signing key).
-    return api::json(200, json{{"subject_id", id},
-                               {"role", row[2].as<std::string>()},
-                               {"token_version", row[3].as<std::int64_t>()}});
+    return api::json(
+        200,
+        json{
+            {"subject_id", id},
+            {"role", row[2].as<std::string>()},
+            {"token_version", row[3].as<std::int64_t>()}}
+    );
 }
 
 // ---- staff -------------------------------------------------------------------------------------
@@ -232,17 +298,29 @@ api::Reply create_staff(const Context& ctx, pqxx::dbtransaction& tx, const api::
     }
     const std::string id = platform::new_uuid();
     const auto inserted = tx.exec_params(
-        "INSERT INTO staff (id, username, password_hash, role, display_name, country, created_by) VALUES ($1, $2, $3, $4, "
+        "INSERT INTO staff (id, username, password_hash, role, display_name, country, created_by) "
+        "VALUES ($1, $2, $3, $4, "
         "$5, $6, $7) ON CONFLICT (username) DO NOTHING RETURNING id",
-        id, username, ctx.hasher.hash(password), role, body_string(r, "display_name"), country, r.caller->subject);
+        id,
+        username,
+        ctx.hasher.hash(password),
+        role,
+        body_string(r, "display_name"),
+        country,
+        r.caller->subject
+    );
     if (inserted.empty()) {
         return conflict("a staff account with this username exists");
     }
-    return api::json(201, json{{"id", id},
-                               {"username", username},
-                               {"role", role},
-                               {"display_name", body_string(r, "display_name")},
-                               {"country", country ? json(*country) : json(nullptr)}});
+    return api::json(
+        201,
+        json{
+            {"id", id},
+            {"username", username},
+            {"role", role},
+            {"display_name", body_string(r, "display_name")},
+            {"country", country ? json(*country) : json(nullptr)}}
+    );
 }
 
 api::Reply list_staff(const Context&, pqxx::dbtransaction& tx, const api::Request& r) {
@@ -252,20 +330,29 @@ api::Reply list_staff(const Context&, pqxx::dbtransaction& tx, const api::Reques
         return error;
     }
     const auto rows = tx.exec_params(
-        "SELECT id::text, username, role, display_name, country FROM staff WHERE ($1 = '' OR id > $1::uuid) ORDER BY id "
+        "SELECT id::text, username, role, display_name, country FROM staff WHERE ($1 = '' OR id > "
+        "$1::uuid) ORDER BY id "
         "LIMIT $2",
-        page->after, page->limit + 1);
+        page->after,
+        page->limit + 1
+    );
     json items = json::array();
     for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < page->limit; ++i) {
-        items.push_back({{"id", rows[i][0].as<std::string>()},
-                         {"username", rows[i][1].as<std::string>()},
-                         {"role", rows[i][2].as<std::string>()},
-                         {"display_name", rows[i][3].as<std::string>()},
-                         {"country", nullable(rows[i][4])}});
+        items.push_back(
+            {{"id", rows[i][0].as<std::string>()},
+             {"username", rows[i][1].as<std::string>()},
+             {"role", rows[i][2].as<std::string>()},
+             {"display_name", rows[i][3].as<std::string>()},
+             {"country", nullable(rows[i][4])}}
+        );
     }
     const bool more = static_cast<int>(rows.size()) > page->limit;
-    return api::json(200, json{{"items", items},
-                               {"next_cursor", more ? json(cursor_for(items.back()["id"])) : json(nullptr)}});
+    return api::json(
+        200,
+        json{
+            {"items", items},
+            {"next_cursor", more ? json(cursor_for(items.back()["id"])) : json(nullptr)}}
+    );
 }
 
 // ---- workers -----------------------------------------------------------------------------------
@@ -302,26 +389,39 @@ api::Reply register_worker(const Context& ctx, pqxx::dbtransaction& tx, const ap
     bool registration_consent = false;
     if (r.body.contains("consents")) {
         for (const auto& c : r.body["consents"]) {
-            registration_consent = registration_consent || (text_of(c, "purpose") == "registration" && flag_of(c, "granted"));
+            registration_consent =
+                registration_consent ||
+                (text_of(c, "purpose") == "registration" && flag_of(c, "granted"));
         }
     }
     if (!registration_consent) {
-        errors.push_back({"consents", "consent to the purpose 'registration' is needed to register"});
+        errors.push_back({"consents", "consent to the purpose 'registration' is needed to register"}
+        );
     }
     std::optional<std::string> agency_id;
     if (licence) {
-        const auto agency = tx.exec_params("SELECT id::text, status, valid_until::text FROM agencies WHERE licence_no = $1",
-                                           *licence);
+        const auto agency = tx.exec_params(
+            "SELECT id::text, status, valid_until::text FROM agencies WHERE licence_no = $1",
+            *licence
+        );
         if (agency.empty()) {
             errors.push_back({"agency_licence_no", "no agency holds this licence number"});
         } else {
             const auto stored = agency_status_from(agency[0][1].as<std::string>());
-            const auto until = agency[0][2].is_null() ? std::nullopt : parse_date(agency[0][2].as<std::string>());
-            const auto now_status =
-                agency_status_on(stored.value_or(AgencyStatus::kApplied), until, ctx.today(), ctx.settings.renewal_window_days);
+            const auto until =
+                agency[0][2].is_null() ? std::nullopt : parse_date(agency[0][2].as<std::string>());
+            const auto now_status = agency_status_on(
+                stored.value_or(AgencyStatus::kApplied),
+                until,
+                ctx.today(),
+                ctx.settings.renewal_window_days
+            );
             if (!agency_may_recruit(now_status)) {
-                errors.push_back({"agency_licence_no", "the agency's licence is " + std::string{to_string(now_status)} +
-                                                           ": it may not take on workers"});
+                errors.push_back(
+                    {"agency_licence_no",
+                     "the agency's licence is " + std::string{to_string(now_status)} +
+                         ": it may not take on workers"}
+                );
             } else {
                 agency_id = agency[0][0].as<std::string>();
             }
@@ -333,35 +433,63 @@ api::Reply register_worker(const Context& ctx, pqxx::dbtransaction& tx, const ap
     const std::string id = platform::new_uuid();
     const std::string passport_normal = platform::crypto::normalize_identity_number(passport);
     const auto lesotho_normal =
-        lesotho_id ? std::optional{platform::crypto::normalize_identity_number(*lesotho_id)} : std::nullopt;
+        lesotho_id ? std::optional{platform::crypto::normalize_identity_number(*lesotho_id)}
+                   : std::nullopt;
     // Duplicates: the phone, the passport or the Lesotho ID already registered.
     const auto dup = tx.exec_params(
-        "SELECT phone = $1, passport_hash = $2, lesotho_id_hash IS NOT DISTINCT FROM $3 FROM workers WHERE phone = $1 OR "
+        "SELECT phone = $1, passport_hash = $2, lesotho_id_hash IS NOT DISTINCT FROM $3 FROM "
+        "workers WHERE phone = $1 OR "
         "passport_hash = $2 OR ($3::text IS NOT NULL AND lesotho_id_hash = $3) LIMIT 1",
-        phone, ctx.lookup_hash(passport_normal), lesotho_normal ? std::optional{ctx.lookup_hash(*lesotho_normal)} : std::nullopt);
+        phone,
+        ctx.lookup_hash(passport_normal),
+        lesotho_normal ? std::optional{ctx.lookup_hash(*lesotho_normal)} : std::nullopt
+    );
     if (!dup.empty()) {
-        const char* field = dup[0][0].as<bool>() ? "phone" : dup[0][1].as<bool>() ? "passport_number" : "lesotho_id";
-        auto reply = conflict(std::string{"a worker with this "} + field + " is already registered");
+        const char* field = dup[0][0].as<bool>()   ? "phone"
+                            : dup[0][1].as<bool>() ? "passport_number"
+                                                   : "lesotho_id";
+        auto reply =
+            conflict(std::string{"a worker with this "} + field + " is already registered");
         reply.body["errors"] = json::array({{{"field", field}, {"message", "already registered"}}});
         return reply;
     }
     tx.exec_params0(
-        "INSERT INTO workers (id, given_name, family_name, date_of_birth, phone, pin_hash, lesotho_id_enc, lesotho_id_hash, "
-        "lesotho_id_masked, passport_enc, passport_hash, passport_masked, employer_name, agency_id) VALUES ($1, $2, $3, $4, "
+        "INSERT INTO workers (id, given_name, family_name, date_of_birth, phone, pin_hash, "
+        "lesotho_id_enc, lesotho_id_hash, "
+        "lesotho_id_masked, passport_enc, passport_hash, passport_masked, employer_name, "
+        "agency_id) VALUES ($1, $2, $3, $4, "
         "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        id, given, family, format_date(*born), phone, ctx.hasher.hash(pin),
-        lesotho_normal ? std::optional{ctx.seal(*lesotho_normal, "workers.lesotho_id:" + id)} : std::nullopt,
+        id,
+        given,
+        family,
+        format_date(*born),
+        phone,
+        ctx.hasher.hash(pin),
+        lesotho_normal ? std::optional{ctx.seal(*lesotho_normal, "workers.lesotho_id:" + id)}
+                       : std::nullopt,
         lesotho_normal ? std::optional{ctx.lookup_hash(*lesotho_normal)} : std::nullopt,
         lesotho_normal ? std::optional{mask_identity_number(*lesotho_normal)} : std::nullopt,
-        ctx.seal(passport_normal, "workers.passport:" + id), ctx.lookup_hash(passport_normal),
-        mask_identity_number(passport_normal), employer, agency_id);
+        ctx.seal(passport_normal, "workers.passport:" + id),
+        ctx.lookup_hash(passport_normal),
+        mask_identity_number(passport_normal),
+        employer,
+        agency_id
+    );
     for (const auto& c : r.body["consents"]) {
         tx.exec_params0(
-            "INSERT INTO consents (subject_id, purpose, granted, legal_basis, channel) VALUES ($1, $2, $3, 'consent', 'api')",
-            id, text_of(c, "purpose"), flag_of(c, "granted"));
+            "INSERT INTO consents (subject_id, purpose, granted, legal_basis, channel) VALUES ($1, "
+            "$2, $3, 'consent', 'api')",
+            id,
+            text_of(c, "purpose"),
+            flag_of(c, "granted")
+        );
     }
     log_access(tx, r, id, "create", "worker", "all", "registration");
-    ctx.publish(tx, messages::kWorkerRegistered, json{{"worker_id", id}, {"agency_id", agency_id ? json(*agency_id) : json(nullptr)}});
+    ctx.publish(
+        tx,
+        messages::kWorkerRegistered,
+        json{{"worker_id", id}, {"agency_id", agency_id ? json(*agency_id) : json(nullptr)}}
+    );
     const auto row = find_worker(tx, id);
     return api::json(201, worker_json(tx, *row));
 }
@@ -410,21 +538,40 @@ api::Reply add_permit(const Context& ctx, pqxx::dbtransaction& tx, const api::Re
     if (!errors.empty()) {
         return unprocessable(errors);
     }
-    const auto standing = permit_standing(PermitStatus::kValid, type, *expires, load_directives(tx, type), ctx.today());
+    const auto standing = permit_standing(
+        PermitStatus::kValid, type, *expires, load_directives(tx, type), ctx.today()
+    );
     const std::string id = platform::new_uuid();
     const auto inserted = tx.exec_params(
-        "INSERT INTO permits (id, worker_id, type, number, issued_on, printed_expiry, status, legal_expiry, directive_ref) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (type, number) DO NOTHING RETURNING id",
-        id, worker_id, type, permit_number(number), format_date(*issued),
-        format_date(*expires), std::string{to_string(standing.status)}, format_date(*standing.legal_expiry),
-        standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref});
+        "INSERT INTO permits (id, worker_id, type, number, issued_on, printed_expiry, status, "
+        "legal_expiry, directive_ref) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (type, number) DO NOTHING "
+        "RETURNING id",
+        id,
+        worker_id,
+        type,
+        permit_number(number),
+        format_date(*issued),
+        format_date(*expires),
+        std::string{to_string(standing.status)},
+        format_date(*standing.legal_expiry),
+        standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref}
+    );
     if (inserted.empty()) {
         return conflict("this permit number is already recorded");
     }
-    tx.exec_params0("INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)",
-                    id, std::string{to_string(standing.status)}, "recorded", r.caller->subject);
+    tx.exec_params0(
+        "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, "
+        "NULL, $2, $3, $4)",
+        id,
+        std::string{to_string(standing.status)},
+        "recorded",
+        r.caller->subject
+    );
     log_access(tx, r, worker_id, "create", "permit", "type,number,dates", purpose_of(r));
-    const auto row = tx.exec_params1("SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id);
+    const auto row = tx.exec_params1(
+        "SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id
+    );
     return api::json(201, permit_json(row));
 }
 
@@ -437,7 +584,10 @@ api::Reply list_permits(const Context&, pqxx::dbtransaction& tx, const api::Requ
         return api::not_found("worker");
     }
     const auto rows = tx.exec_params(
-        "SELECT " + std::string{kPermitColumns} + " FROM permits WHERE worker_id = $1 ORDER BY created_at, id", worker_id);
+        "SELECT " + std::string{kPermitColumns} +
+            " FROM permits WHERE worker_id = $1 ORDER BY created_at, id",
+        worker_id
+    );
     json items = json::array();
     for (const auto& row : rows) {
         items.push_back(permit_json(row));
@@ -446,62 +596,112 @@ api::Reply list_permits(const Context&, pqxx::dbtransaction& tx, const api::Requ
     return api::json(200, json{{"items", items}, {"next_cursor", nullptr}});
 }
 
-api::Reply change_permit_status(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
+api::Reply change_permit_status(
+    const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r
+) {
     const std::string id = r.path_param("id");
     if (!is_uuid(id)) {
         return api::not_found("permit");
     }
-    const auto rows = tx.exec_params("SELECT status, worker_id::text FROM permits WHERE id = $1 FOR UPDATE", id);
+    const auto rows =
+        tx.exec_params("SELECT status, worker_id::text FROM permits WHERE id = $1 FOR UPDATE", id);
     if (rows.empty()) {
         return api::not_found("permit");
     }
     const auto from = permit_status_from(rows[0][0].as<std::string>());
     const auto to = permit_status_from(body_string(r, "status"));
     if (!from || !to || !permit_transition_allowed(*from, *to)) {
-        return conflict("a permit cannot go from " + rows[0][0].as<std::string>() + " to " + body_string(r, "status"));
+        return conflict(
+            "a permit cannot go from " + rows[0][0].as<std::string>() + " to " +
+            body_string(r, "status")
+        );
     }
-    tx.exec_params0("UPDATE permits SET status = $2 WHERE id = $1", id, std::string{to_string(*to)});
-    tx.exec_params0("INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)",
-                    id, std::string{to_string(*from)}, std::string{to_string(*to)}, body_string(r, "reason"),
-                    r.caller->subject);
+    tx.exec_params0(
+        "UPDATE permits SET status = $2 WHERE id = $1", id, std::string{to_string(*to)}
+    );
+    tx.exec_params0(
+        "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, "
+        "$2, $3, $4, $5)",
+        id,
+        std::string{to_string(*from)},
+        std::string{to_string(*to)},
+        body_string(r, "reason"),
+        r.caller->subject
+    );
     log_access(tx, r, rows[0][1].as<std::string>(), "update", "permit", "status", purpose_of(r));
-    ctx.publish(tx, messages::kPermitStatusChanged,
-                json{{"permit_id", id}, {"worker_id", rows[0][1].as<std::string>()}, {"status", to_string(*to)}});
-    const auto row = tx.exec_params1("SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id);
+    ctx.publish(
+        tx,
+        messages::kPermitStatusChanged,
+        json{
+            {"permit_id", id},
+            {"worker_id", rows[0][1].as<std::string>()},
+            {"status", to_string(*to)}}
+    );
+    const auto row = tx.exec_params1(
+        "SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id
+    );
     return api::json(200, permit_json(row));
 }
 
-int refresh_permits(const Context& ctx, pqxx::transaction_base& tx, const std::string& type, const std::string& actor,
-                    const std::string& reason) {
+int refresh_permits(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& type,
+    const std::string& actor,
+    const std::string& reason
+) {
     const auto directives = load_directives(tx, type);
     const auto rows = tx.exec_params(
-        "SELECT id::text, worker_id::text, type, status, printed_expiry::text, legal_expiry::text, coalesce(directive_ref, '') "
-        "FROM permits WHERE ($1 = '' OR type = $1) AND status IN ('issued', 'valid', 'expired', 'extended_by_directive') "
+        "SELECT id::text, worker_id::text, type, status, printed_expiry::text, legal_expiry::text, "
+        "coalesce(directive_ref, '') "
+        "FROM permits WHERE ($1 = '' OR type = $1) AND status IN ('issued', 'valid', 'expired', "
+        "'extended_by_directive') "
         "FOR UPDATE",
-        type);
+        type
+    );
     int changed = 0;
     for (const auto& row : rows) {
-        const auto recorded = permit_status_from(row[3].as<std::string>()).value_or(PermitStatus::kValid);
-        const auto standing =
-            permit_standing(recorded, row[2].as<std::string>(), parse_date(row[4].as<std::string>()), directives, ctx.today());
+        const auto recorded =
+            permit_status_from(row[3].as<std::string>()).value_or(PermitStatus::kValid);
+        const auto standing = permit_standing(
+            recorded,
+            row[2].as<std::string>(),
+            parse_date(row[4].as<std::string>()),
+            directives,
+            ctx.today()
+        );
         const std::string legal = format_date(*standing.legal_expiry);
-        if (standing.status == recorded && legal == row[5].as<std::string>() && standing.directive_ref == row[6].as<std::string>()) {
+        if (standing.status == recorded && legal == row[5].as<std::string>() &&
+            standing.directive_ref == row[6].as<std::string>()) {
             continue;
         }
         ++changed;
-        tx.exec_params0("UPDATE permits SET status = $2, legal_expiry = $3, directive_ref = $4 WHERE id = $1",
-                        row[0].as<std::string>(), std::string{to_string(standing.status)}, legal,
-                        standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref});
         tx.exec_params0(
-            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)",
-            row[0].as<std::string>(), row[3].as<std::string>(), std::string{to_string(standing.status)},
-            standing.directive_ref.empty() ? reason : reason + " (" + standing.directive_ref + ")", actor);
+            "UPDATE permits SET status = $2, legal_expiry = $3, directive_ref = $4 WHERE id = $1",
+            row[0].as<std::string>(),
+            std::string{to_string(standing.status)},
+            legal,
+            standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref}
+        );
+        tx.exec_params0(
+            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES "
+            "($1, $2, $3, $4, $5)",
+            row[0].as<std::string>(),
+            row[3].as<std::string>(),
+            std::string{to_string(standing.status)},
+            standing.directive_ref.empty() ? reason : reason + " (" + standing.directive_ref + ")",
+            actor
+        );
         if (standing.status != recorded) {
-            ctx.publish(tx, messages::kPermitStatusChanged,
-                        json{{"permit_id", row[0].as<std::string>()},
-                             {"worker_id", row[1].as<std::string>()},
-                             {"status", to_string(standing.status)},
-                             {"legal_expiry", legal}});
+            ctx.publish(
+                tx,
+                messages::kPermitStatusChanged,
+                json{
+                    {"permit_id", row[0].as<std::string>()},
+                    {"worker_id", row[1].as<std::string>()},
+                    {"status", to_string(standing.status)},
+                    {"legal_expiry", legal}}
+            );
         }
     }
     return changed;
@@ -523,19 +723,30 @@ api::Reply create_directive(const Context& ctx, pqxx::dbtransaction& tx, const a
     const std::string id = platform::new_uuid();
     const std::string type = body_string(r, "permit_type");
     const auto inserted = tx.exec_params(
-        "INSERT INTO directives (id, permit_type, valid_until, reference, published_on, recorded_by) VALUES ($1, $2, $3, $4, "
+        "INSERT INTO directives (id, permit_type, valid_until, reference, published_on, "
+        "recorded_by) VALUES ($1, $2, $3, $4, "
         "$5, $6) ON CONFLICT (reference) DO NOTHING RETURNING id",
-        id, type, format_date(*valid_until), body_string(r, "reference"), format_date(*published), r.caller->subject);
+        id,
+        type,
+        format_date(*valid_until),
+        body_string(r, "reference"),
+        format_date(*published),
+        r.caller->subject
+    );
     if (inserted.empty()) {
         return conflict("a directive with this reference is already recorded");
     }
     const int changed = refresh_permits(ctx, tx, type, r.caller->subject, "directive recorded");
-    return api::json(201, json{{"id", id},
-                               {"permit_type", type},
-                               {"valid_until", format_date(*valid_until)},
-                               {"reference", body_string(r, "reference")},
-                               {"published_on", format_date(*published)},
-                               {"permits_updated", changed}});
+    return api::json(
+        201,
+        json{
+            {"id", id},
+            {"permit_type", type},
+            {"valid_until", format_date(*valid_until)},
+            {"reference", body_string(r, "reference")},
+            {"published_on", format_date(*published)},
+            {"permits_updated", changed}}
+    );
 }
 
 // ---- beneficiaries -----------------------------------------------------------------------------
@@ -553,7 +764,9 @@ api::Reply add_beneficiary(const Context& ctx, pqxx::dbtransaction& tx, const ap
         errors.push_back({"full_name", *e});
     }
     if (phone_country(phone) != Country::kLesotho) {
-        errors.push_back({"phone", "must be a Lesotho mobile number: +266 and 8 digits starting 5 or 6"});
+        errors.push_back(
+            {"phone", "must be a Lesotho mobile number: +266 and 8 digits starting 5 or 6"}
+        );
     }
     if (national_id) {
         if (const auto e = check_identity_number(*national_id)) {
@@ -561,35 +774,52 @@ api::Reply add_beneficiary(const Context& ctx, pqxx::dbtransaction& tx, const ap
         }
     }
     if (body_string(r, "payout_method") == "cash_pickup" && !national_id) {
-        errors.push_back({"national_id", "cash pickup needs the recipient's national id, checked by the agent"});
+        errors.push_back(
+            {"national_id", "cash pickup needs the recipient's national id, checked by the agent"}
+        );
     }
     if (!errors.empty()) {
         return unprocessable(errors);
     }
     const std::string id = platform::new_uuid();
-    const auto normal = national_id ? std::optional{platform::crypto::normalize_identity_number(*national_id)} : std::nullopt;
+    const auto normal =
+        national_id ? std::optional{platform::crypto::normalize_identity_number(*national_id)}
+                    : std::nullopt;
     const auto inserted = tx.exec_params(
-        "INSERT INTO beneficiaries (id, worker_id, full_name, phone, relationship, payout_method, national_id_enc, "
-        "national_id_masked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (worker_id, phone) DO NOTHING RETURNING id",
-        id, worker_id, name, phone, body_string(r, "relationship"), body_string(r, "payout_method"),
+        "INSERT INTO beneficiaries (id, worker_id, full_name, phone, relationship, payout_method, "
+        "national_id_enc, "
+        "national_id_masked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (worker_id, "
+        "phone) DO NOTHING RETURNING id",
+        id,
+        worker_id,
+        name,
+        phone,
+        body_string(r, "relationship"),
+        body_string(r, "payout_method"),
         normal ? std::optional{ctx.seal(*normal, "beneficiaries.national_id:" + id)} : std::nullopt,
-        normal ? std::optional{mask_identity_number(*normal)} : std::nullopt);
+        normal ? std::optional{mask_identity_number(*normal)} : std::nullopt
+    );
     if (!inserted.empty()) {
         link_beneficiary_login(ctx, tx, id, phone, r.body);
     }
     if (inserted.empty()) {
         auto reply = conflict("this worker already has a beneficiary with this phone number");
-        reply.body["errors"] = json::array({{{"field", "phone"}, {"message", "already a beneficiary"}}});
+        reply.body["errors"] =
+            json::array({{{"field", "phone"}, {"message", "already a beneficiary"}}});
         return reply;
     }
     log_access(tx, r, worker_id, "create", "beneficiary", "all", "remittance");
-    return api::json(201, json{{"id", id},
-                               {"worker_id", worker_id},
-                               {"full_name", name},
-                               {"phone", phone},
-                               {"relationship", body_string(r, "relationship")},
-                               {"payout_method", body_string(r, "payout_method")},
-                               {"national_id", normal ? json(mask_identity_number(*normal)) : json(nullptr)}});
+    return api::json(
+        201,
+        json{
+            {"id", id},
+            {"worker_id", worker_id},
+            {"full_name", name},
+            {"phone", phone},
+            {"relationship", body_string(r, "relationship")},
+            {"payout_method", body_string(r, "payout_method")},
+            {"national_id", normal ? json(mask_identity_number(*normal)) : json(nullptr)}}
+    );
 }
 
 api::Reply list_beneficiaries(const Context&, pqxx::dbtransaction& tx, const api::Request& r) {
@@ -598,18 +828,22 @@ api::Reply list_beneficiaries(const Context&, pqxx::dbtransaction& tx, const api
         return api::not_found("worker");
     }
     const auto rows = tx.exec_params(
-        "SELECT id::text, full_name, phone, relationship, payout_method, national_id_masked FROM beneficiaries WHERE "
+        "SELECT id::text, full_name, phone, relationship, payout_method, national_id_masked FROM "
+        "beneficiaries WHERE "
         "worker_id = $1 ORDER BY created_at, id",
-        worker_id);
+        worker_id
+    );
     json items = json::array();
     for (const auto& b : rows) {
-        items.push_back({{"id", b[0].as<std::string>()},
-                         {"worker_id", worker_id},
-                         {"full_name", b[1].as<std::string>()},
-                         {"phone", b[2].as<std::string>()},
-                         {"relationship", b[3].as<std::string>()},
-                         {"payout_method", b[4].as<std::string>()},
-                         {"national_id", nullable(b[5])}});
+        items.push_back(
+            {{"id", b[0].as<std::string>()},
+             {"worker_id", worker_id},
+             {"full_name", b[1].as<std::string>()},
+             {"phone", b[2].as<std::string>()},
+             {"relationship", b[3].as<std::string>()},
+             {"payout_method", b[4].as<std::string>()},
+             {"national_id", nullable(b[5])}}
+        );
     }
     log_access(tx, r, worker_id, "read", "beneficiary", "all", purpose_of(r));
     return api::json(200, json{{"items", items}, {"next_cursor", nullptr}});
@@ -625,11 +859,17 @@ api::Reply list_consents(const Context&, pqxx::dbtransaction& tx, const api::Req
     // The current answer per purpose, with when it was given.
     const auto rows = tx.exec_params(
         "SELECT DISTINCT ON (purpose) purpose, granted, to_char(recorded_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM consents WHERE subject_id = $1 ORDER BY purpose, id DESC",
-        worker_id);
+        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM consents WHERE subject_id = $1 ORDER BY purpose, "
+        "id DESC",
+        worker_id
+    );
     json items = json::array();
     for (const auto& c : rows) {
-        items.push_back({{"purpose", c[0].as<std::string>()}, {"granted", c[1].as<bool>()}, {"recorded_at", c[2].as<std::string>()}});
+        items.push_back(
+            {{"purpose", c[0].as<std::string>()},
+             {"granted", c[1].as<bool>()},
+             {"recorded_at", c[2].as<std::string>()}}
+        );
     }
     return api::json(200, json{{"items", items}, {"next_cursor", nullptr}});
 }
@@ -642,11 +882,18 @@ api::Reply record_consent(const Context&, pqxx::dbtransaction& tx, const api::Re
     const std::string purpose = body_string(r, "purpose");
     const bool granted = flag_of(r.body, "granted");
     if (purpose == "registration" && !granted) {
-        return unprocessable({{"purpose", "registration consent cannot be withdrawn here: ask for the account to be closed"}});
+        return unprocessable(
+            {{"purpose",
+              "registration consent cannot be withdrawn here: ask for the account to be closed"}}
+        );
     }
     tx.exec_params0(
-        "INSERT INTO consents (subject_id, purpose, granted, legal_basis, channel) VALUES ($1, $2, $3, 'consent', 'api')",
-        worker_id, purpose, granted);
+        "INSERT INTO consents (subject_id, purpose, granted, legal_basis, channel) VALUES ($1, $2, "
+        "$3, 'consent', 'api')",
+        worker_id,
+        purpose,
+        granted
+    );
     log_access(tx, r, worker_id, "update", "consent", purpose, "self_service");
     return api::json(201, json{{"purpose", purpose}, {"granted", granted}});
 }
@@ -665,26 +912,36 @@ api::Reply get_access_log(const Context&, pqxx::dbtransaction& tx, const api::Re
         return error;
     }
     const auto rows = tx.exec_params(
-        "SELECT id, actor_id, actor_role, action, record, fields, purpose, to_char(at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM access_log WHERE subject_id = $1 AND ($2 = '' OR id > $2::bigint) ORDER "
+        "SELECT id, actor_id, actor_role, action, record, fields, purpose, to_char(at AT TIME ZONE "
+        "'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM access_log WHERE subject_id = $1 AND ($2 = '' "
+        "OR id > $2::bigint) ORDER "
         "BY id LIMIT $3",
-        worker_id, page->after, page->limit + 1);
+        worker_id,
+        page->after,
+        page->limit + 1
+    );
     json items = json::array();
     for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < page->limit; ++i) {
         const auto& a = rows[i];
-        items.push_back({{"actor_id", a[1].as<std::string>()},
-                         {"actor_role", a[2].as<std::string>()},
-                         {"action", a[3].as<std::string>()},
-                         {"record", a[4].as<std::string>()},
-                         {"fields", a[5].as<std::string>()},
-                         {"purpose", a[6].as<std::string>()},
-                         {"at", a[7].as<std::string>()}});
+        items.push_back(
+            {{"actor_id", a[1].as<std::string>()},
+             {"actor_role", a[2].as<std::string>()},
+             {"action", a[3].as<std::string>()},
+             {"record", a[4].as<std::string>()},
+             {"fields", a[5].as<std::string>()},
+             {"purpose", a[6].as<std::string>()},
+             {"at", a[7].as<std::string>()}}
+        );
     }
     const bool more = static_cast<int>(rows.size()) > page->limit;
-    const std::string last = more ? rows[static_cast<std::size_t>(page->limit) - 1][0].as<std::string>() : "";
+    const std::string last =
+        more ? rows[static_cast<std::size_t>(page->limit) - 1][0].as<std::string>() : "";
     // Reading the log is itself an access (after the query, so it shows on the next page).
     log_access(tx, r, worker_id, "read", "access_log", "all", purpose_of(r));
-    return api::json(200, json{{"items", items}, {"next_cursor", more ? json(cursor_for(last)) : json(nullptr)}});
+    return api::json(
+        200, json{{"items", items}, {"next_cursor", more ? json(cursor_for(last)) : json(nullptr)}}
+    );
 }
 
 }  // namespace chelete::registry::detail

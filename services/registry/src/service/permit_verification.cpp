@@ -13,11 +13,13 @@ std::string date_text(const std::optional<platform::Date>& d) {
 }
 
 json registry_view(const permit_registry::PermitRecord& rec) {
-    return json{{"type", std::string{permit_registry::to_string(rec.type)}},
-                {"status", std::string{permit_registry::to_string(rec.status)}},
-                {"printed_expiry", rec.printed_expiry ? json(date_text(rec.printed_expiry)) : json(nullptr)},
-                {"legal_expiry", rec.legal_expiry ? json(date_text(rec.legal_expiry)) : json(nullptr)},
-                {"directive_ref", rec.directive_ref ? json(*rec.directive_ref) : json(nullptr)}};
+    return json{
+        {"type", std::string{permit_registry::to_string(rec.type)}},
+        {"status", std::string{permit_registry::to_string(rec.status)}},
+        {"printed_expiry",
+         rec.printed_expiry ? json(date_text(rec.printed_expiry)) : json(nullptr)},
+        {"legal_expiry", rec.legal_expiry ? json(date_text(rec.legal_expiry)) : json(nullptr)},
+        {"directive_ref", rec.directive_ref ? json(*rec.directive_ref) : json(nullptr)}};
 }
 
 }  // namespace
@@ -28,9 +30,11 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
         return api::not_found("permit");
     }
     const auto rows = tx.exec_params(
-        "SELECT p.type, p.number, p.status, p.printed_expiry::text, p.worker_id::text, w.family_name FROM permits p JOIN "
+        "SELECT p.type, p.number, p.status, p.printed_expiry::text, p.worker_id::text, "
+        "w.family_name FROM permits p JOIN "
         "workers w ON w.id = p.worker_id WHERE p.id = $1",
-        id);
+        id
+    );
     if (rows.empty()) {
         return api::not_found("permit");
     }
@@ -39,36 +43,55 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
     const std::string surname = rows[0][5].as<std::string>();
     const std::string worker_id = rows[0][4].as<std::string>();
     if (!permit_registry::parse_permit_type(type)) {
-        return unprocessable({{"type", "only LSP, LEP and work visa records are held by the permit registry"}});
+        return unprocessable(
+            {{"type", "only LSP, LEP and work visa records are held by the permit registry"}}
+        );
     }
-    if (!permit_registry::is_valid_permit_number(number) || !permit_registry::is_valid_surname(surname)) {
-        return unprocessable({{"number", "this number or surname cannot be looked up in the permit registry"}});
+    if (!permit_registry::is_valid_permit_number(number) ||
+        !permit_registry::is_valid_surname(surname)) {
+        return unprocessable(
+            {{"number", "this number or surname cannot be looked up in the permit registry"}}
+        );
     }
     if (ctx.permit_registry == nullptr) {
-        return api::problem(503, "permit-registry-unavailable", "The permit registry is not configured",
-                            "set CHELETE_PERMIT_REGISTRY_URL");
+        return api::problem(
+            503,
+            "permit-registry-unavailable",
+            "The permit registry is not configured",
+            "set CHELETE_PERMIT_REGISTRY_URL"
+        );
     }
     // The lookup runs while this transaction is open but holds no row lock (plain SELECT above),
     // bounded by the client's timeout and retries.
     const auto result = ctx.permit_registry->lookup(number, surname);
     if (const auto* down = std::get_if<permit_registry::Unavailable>(&result)) {
-        spdlog::warn("permit registry unavailable for permit {}: {} ({})", id, permit_registry::to_string(down->reason),
-                     down->detail);
-        auto reply = api::problem(503, "permit-registry-unavailable", "The permit registry did not answer",
-                                  "nothing was changed; try again later");
+        spdlog::warn(
+            "permit registry unavailable for permit {}: {} ({})",
+            id,
+            permit_registry::to_string(down->reason),
+            down->detail
+        );
+        auto reply = api::problem(
+            503,
+            "permit-registry-unavailable",
+            "The permit registry did not answer",
+            "nothing was changed; try again later"
+        );
         reply.headers["Retry-After"] = "30";
         return reply;
     }
     std::string outcome;
     json registry = nullptr;
-    json verification{{"checked_at", platform::format_rfc3339(ctx.clock.now())}, {"officer", r.caller->subject}};
+    json verification{
+        {"checked_at", platform::format_rfc3339(ctx.clock.now())}, {"officer", r.caller->subject}};
     if (std::holds_alternative<permit_registry::NotFound>(result)) {
         outcome = "not_found";
     } else {
         const auto& rec = std::get<permit_registry::Found>(result).record;
         registry = registry_view(rec);
         const bool same_type = permit_registry::to_string(rec.type) == type;
-        const bool same_printed = !rec.printed_expiry || date_text(rec.printed_expiry) == rows[0][3].as<std::string>();
+        const bool same_printed =
+            !rec.printed_expiry || date_text(rec.printed_expiry) == rows[0][3].as<std::string>();
         outcome = same_type && same_printed ? "verified" : "mismatch";
     }
     verification["outcome"] = outcome;
@@ -77,31 +100,59 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
         const auto& rec = std::get<permit_registry::Found>(result).record;
         // The registry's word on revocation and supersession stands; otherwise the standing
         // follows the printed date and the directives recorded here.
-        auto recorded = permit_status_from(rows[0][2].as<std::string>()).value_or(PermitStatus::kValid);
+        auto recorded =
+            permit_status_from(rows[0][2].as<std::string>()).value_or(PermitStatus::kValid);
         if (rec.status == permit_registry::PermitStatus::kRevoked) {
             recorded = PermitStatus::kRevoked;
         } else if (rec.status == permit_registry::PermitStatus::kSuperseded) {
             recorded = PermitStatus::kSuperseded;
         }
-        const auto standing = permit_standing(recorded, type, parse_date(rows[0][3].as<std::string>()),
-                                              directives_for(tx, type), ctx.today());
+        const auto standing = permit_standing(
+            recorded,
+            type,
+            parse_date(rows[0][3].as<std::string>()),
+            directives_for(tx, type),
+            ctx.today()
+        );
         tx.exec_params0(
-            "UPDATE permits SET verified_at = now(), verified_by = $2, verification = $3::jsonb, status = $4 WHERE id = $1",
-            id, r.caller->subject, verification.dump(), std::string{to_string(standing.status)});
+            "UPDATE permits SET verified_at = now(), verified_by = $2, verification = $3::jsonb, "
+            "status = $4 WHERE id = $1",
+            id,
+            r.caller->subject,
+            verification.dump(),
+            std::string{to_string(standing.status)}
+        );
         if (standing.status != permit_status_from(rows[0][2].as<std::string>())) {
             tx.exec_params0(
-                "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)",
-                id, rows[0][2].as<std::string>(), std::string{to_string(standing.status)}, "permit registry check",
-                r.caller->subject);
-            ctx.publish(tx, messages::kPermitStatusChanged,
-                        json{{"permit_id", id}, {"worker_id", worker_id}, {"status", to_string(standing.status)}});
+                "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                id,
+                rows[0][2].as<std::string>(),
+                std::string{to_string(standing.status)},
+                "permit registry check",
+                r.caller->subject
+            );
+            ctx.publish(
+                tx,
+                messages::kPermitStatusChanged,
+                json{
+                    {"permit_id", id},
+                    {"worker_id", worker_id},
+                    {"status", to_string(standing.status)}}
+            );
         }
     } else {
         // Kept as evidence of the attempt; the permit stays unverified.
-        tx.exec_params0("UPDATE permits SET verification = $2::jsonb WHERE id = $1", id, verification.dump());
+        tx.exec_params0(
+            "UPDATE permits SET verification = $2::jsonb WHERE id = $1", id, verification.dump()
+        );
     }
-    log_access(tx, r, worker_id, "update", "permit_verification", "number,surname", "permit_tracking");
-    return api::json(200, json{{"outcome", outcome}, {"registry", registry}, {"permit", permit_view(tx, id)}});
+    log_access(
+        tx, r, worker_id, "update", "permit_verification", "number,surname", "permit_tracking"
+    );
+    return api::json(
+        200, json{{"outcome", outcome}, {"registry", registry}, {"permit", permit_view(tx, id)}}
+    );
 }
 
 }  // namespace chelete::registry::detail

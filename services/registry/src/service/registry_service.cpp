@@ -1,14 +1,13 @@
-#include <chelete/registry/service.hpp>
-
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include <chelete/permit_registry/client.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/id.hpp>
 #include <chelete/platform/random_ids.hpp>
+#include <chelete/registry/service.hpp>
 
 #include "registry_migrations.hpp"
 #include "service/context.hpp"
@@ -24,8 +23,14 @@ using namespace std::chrono_literals;
 
 RegistryStreams RegistryStreams::load(platform::ConfigReader& r) {
     RegistryStreams s;
-    s.command_stream = r.string("CHELETE_REGISTRY_COMMAND_STREAM", "registry.cmd", "Stream the registry takes requests from");
-    s.event_stream = r.string("CHELETE_REGISTRY_EVENT_STREAM", "registry.events", "Stream the registry publishes events to");
+    s.command_stream = r.string(
+        "CHELETE_REGISTRY_COMMAND_STREAM", "registry.cmd", "Stream the registry takes requests from"
+    );
+    s.event_stream = r.string(
+        "CHELETE_REGISTRY_EVENT_STREAM",
+        "registry.events",
+        "Stream the registry publishes events to"
+    );
     return s;
 }
 
@@ -33,17 +38,30 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
     RegistrySettings s;
     s.schema = r.string("CHELETE_REGISTRY_SCHEMA", "registry", "PostgreSQL schema of the registry");
     if (!platform::is_safe_identifier(s.schema)) {
-        r.problem("CHELETE_REGISTRY_SCHEMA='" + s.schema + "' is not a plain lower-case identifier");
+        r.problem(
+            "CHELETE_REGISTRY_SCHEMA='" + s.schema + "' is not a plain lower-case identifier"
+        );
         s.schema = "registry";
     }
     s.streams = RegistryStreams::load(r);
-    s.notify_stream = r.string("CHELETE_NOTIFY_STREAM", "notify.cmd", "Stream the notifier takes SMS requests from");
-    s.consumers = static_cast<std::size_t>(
-        r.integer("CHELETE_REGISTRY_CONSUMERS", 2, 1, 16, "Registry consumer threads (each its own connection)"));
-    s.admin_password = r.required_secret("CHELETE_ADMIN_PASSWORD", 12,
-                                         "Password of the `admin` staff account created on first start");
-    const auto keys = r.required_secret("CHELETE_FIELD_KEYS", 1,
-                                        "AES-256-GCM keys for identity numbers at rest: `k2:<64 hex>,k1:<64 hex>`, first seals");
+    s.notify_stream = r.string(
+        "CHELETE_NOTIFY_STREAM", "notify.cmd", "Stream the notifier takes SMS requests from"
+    );
+    s.consumers = static_cast<std::size_t>(r.integer(
+        "CHELETE_REGISTRY_CONSUMERS",
+        2,
+        1,
+        16,
+        "Registry consumer threads (each its own connection)"
+    ));
+    s.admin_password = r.required_secret(
+        "CHELETE_ADMIN_PASSWORD", 12, "Password of the `admin` staff account created on first start"
+    );
+    const auto keys = r.required_secret(
+        "CHELETE_FIELD_KEYS",
+        1,
+        "AES-256-GCM keys for identity numbers at rest: `k2:<64 hex>,k1:<64 hex>`, first seals"
+    );
     if (!keys.empty()) {
         auto parsed = platform::crypto::FieldCipher::parse_keys(keys);
         if (parsed) {
@@ -52,37 +70,63 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
             r.problem("CHELETE_FIELD_KEYS: " + parsed.error());
         }
     }
-    s.lookup_key = r.required_secret("CHELETE_LOOKUP_KEY", 32, "HMAC key of identity-number look-up hashes");
-    s.letter_seed_hex =
-        r.required_secret("CHELETE_LETTER_SIGNING_KEY", 64, "Ed25519 seed (64 hex) that signs permit status letters");
-    if (!s.letter_seed_hex.empty() && !platform::crypto::Ed25519Signer::from_seed_hex(s.letter_seed_hex)) {
+    s.lookup_key =
+        r.required_secret("CHELETE_LOOKUP_KEY", 32, "HMAC key of identity-number look-up hashes");
+    s.letter_seed_hex = r.required_secret(
+        "CHELETE_LETTER_SIGNING_KEY", 64, "Ed25519 seed (64 hex) that signs permit status letters"
+    );
+    if (!s.letter_seed_hex.empty() &&
+        !platform::crypto::Ed25519Signer::from_seed_hex(s.letter_seed_hex)) {
         r.problem("CHELETE_LETTER_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)");
     }
-    s.password_cost.memory_kib = static_cast<std::uint32_t>(
-        r.integer("CHELETE_PASSWORD_MEMORY_KIB", 19 * 1024, 64, 1024 * 1024, "Argon2id memory per PIN/password hash (KiB)"));
+    s.password_cost.memory_kib = static_cast<std::uint32_t>(r.integer(
+        "CHELETE_PASSWORD_MEMORY_KIB",
+        19 * 1024,
+        64,
+        1024 * 1024,
+        "Argon2id memory per PIN/password hash (KiB)"
+    ));
     s.password_cost.iterations = static_cast<std::uint32_t>(
-        r.integer("CHELETE_PASSWORD_ITERATIONS", 2, 1, 64, "Argon2id passes per PIN/password hash"));
-    s.login_max_failures =
-        static_cast<int>(r.integer("CHELETE_LOGIN_MAX_FAILURES", 5, 1, 100, "Wrong PINs/passwords before a login locks"));
-    s.login_lockout = r.duration("CHELETE_LOGIN_LOCKOUT", 30min, 1s, 24h, "How long a locked login stays locked");
-    s.licence_years = static_cast<int>(r.integer("CHELETE_AGENCY_LICENCE_YEARS", 3, 1, 10, "Term of an agency licence"));
-    s.renewal_window_days = static_cast<int>(
-        r.integer("CHELETE_AGENCY_RENEWAL_WINDOW_DAYS", 60, 1, 365, "Days before expiry a licence shows renewal_due"));
-    s.permit_notice_days = static_cast<int>(
-        r.integer("CHELETE_PERMIT_NOTICE_DAYS", 30, 1, 365, "Days before legal expiry a worker is told by SMS"));
-    s.jobs_interval = r.duration("CHELETE_REGISTRY_JOBS_INTERVAL", 1h, 1s, 24h, "How often the registry's daily jobs run");
-    s.permit_registry_url = r.string("CHELETE_PERMIT_REGISTRY_URL", "",
-                                     "Base URL of the permit registry (empty: permit verification answers 503)");
-    s.permit_registry_api_key =
-        r.optional_secret("CHELETE_PERMIT_REGISTRY_API_KEY", 8, "API key sent to the permit registry (X-Api-Key)");
-    s.permit_registry_timeout =
-        r.duration("CHELETE_PERMIT_REGISTRY_TIMEOUT", 2s, 100ms, 30s, "Limit for one permit registry request");
+        r.integer("CHELETE_PASSWORD_ITERATIONS", 2, 1, 64, "Argon2id passes per PIN/password hash")
+    );
+    s.login_max_failures = static_cast<int>(r.integer(
+        "CHELETE_LOGIN_MAX_FAILURES", 5, 1, 100, "Wrong PINs/passwords before a login locks"
+    ));
+    s.login_lockout =
+        r.duration("CHELETE_LOGIN_LOCKOUT", 30min, 1s, 24h, "How long a locked login stays locked");
+    s.licence_years = static_cast<int>(
+        r.integer("CHELETE_AGENCY_LICENCE_YEARS", 3, 1, 10, "Term of an agency licence")
+    );
+    s.renewal_window_days = static_cast<int>(r.integer(
+        "CHELETE_AGENCY_RENEWAL_WINDOW_DAYS",
+        60,
+        1,
+        365,
+        "Days before expiry a licence shows renewal_due"
+    ));
+    s.permit_notice_days = static_cast<int>(r.integer(
+        "CHELETE_PERMIT_NOTICE_DAYS", 30, 1, 365, "Days before legal expiry a worker is told by SMS"
+    ));
+    s.jobs_interval = r.duration(
+        "CHELETE_REGISTRY_JOBS_INTERVAL", 1h, 1s, 24h, "How often the registry's daily jobs run"
+    );
+    s.permit_registry_url = r.string(
+        "CHELETE_PERMIT_REGISTRY_URL",
+        "",
+        "Base URL of the permit registry (empty: permit verification answers 503)"
+    );
+    s.permit_registry_api_key = r.optional_secret(
+        "CHELETE_PERMIT_REGISTRY_API_KEY", 8, "API key sent to the permit registry (X-Api-Key)"
+    );
+    s.permit_registry_timeout = r.duration(
+        "CHELETE_PERMIT_REGISTRY_TIMEOUT", 2s, 100ms, 30s, "Limit for one permit registry request"
+    );
     return s;
 }
 
 std::vector<platform::Migration> registry_migrations() {
-    std::vector<std::pair<std::string_view, std::string_view>> files{registry_sql::kAllFiles.begin(),
-                                                                    registry_sql::kAllFiles.end()};
+    std::vector<std::pair<std::string_view, std::string_view>> files{
+        registry_sql::kAllFiles.begin(), registry_sql::kAllFiles.end()};
     return platform::migrations_from_files("registry", files);
 }
 
@@ -103,17 +147,28 @@ std::string Context::seal(std::string_view value, const std::string& where) cons
     return cipher.encrypt(value, where);
 }
 
-std::optional<std::string> Context::open(std::string_view envelope, const std::string& where) const {
+std::optional<std::string> Context::open(std::string_view envelope, const std::string& where)
+    const {
     return cipher.decrypt(envelope, where);
 }
 
-void Context::publish(pqxx::transaction_base& tx, std::string_view type, const json& payload) const {
-    outbox.enqueue(tx, bus::OutgoingMessage{settings.streams.event_stream, std::string{type}, payload.dump(), "", ""});
+void Context::publish(pqxx::transaction_base& tx, std::string_view type, const json& payload)
+    const {
+    outbox.enqueue(
+        tx,
+        bus::OutgoingMessage{
+            settings.streams.event_stream, std::string{type}, payload.dump(), "", ""}
+    );
 }
 
 api::Reply unprocessable(const std::vector<api::FieldError>& errors) {
-    return api::problem(422, "validation", "The request breaks a rule", errors.front().field + ": " + errors.front().message,
-                        errors);
+    return api::problem(
+        422,
+        "validation",
+        "The request breaks a rule",
+        errors.front().field + ": " + errors.front().message,
+        errors
+    );
 }
 
 api::Reply conflict(std::string_view detail) {
@@ -129,14 +184,28 @@ bool is_uuid(std::string_view s) {
     return platform::Id128::parse(s).has_value();
 }
 
-void log_access(pqxx::transaction_base& tx, const api::Request& r, const std::string& subject_id, std::string_view action,
-                std::string_view record, std::string_view fields, std::string_view purpose) {
+void log_access(
+    pqxx::transaction_base& tx,
+    const api::Request& r,
+    const std::string& subject_id,
+    std::string_view action,
+    std::string_view record,
+    std::string_view fields,
+    std::string_view purpose
+) {
     tx.exec_params0(
-        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, record, fields, purpose, request_id) VALUES ($1, "
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, record, fields, "
+        "purpose, request_id) VALUES ($1, "
         "$2, $3, $4, $5, $6, $7, $8)",
-        subject_id, r.caller ? r.caller->subject : std::string{"anonymous"},
-        r.caller ? r.caller->role : std::string{"anonymous"}, std::string{action}, std::string{record}, std::string{fields},
-        std::string{purpose}, r.request_id);
+        subject_id,
+        r.caller ? r.caller->subject : std::string{"anonymous"},
+        r.caller ? r.caller->role : std::string{"anonymous"},
+        std::string{action},
+        std::string{record},
+        std::string{fields},
+        std::string{purpose},
+        r.request_id
+    );
 }
 
 std::string purpose_of(const api::Request& r) {
@@ -161,24 +230,40 @@ std::optional<Page> page_of(const api::Request& r, CursorKey kind, api::Reply& e
     if (r.query.contains("limit")) {
         const auto& l = r.query["limit"];
         if (!l.is_number_integer() || l.get<std::int64_t>() < 1 || l.get<std::int64_t>() > 200) {
-            error = api::problem(400, "bad-request", "Invalid query", "", {{"limit", "must be an integer from 1 to 200"}});
+            error = api::problem(
+                400,
+                "bad-request",
+                "Invalid query",
+                "",
+                {{"limit", "must be an integer from 1 to 200"}}
+            );
             return std::nullopt;
         }
         p.limit = static_cast<int>(l.get<std::int64_t>());
     }
     if (r.query.contains("cursor")) {
-        const auto decoded = r.query["cursor"].is_string()
-                                 ? platform::crypto::base64url_decode(r.query["cursor"].get<std::string>())
-                                 : std::nullopt;
+        const auto decoded =
+            r.query["cursor"].is_string()
+                ? platform::crypto::base64url_decode(r.query["cursor"].get<std::string>())
+                : std::nullopt;
         if (!decoded) {
-            error = api::problem(400, "bad-request", "Invalid query", "", {{"cursor", "not a cursor this list gave"}});
+            error = api::problem(
+                400, "bad-request", "Invalid query", "", {{"cursor", "not a cursor this list gave"}}
+            );
             return std::nullopt;
         }
-        const bool fits = kind == CursorKey::kUuid ? is_uuid(*decoded)
-                                                   : !decoded->empty() && decoded->size() <= 18 &&
-                                                         decoded->find_first_not_of("0123456789") == std::string::npos;
+        const bool fits = kind == CursorKey::kUuid
+                              ? is_uuid(*decoded)
+                              : !decoded->empty() && decoded->size() <= 18 &&
+                                    decoded->find_first_not_of("0123456789") == std::string::npos;
         if (!fits) {
-            error = api::problem(400, "bad-request", "Invalid cursor", "", {{"cursor", "not a cursor this list gave"}});
+            error = api::problem(
+                400,
+                "bad-request",
+                "Invalid cursor",
+                "",
+                {{"cursor", "not a cursor this list gave"}}
+            );
             return std::nullopt;
         }
         p.after = *decoded;
@@ -195,7 +280,8 @@ std::string text_of(const json& object, const char* key) {
         return {};
     }
     const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string{};
+    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
+                                                 : std::string{};
 }
 
 json nullable(const pqxx::field& field) {
@@ -280,8 +366,11 @@ std::vector<std::string> registry_operations() {
 
 // ---- the service -------------------------------------------------------------------------------
 
-RegistryService::RegistryService(const platform::PlatformSettings& platform, RegistrySettings settings,
-                                 const platform::Clock& clock)
+RegistryService::RegistryService(
+    const platform::PlatformSettings& platform,
+    RegistrySettings settings,
+    const platform::Clock& clock
+)
     : platform_(platform), settings_(std::move(settings)), clock_(clock) {
     cipher_ = std::make_unique<platform::crypto::FieldCipher>(settings_.field_keys);
     hasher_ = std::make_unique<platform::crypto::PasswordHasher>(settings_.password_cost);
@@ -297,7 +386,9 @@ RegistryService::RegistryService(const platform::PlatformSettings& platform, Reg
         options.timeout = settings_.permit_registry_timeout;
         permit_registry_ = std::make_unique<permit_registry::PermitRegistryClient>(options);
     }
-    pool_ = std::make_unique<platform::PgPool>(platform_.pool_options(settings_.schema, settings_.consumers + 2));
+    pool_ = std::make_unique<platform::PgPool>(
+        platform_.pool_options(settings_.schema, settings_.consumers + 2)
+    );
     outbox_ = std::make_unique<bus::Outbox>(settings_.schema);
 }
 
@@ -306,7 +397,8 @@ const platform::Clock& RegistryService::default_clock() {
     return clock;
 }
 
-void RegistryService::use_permit_registry(std::unique_ptr<permit_registry::PermitRegistry> registry) {
+void RegistryService::use_permit_registry(std::unique_ptr<permit_registry::PermitRegistry> registry
+) {
     permit_registry_ = std::move(registry);
 }
 
@@ -315,7 +407,8 @@ RegistryService::~RegistryService() {
 }
 
 api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& request) {
-    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
+    const detail::Context ctx{
+        settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
     for (const auto& op : detail::kOperations) {
         if (op.id == request.operation) {
             // Each operation in its own savepoint: a conflict found by the database (a unique
@@ -331,17 +424,28 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
                 return reply;
             } catch (const pqxx::unique_violation&) {
                 sp.abort();
-                return detail::conflict("the record already exists (a concurrent request created it)");
+                return detail::conflict(
+                    "the record already exists (a concurrent request created it)"
+                );
             } catch (const pqxx::data_exception& e) {
                 // A value the checks let through but PostgreSQL refuses (SQLSTATE class 22):
                 // the request's fault, so a 400 rather than a retried and dead-lettered message.
                 sp.abort();
-                spdlog::warn("registry {}: value refused by PostgreSQL: {}", request.operation, e.what());
-                return api::problem(400, "bad-request", "A value is not acceptable", "check the request's fields");
+                spdlog::warn(
+                    "registry {}: value refused by PostgreSQL: {}", request.operation, e.what()
+                );
+                return api::problem(
+                    400, "bad-request", "A value is not acceptable", "check the request's fields"
+                );
             }
         }
     }
-    return api::problem(404, "unknown-operation", "Unknown operation", "the registry does not serve " + request.operation);
+    return api::problem(
+        404,
+        "unknown-operation",
+        "Unknown operation",
+        "the registry does not serve " + request.operation
+    );
 }
 
 void RegistryService::migrate() {
@@ -356,9 +460,10 @@ RegistryService::RotationReport RegistryService::rotate_field_keys() {
         const char* column;
         const char* where;  // the associated data's prefix: "<table>.<field>:<id>"
     };
-    constexpr std::array<Column, 3> kColumns{{{"workers", "passport_enc", "workers.passport:"},
-                                              {"workers", "lesotho_id_enc", "workers.lesotho_id:"},
-                                              {"beneficiaries", "national_id_enc", "beneficiaries.national_id:"}}};
+    constexpr std::array<Column, 3> kColumns{
+        {{"workers", "passport_enc", "workers.passport:"},
+         {"workers", "lesotho_id_enc", "workers.lesotho_id:"},
+         {"beneficiaries", "national_id_enc", "beneficiaries.national_id:"}}};
     RotationReport report;
     const std::string current = cipher_->current_key_id();
     for (const auto& c : kColumns) {
@@ -368,10 +473,12 @@ RegistryService::RotationReport RegistryService::rotate_field_keys() {
             int rewritten = 0;
             platform::with_transaction(*pool_, [&](pqxx::work& tx) {
                 rewritten = 0;
-                const auto rows = tx.exec_params(std::string{"SELECT id::text, "} + c.column + " FROM " + c.table + " WHERE " +
-                                                     c.column + " IS NOT NULL AND " + c.column +
-                                                     " NOT LIKE $1 ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
-                                                 "v1." + current + ".%");
+                const auto rows = tx.exec_params(
+                    std::string{"SELECT id::text, "} + c.column + " FROM " + c.table + " WHERE " +
+                        c.column + " IS NOT NULL AND " + c.column +
+                        " NOT LIKE $1 ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
+                    "v1." + current + ".%"
+                );
                 for (const auto& row : rows) {
                     const std::string id = row[0].as<std::string>();
                     const std::string where = c.where + id;
@@ -379,8 +486,12 @@ RegistryService::RotationReport RegistryService::rotate_field_keys() {
                     if (!plain) {
                         continue;  // counted below, once
                     }
-                    tx.exec_params0(std::string{"UPDATE "} + c.table + " SET " + c.column + " = $2 WHERE id = $1", id,
-                                    cipher_->encrypt(*plain, where));
+                    tx.exec_params0(
+                        std::string{"UPDATE "} + c.table + " SET " + c.column +
+                            " = $2 WHERE id = $1",
+                        id,
+                        cipher_->encrypt(*plain, where)
+                    );
                     ++rewritten;
                 }
             });
@@ -391,9 +502,11 @@ RegistryService::RotationReport RegistryService::rotate_field_keys() {
         }
         auto conn = pool_->connect_dedicated();
         pqxx::read_transaction tx{*conn};
-        report.unreadable += tx.exec_params1(std::string{"SELECT count(*) FROM "} + c.table + " WHERE " + c.column +
-                                                 " IS NOT NULL AND " + c.column + " NOT LIKE $1",
-                                             "v1." + current + ".%")[0]
+        report.unreadable += tx.exec_params1(
+                                   std::string{"SELECT count(*) FROM "} + c.table + " WHERE " +
+                                       c.column + " IS NOT NULL AND " + c.column + " NOT LIKE $1",
+                                   "v1." + current + ".%"
+        )[0]
                                  .as<int>();
     }
     return report;
@@ -406,16 +519,21 @@ void RegistryService::start() {
         pqxx::work tx{*conn};
         // The bootstrap admin (API.md "Staff and agents"): only on an empty staff table.
         const auto inserted = tx.exec_params(
-            "INSERT INTO staff (id, username, password_hash, role, display_name, created_by) SELECT $1, 'admin', $2, 'admin', "
-            "'Administrator', 'bootstrap' WHERE NOT EXISTS (SELECT 1 FROM staff) ON CONFLICT (username) DO NOTHING",
-            platform::new_uuid(), hasher_->hash(settings_.admin_password));
+            "INSERT INTO staff (id, username, password_hash, role, display_name, created_by) "
+            "SELECT $1, 'admin', $2, 'admin', "
+            "'Administrator', 'bootstrap' WHERE NOT EXISTS (SELECT 1 FROM staff) ON CONFLICT "
+            "(username) DO NOTHING",
+            platform::new_uuid(),
+            hasher_->hash(settings_.admin_password)
+        );
         tx.commit();
         if (inserted.affected_rows() > 0) {
             spdlog::info("registry: created the bootstrap staff account 'admin'");
         }
     }
-    relay_ = std::make_unique<bus::OutboxRelay>(platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus,
-                                               platform_.relay);
+    relay_ = std::make_unique<bus::OutboxRelay>(
+        platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus, platform_.relay
+    );
     relay_->start();
     for (std::size_t i = 0; i < settings_.consumers; ++i) {
         bus::ConsumerOptions options;
@@ -424,20 +542,30 @@ void RegistryService::start() {
         options.consumer = bus::default_consumer_name("registry") + "-" + std::to_string(i);
         options.max_batch = 8;
         consumers_.push_back(std::make_unique<bus::Consumer>(
-            *pool_, outbox_.get(), platform_.bus, options,
+            *pool_,
+            outbox_.get(),
+            platform_.bus,
+            options,
             [this](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
                 const auto request = api::Request::parse(m.payload);
                 if (!request) {
-                    return bus::HandlerResult{api::problem(400, "bad-request", "Malformed request envelope").to_payload()};
+                    return bus::HandlerResult{
+                        api::problem(400, "bad-request", "Malformed request envelope")
+                            .to_payload()};
                 }
                 auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
                 return bus::HandlerResult{handle(dbtx, *request).to_payload()};
-            }));
+            }
+        ));
         consumers_.back()->start();
     }
     stopping_ = false;
     jobs_thread_ = std::thread([this] { job_loop(); });
-    spdlog::info("registry service up (schema {}, stream {})", settings_.schema, settings_.streams.command_stream);
+    spdlog::info(
+        "registry service up (schema {}, stream {})",
+        settings_.schema,
+        settings_.streams.command_stream
+    );
 }
 
 void RegistryService::stop() {
@@ -459,49 +587,81 @@ void RegistryService::stop() {
 
 RegistryService::JobReport RegistryService::run_jobs() {
     JobReport report;
-    const detail::Context ctx{settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
+    const detail::Context ctx{
+        settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
     platform::with_transaction(*pool_, [&](pqxx::work& tx) {
         report = JobReport{};
         // Licences falling due or lapsing by the calendar become their stored status, with a
         // history row by the system, so the register and its filters agree.
-        for (const auto& a : tx.exec("SELECT id::text, status, valid_until::text FROM agencies WHERE status IN ('licensed', "
+        for (const auto& a : tx.exec("SELECT id::text, status, valid_until::text FROM agencies "
+                                     "WHERE status IN ('licensed', "
                                      "'renewal_due') FOR UPDATE")) {
             const auto stored = *agency_status_from(a[1].as<std::string>());
-            const auto now = agency_status_on(stored, a[2].is_null() ? std::nullopt : parse_date(a[2].as<std::string>()),
-                                              ctx.today(), settings_.renewal_window_days);
+            const auto now = agency_status_on(
+                stored,
+                a[2].is_null() ? std::nullopt : parse_date(a[2].as<std::string>()),
+                ctx.today(),
+                settings_.renewal_window_days
+            );
             if (now == stored) {
                 continue;
             }
             ++report.agencies_changed;
-            tx.exec_params0("UPDATE agencies SET status = $2, updated_at = now() WHERE id = $1", a[0].as<std::string>(),
-                            std::string{to_string(now)});
             tx.exec_params0(
-                "INSERT INTO agency_decisions (agency_id, action, from_status, to_status, reason, officer_id) VALUES ($1, "
+                "UPDATE agencies SET status = $2, updated_at = now() WHERE id = $1",
+                a[0].as<std::string>(),
+                std::string{to_string(now)}
+            );
+            tx.exec_params0(
+                "INSERT INTO agency_decisions (agency_id, action, from_status, to_status, reason, "
+                "officer_id) VALUES ($1, "
                 "'calendar', $2, $3, 'licence term', 'system')",
-                a[0].as<std::string>(), a[1].as<std::string>(), std::string{to_string(now)});
-            ctx.publish(tx, messages::kAgencyStatusChanged, json{{"agency_id", a[0].as<std::string>()}, {"status", to_string(now)}});
+                a[0].as<std::string>(),
+                a[1].as<std::string>(),
+                std::string{to_string(now)}
+            );
+            ctx.publish(
+                tx,
+                messages::kAgencyStatusChanged,
+                json{{"agency_id", a[0].as<std::string>()}, {"status", to_string(now)}}
+            );
         }
         report.permits_changed = detail::refresh_permits(ctx, tx, "", "system", "daily check");
         // Permits whose legal validity ends within the notice window: one SMS per permit and
         // expiry date (a directive that moves the date earns a new notice).
         const std::string horizon = format_date(ctx.today() + settings_.permit_notice_days);
         for (const auto& p : tx.exec_params(
-                 "SELECT p.id::text, p.type, p.legal_expiry::text, w.phone, w.id::text FROM permits p JOIN workers w ON "
-                 "w.id = p.worker_id WHERE p.status IN ('valid', 'extended_by_directive') AND p.legal_expiry <= $1::date "
-                 "AND p.legal_expiry >= $2::date AND p.expiry_notified IS DISTINCT FROM p.legal_expiry FOR UPDATE OF p",
-                 horizon, format_date(ctx.today()))) {
+                 "SELECT p.id::text, p.type, p.legal_expiry::text, w.phone, w.id::text FROM "
+                 "permits p JOIN workers w ON "
+                 "w.id = p.worker_id WHERE p.status IN ('valid', 'extended_by_directive') AND "
+                 "p.legal_expiry <= $1::date "
+                 "AND p.legal_expiry >= $2::date AND p.expiry_notified IS DISTINCT FROM "
+                 "p.legal_expiry FOR UPDATE OF p",
+                 horizon,
+                 format_date(ctx.today())
+             )) {
             ++report.expiry_notices;
             const std::string expiry = p[2].as<std::string>();
-            outbox_->enqueue(tx, bus::OutgoingMessage{
-                                     settings_.notify_stream, "notify.sms",
-                                     json{{"to", p[3].as<std::string>()},
-                                          {"template", "permit_expiry"},
-                                          {"params", {{"permit_type", p[1].as<std::string>()}, {"legal_expiry", expiry}}},
-                                          {"subject_id", p[4].as<std::string>()},
-                                          {"dedupe_key", "permit_expiry:" + p[0].as<std::string>() + ":" + expiry}}
-                                         .dump(),
-                                     "", ""});
-            tx.exec_params0("UPDATE permits SET expiry_notified = legal_expiry WHERE id = $1", p[0].as<std::string>());
+            outbox_->enqueue(
+                tx,
+                bus::OutgoingMessage{
+                    settings_.notify_stream,
+                    "notify.sms",
+                    json{
+                        {"to", p[3].as<std::string>()},
+                        {"template", "permit_expiry"},
+                        {"params",
+                         {{"permit_type", p[1].as<std::string>()}, {"legal_expiry", expiry}}},
+                        {"subject_id", p[4].as<std::string>()},
+                        {"dedupe_key", "permit_expiry:" + p[0].as<std::string>() + ":" + expiry}}
+                        .dump(),
+                    "",
+                    ""}
+            );
+            tx.exec_params0(
+                "UPDATE permits SET expiry_notified = legal_expiry WHERE id = $1",
+                p[0].as<std::string>()
+            );
         }
     });
     outbox_->wake();
@@ -513,8 +673,12 @@ void RegistryService::job_loop() {
         try {
             const auto r = run_jobs();
             if (r.agencies_changed + r.permits_changed + r.expiry_notices > 0) {
-                spdlog::info("registry jobs: {} agencies, {} permits changed, {} expiry notices", r.agencies_changed,
-                             r.permits_changed, r.expiry_notices);
+                spdlog::info(
+                    "registry jobs: {} agencies, {} permits changed, {} expiry notices",
+                    r.agencies_changed,
+                    r.permits_changed,
+                    r.expiry_notices
+                );
             }
         } catch (const std::exception& e) {
             spdlog::warn("registry jobs failed (next run retries): {}", e.what());

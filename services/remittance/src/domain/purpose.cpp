@@ -11,7 +11,6 @@ namespace {
 using platform::name_of;
 using platform::value_of;
 
-
 constexpr std::array<std::pair<BopCategory, std::string_view>, 3> kCategories{{
     {BopCategory::k401, "bop_401"},
     {BopCategory::k416, "bop_416"},

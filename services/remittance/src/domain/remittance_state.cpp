@@ -11,7 +11,6 @@ namespace {
 using platform::name_of;
 using platform::value_of;
 
-
 using S = RemittanceState;
 using E = RemittanceEvent;
 using L = LedgerAction;

@@ -79,8 +79,11 @@ public:
 
 private:
     void add_operational_routes();
-    RouteHandler forward_then(const std::string& stream, const std::string& type,
-                              std::function<void(HttpResponse&)> transform);
+    RouteHandler forward_then(
+        const std::string& stream,
+        const std::string& type,
+        std::function<void(HttpResponse&)> transform
+    );
 
     GatewaySettings settings_;
     const platform::PlatformSettings& platform_;

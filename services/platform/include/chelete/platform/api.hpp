@@ -1,13 +1,13 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace chelete::platform::api {
 
@@ -33,7 +33,9 @@ struct Request {
     /// nullopt when the payload is not an envelope.
     [[nodiscard]] static std::optional<Request> parse(std::string_view payload);
     [[nodiscard]] std::string path_param(const std::string& name) const;
-    [[nodiscard]] bool has_role(std::string_view role) const { return caller && caller->role == role; }
+    [[nodiscard]] bool has_role(std::string_view role) const {
+        return caller && caller->role == role;
+    }
 };
 
 struct FieldError {
@@ -56,10 +58,20 @@ struct Reply {
 
 [[nodiscard]] Reply json(int status, nlohmann::json body);
 /// RFC 7807 problem+json; `slug` becomes "/problems/<slug>" (docs/api.md lists them).
-[[nodiscard]] Reply problem(int status, std::string_view slug, std::string_view title, std::string_view detail = {},
-                            const std::vector<FieldError>& errors = {});
-[[nodiscard]] nlohmann::json problem_body(int status, std::string_view slug, std::string_view title,
-                                          std::string_view detail = {}, const std::vector<FieldError>& errors = {});
+[[nodiscard]] Reply problem(
+    int status,
+    std::string_view slug,
+    std::string_view title,
+    std::string_view detail = {},
+    const std::vector<FieldError>& errors = {}
+);
+[[nodiscard]] nlohmann::json problem_body(
+    int status,
+    std::string_view slug,
+    std::string_view title,
+    std::string_view detail = {},
+    const std::vector<FieldError>& errors = {}
+);
 /// 404 for "no such thing" and for "not yours" alike: existence does not leak.
 [[nodiscard]] Reply not_found(std::string_view what);
 [[nodiscard]] Reply forbidden(std::string_view detail);

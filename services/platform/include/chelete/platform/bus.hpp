@@ -67,7 +67,8 @@ public:
     explicit Outbox(std::string schema);
     void enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message) const;
     /// Many messages in one statement, kept in the given order (a batch's replies and events).
-    void enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages) const;
+    void enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages)
+        const;
     /// Wakes the in-process relay; call after committing a transaction that enqueued.
     void wake();
     /// Relay side: waits until woken or the timeout passes; true if woken.

@@ -17,7 +17,9 @@ namespace chelete::platform {
 /// The name of `value`, or "unknown" for a value the table lacks (a programming error the
 /// table tests catch; never thrown at a caller).
 template <typename E, std::size_t N>
-[[nodiscard]] constexpr std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
+[[nodiscard]] constexpr std::string_view name_of(
+    const std::array<std::pair<E, std::string_view>, N>& table, E value
+) {
     for (const auto& [v, name] : table) {
         if (v == value) {
             return name;
@@ -28,8 +30,9 @@ template <typename E, std::size_t N>
 
 /// The value named `name` exactly, or nullopt.
 template <typename E, std::size_t N>
-[[nodiscard]] constexpr std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& table,
-                                                  std::string_view name) {
+[[nodiscard]] constexpr std::optional<E> value_of(
+    const std::array<std::pair<E, std::string_view>, N>& table, std::string_view name
+) {
     for (const auto& [v, text] : table) {
         if (text == name) {
             return v;

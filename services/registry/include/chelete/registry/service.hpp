@@ -17,8 +17,8 @@
 #include <chelete/platform/field_cipher.hpp>
 #include <chelete/platform/password.hpp>
 #include <chelete/platform/pg.hpp>
-#include <chelete/platform/signing.hpp>
 #include <chelete/platform/settings.hpp>
+#include <chelete/platform/signing.hpp>
 
 namespace chelete::registry {
 
@@ -37,7 +37,7 @@ struct RegistrySettings {
     std::size_t consumers = 2;
     std::string admin_password;  // the bootstrap admin's password (first start only)
     std::vector<platform::crypto::FieldKey> field_keys;
-    std::string lookup_key;  // HMAC key of the identity-number look-up hashes
+    std::string lookup_key;       // HMAC key of the identity-number look-up hashes
     std::string letter_seed_hex;  // Ed25519 seed that signs status letters
     platform::crypto::PasswordCost password_cost;
     int login_max_failures = 5;
@@ -75,8 +75,11 @@ constexpr std::string_view kTraffickingAlert = "registry.trafficking_alert";
 class RegistryService {
 public:
     /// `clock` must outlive the service (tests pass a ManualClock to move the calendar).
-    RegistryService(const platform::PlatformSettings& platform, RegistrySettings settings,
-                    const platform::Clock& clock = default_clock());
+    RegistryService(
+        const platform::PlatformSettings& platform,
+        RegistrySettings settings,
+        const platform::Clock& clock = default_clock()
+    );
     ~RegistryService();
     RegistryService(const RegistryService&) = delete;
     RegistryService& operator=(const RegistryService&) = delete;
@@ -92,7 +95,9 @@ public:
     void stop();
 
     /// Answers one HTTP operation inside `tx` (what the consumers call; exposed for tests).
-    [[nodiscard]] platform::api::Reply handle(pqxx::dbtransaction& tx, const platform::api::Request& request);
+    [[nodiscard]] platform::api::Reply handle(
+        pqxx::dbtransaction& tx, const platform::api::Request& request
+    );
     struct JobReport {
         int agencies_changed = 0;
         int permits_changed = 0;

@@ -76,9 +76,12 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 class ChildProcess {
 public:
     /// `log_file`: where the child's stdout and stderr go (appended); empty keeps the parent's.
-    ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                 const std::vector<std::pair<std::string, std::string>>& extra_env = {},
-                 const std::string& log_file = "");
+    ChildProcess(
+        const std::string& program,
+        const std::vector<std::string>& args,
+        const std::vector<std::pair<std::string, std::string>>& extra_env = {},
+        const std::string& log_file = ""
+    );
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
