@@ -15,6 +15,28 @@ bool is_zero(const Id128& id) {
     return id.is_zero();
 }
 
+/// Adds `amount` to one balance field on each side of a transfer, or names the side that would
+/// overflow (and changes nothing).
+R add_to_both(
+    std::int64_t& debit_field,
+    std::int64_t& credit_field,
+    std::int64_t amount,
+    R debit_overflow,
+    R credit_overflow
+) {
+    const auto debit = checked_add(debit_field, amount);
+    if (!debit) {
+        return debit_overflow;
+    }
+    const auto credit = checked_add(credit_field, amount);
+    if (!credit) {
+        return credit_overflow;
+    }
+    debit_field = *debit;
+    credit_field = *credit;
+    return R::kOk;
+}
+
 }  // namespace
 
 void BatchDelta::clear() {
@@ -332,16 +354,16 @@ CreateTransferResult LedgerState::single_phase_or_pending(
     const std::int64_t amount = input.amount;
     Timestamp expires_at = 0;
     if (input.is_pending()) {
-        const auto dp = checked_add(d.debits_pending, amount);
-        if (!dp) {
-            return R::kOverflowsDebitsPending;
+        if (const auto r = add_to_both(
+                d.debits_pending,
+                c.credits_pending,
+                amount,
+                R::kOverflowsDebitsPending,
+                R::kOverflowsCreditsPending
+            );
+            r != R::kOk) {
+            return r;
         }
-        const auto cp = checked_add(c.credits_pending, amount);
-        if (!cp) {
-            return R::kOverflowsCreditsPending;
-        }
-        d.debits_pending = *dp;
-        c.credits_pending = *cp;
         if (input.timeout != 0) {
             const Timestamp span = static_cast<Timestamp>(input.timeout) * kNanosPerSecond;
             if (ts > UINT64_MAX - span) {
@@ -350,16 +372,16 @@ CreateTransferResult LedgerState::single_phase_or_pending(
             expires_at = ts + span;
         }
     } else {
-        const auto dp = checked_add(d.debits_posted, amount);
-        if (!dp) {
-            return R::kOverflowsDebitsPosted;
+        if (const auto r = add_to_both(
+                d.debits_posted,
+                c.credits_posted,
+                amount,
+                R::kOverflowsDebitsPosted,
+                R::kOverflowsCreditsPosted
+            );
+            r != R::kOk) {
+            return r;
         }
-        const auto cp = checked_add(c.credits_posted, amount);
-        if (!cp) {
-            return R::kOverflowsCreditsPosted;
-        }
-        d.debits_posted = *dp;
-        c.credits_posted = *cp;
     }
     if (!checked_add(d.debits_pending, d.debits_posted)) {
         return R::kOverflowsDebits;
@@ -454,16 +476,16 @@ CreateTransferResult LedgerState::post_or_void(
     d.debits_pending -= p.amount;
     c.credits_pending -= p.amount;
     if (input.is_post()) {
-        const auto dp = checked_add(d.debits_posted, amount);
-        if (!dp) {
-            return R::kOverflowsDebitsPosted;
+        if (const auto r = add_to_both(
+                d.debits_posted,
+                c.credits_posted,
+                amount,
+                R::kOverflowsDebitsPosted,
+                R::kOverflowsCreditsPosted
+            );
+            r != R::kOk) {
+            return r;
         }
-        const auto cp = checked_add(c.credits_posted, amount);
-        if (!cp) {
-            return R::kOverflowsCreditsPosted;
-        }
-        d.debits_posted = *dp;
-        c.credits_posted = *cp;
     }
     (void)next_timestamp(ts, ts);
     Transfer stored = input;
