@@ -1,6 +1,5 @@
 #include "chelete_process.hpp"
 
-#include <atomic>
 #include <csignal>
 
 #include <gtest/gtest.h>
@@ -18,11 +17,6 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kSecret = "e2e-test-token-secret-0123456789abcdef";
 
-std::uint16_t next_port() {
-    static std::atomic<int> n{0};
-    return static_cast<std::uint16_t>(22000 + (getpid() % 1000) * 4 + n++ % 4);
-}
-
 }  // namespace
 
 CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_env) {
@@ -30,7 +24,7 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     registry_schema_ = unique_name("e2e_registry");
     ledger_stream_ = unique_name("ledger.cmd.e2e");
     log_file_ = "/tmp/" + registry_schema_ + ".log";
-    port_ = next_port();
+    port_ = unused_port();
     std::map<std::string, std::string> env{
         {"CHELETE_PG_DSN", *pg_dsn()},
         {"CHELETE_REDIS_PORT", std::to_string(redis_options()->port)},

@@ -25,7 +25,7 @@ protected:
     void SetUp() override {
         CHELETE_REQUIRE_PG();
         CHELETE_REQUIRE_REDIS();
-        sim_port_ = static_cast<std::uint16_t>(24000 + getpid() % 2000);
+        sim_port_ = testing::unused_port();
         simulator_ = std::make_unique<testing::ChildProcess>(
             testing::built_program("chelete-simulator"),
             std::vector<std::string>{

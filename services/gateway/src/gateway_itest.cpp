@@ -24,11 +24,6 @@ using ::testing::HasSubstr;
 using testing::HttpClient;
 using testing::HttpResult;
 
-std::uint16_t test_port() {
-    static std::atomic<int> n{0};
-    return static_cast<std::uint16_t>(20000 + (getpid() % 2000) * 4 + n++ % 4);
-}
-
 class GatewayITest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -64,7 +59,7 @@ protected:
     }
 
     void start(const std::map<std::string, std::string>& extra = {}) {
-        port_ = test_port();
+        port_ = testing::unused_port();
         auto env = environment(extra);
         platform::ConfigReader reader{env};
         platform_ = platform::PlatformSettings::load(reader);

@@ -3,9 +3,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,6 +187,31 @@ std::string built_program(const std::string& name) {
     }
     const auto self = std::filesystem::read_symlink("/proc/self/exe");
     return (self.parent_path() / name).string();
+}
+
+std::uint16_t unused_port() {
+    constexpr int kFirst = 20000;
+    constexpr int kCount = 12000;
+    static std::atomic<int> next{0};
+    // Start somewhere different per process and per call, then probe by binding.
+    const int start = static_cast<int>((static_cast<unsigned>(getpid()) * 7919U) % kCount);
+    for (int tried = 0; tried < kCount; ++tried) {
+        const int port = kFirst + (start + next.fetch_add(1) * 17 + tried) % kCount;
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) {
+            break;
+        }
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;  // NOLINT
+        close(fd);
+        if (free) {
+            return static_cast<std::uint16_t>(port);
+        }
+    }
+    throw std::runtime_error("no unused TCP port in 20000-31999");
 }
 
 }  // namespace chelete::testing

@@ -22,12 +22,6 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-/// Four ports per test process, below the ephemeral range (STYLE.md §4), apart from the ranges
-/// the gateway (20000-27999) and ledger (22000-23999) itests use.
-std::uint16_t candidate_port(int attempt) {
-    return static_cast<std::uint16_t>(28000 + (getpid() % 1000) * 4 + attempt % 4);
-}
-
 template <typename T>
 const T* as(const LookupResult& result) {
     return std::get_if<T>(&result);
@@ -54,7 +48,7 @@ protected:
     void start_simulator(const std::vector<std::string>& extra_flags = {}) {
         key_ = "itest-key-" + std::to_string(getpid());
         for (int attempt = 0; attempt < 4; ++attempt) {
-            port_ = candidate_port(attempt);
+            port_ = chelete::testing::unused_port();
             std::vector<std::string> args{
                 "permit-registry",
                 "--port",

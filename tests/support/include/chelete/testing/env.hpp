@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -68,6 +69,11 @@ private:
 
 /// A unique prefix for Redis keys and streams used by one test.
 [[nodiscard]] std::string unique_name(const std::string& prefix);
+
+/// A TCP port on 127.0.0.1 that nothing is bound to right now, in 20000-31999 (below the
+/// ephemeral range). Every test takes its ports here: separate per-suite formulas over the pid
+/// overlapped, and two tests running side by side picked the same port.
+[[nodiscard]] std::uint16_t unused_port();
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
