@@ -6,6 +6,8 @@
 //   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
 //   chelete registry       workers, permits, agencies, complaints (registry.cmd)
 //   chelete registry rotate-keys  re-seal identity numbers under the first CHELETE_FIELD_KEYS key
+//   chelete remittance     deposits, wallets, quotes, remittances and their saga (remit.cmd)
+//   chelete compliance     screening, cases and threshold reports (compliance.cmd)
 //   chelete migrate        apply every schema's migrations and exit
 //   chelete config         list every configuration variable (--markdown for the README table)
 //
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <chelete/compliance/service.hpp>
 #include <chelete/gateway/gateway.hpp>
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/service.hpp>
@@ -30,6 +33,7 @@
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/settings.hpp>
 #include <chelete/registry/service.hpp>
+#include <chelete/remittance/service.hpp>
 
 #include "routes.hpp"
 
@@ -42,6 +46,8 @@ struct Components {
     bool gateway = false;
     bool ledger = false;
     bool registry = false;
+    bool remittance = false;
+    bool compliance = false;
 };
 
 struct Settings {
@@ -49,8 +55,12 @@ struct Settings {
     std::optional<gateway::GatewaySettings> gateway;
     std::optional<ledger::LedgerSettings> ledger;
     std::optional<registry::RegistrySettings> registry;
+    std::optional<remittance::RemittanceSettings> remittance;
+    std::optional<compliance::ComplianceSettings> compliance;
     ledger::LedgerStreams ledger_streams;  // where the gateway forwards the ledger's operations
     registry::RegistryStreams registry_streams;
+    remittance::RemitStreams remit_streams;
+    compliance::ComplianceStreams compliance_streams;
 };
 
 Settings read_settings(platform::ConfigReader& reader, Components components) {
@@ -68,8 +78,33 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     if (components.registry) {
         s.registry = registry::RegistrySettings::load(reader);
         s.registry_streams = s.registry->streams;
-    } else if (components.gateway) {
+    } else if (components.gateway || components.remittance || components.compliance) {
         s.registry_streams = registry::RegistryStreams::load(reader);
+    }
+    if (components.compliance) {
+        s.compliance = compliance::ComplianceSettings::load(reader);
+        s.compliance_streams = s.compliance->streams;
+        s.compliance->registry_event_stream = s.registry_streams.event_stream;
+    } else if (components.gateway || components.remittance) {
+        s.compliance_streams = compliance::ComplianceStreams::load(reader);
+    }
+    if (components.remittance && !components.ledger && !components.gateway) {
+        s.ledger_streams = ledger::LedgerStreams::load(reader);
+    }
+    if (components.remittance) {
+        s.remittance = remittance::RemittanceSettings::load(reader);
+        s.remit_streams = s.remittance->streams;
+        s.remittance->saga.ledger_command = s.ledger_streams.command_stream;
+        s.remittance->saga.registry_command = s.registry_streams.command_stream;
+    } else if (components.gateway || components.compliance) {
+        s.remit_streams = remittance::RemitStreams::load(reader);
+    }
+    if (s.remittance) {
+        s.remittance->saga.compliance_command = s.compliance_streams.command_stream;
+        s.remittance->saga.compliance_events = s.compliance_streams.event_stream;
+    }
+    if (s.compliance) {
+        s.compliance->remit_event_stream = s.remit_streams.event_stream;
     }
     return s;
 }
@@ -77,7 +112,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
 int print_config(bool markdown) {
     platform::MapEnvironment empty;
     platform::ConfigReader reader{empty};
-    (void)read_settings(reader, Components{true, true, true});
+    (void)read_settings(reader, Components{true, true, true, true, true});
     if (markdown) {
         std::cout << "| variable | default | meaning |\n|---|---|---|\n";
     }
@@ -119,13 +154,24 @@ int migrate(const Settings& s) {
         platform::apply_migrations(*conn, s.registry->schema, platform::bus_migrations());
     const auto reg =
         platform::apply_migrations(*conn, s.registry->schema, registry::registry_migrations());
+    (void)platform::apply_migrations(*conn, s.remittance->schema, platform::bus_migrations());
+    const auto remit = platform::apply_migrations(
+        *conn, s.remittance->schema, remittance::remittance_migrations()
+    );
+    (void)platform::apply_migrations(*conn, s.compliance->schema, platform::bus_migrations());
+    const auto comp = platform::apply_migrations(
+        *conn, s.compliance->schema, compliance::compliance_migrations()
+    );
     spdlog::info(
-        "migrations applied: gateway {}, ledger {} (+{} bus), registry {} (+{} bus)",
+        "migrations applied: gateway {}, ledger {} (+{} bus), registry {} (+{} bus), remit {}, "
+        "compliance {}",
         gw.applied,
         led.applied,
         bus.applied,
         reg.applied,
-        reg_bus.applied
+        reg_bus.applied,
+        remit.applied,
+        comp.applied
     );
     return 0;
 }
@@ -162,6 +208,8 @@ int run_services(const Settings& s) {
     block_stop_signals(signals);
     std::unique_ptr<ledger::LedgerService> ledger_service;
     std::unique_ptr<registry::RegistryService> registry_service;
+    std::unique_ptr<remittance::RemittanceService> remittance_service;
+    std::unique_ptr<compliance::ComplianceService> compliance_service;
     std::unique_ptr<gateway::Gateway> gw;
     if (s.ledger) {
         ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
@@ -171,11 +219,25 @@ int run_services(const Settings& s) {
         registry_service = std::make_unique<registry::RegistryService>(s.platform, *s.registry);
         registry_service->start();
     }
+    if (s.compliance) {
+        compliance_service =
+            std::make_unique<compliance::ComplianceService>(s.platform, *s.compliance);
+        compliance_service->start();
+    }
+    if (s.remittance) {
+        remittance_service =
+            std::make_unique<remittance::RemittanceService>(s.platform, *s.remittance);
+        remittance_service->start();
+    }
     if (s.gateway) {
         gw = std::make_unique<gateway::Gateway>(*s.gateway, s.platform);
         app::register_service_routes(
             *gw,
-            app::ServiceStreams{s.ledger_streams.command_stream, s.registry_streams.command_stream}
+            app::ServiceStreams{
+                s.ledger_streams.command_stream,
+                s.registry_streams.command_stream,
+                s.remit_streams.command_stream,
+                s.compliance_streams.command_stream}
         );
         gw->start();
         spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
@@ -183,6 +245,12 @@ int run_services(const Settings& s) {
     wait_for_stop_signal(signals);
     if (gw) {
         gw->stop();
+    }
+    if (remittance_service) {
+        remittance_service->stop();
+    }
+    if (compliance_service) {
+        compliance_service->stop();
     }
     if (registry_service) {
         registry_service->stop();
@@ -195,7 +263,7 @@ int run_services(const Settings& s) {
 
 void usage() {
     std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry "
-                 "[rotate-keys]|migrate|config [--markdown]|version>\n";
+                 "[rotate-keys]|remittance|compliance|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
@@ -219,16 +287,22 @@ int main(int argc, char** argv) {
     }
     Components components;
     if (command == "all") {
-        components = Components{true, true, true};
+        components = Components{true, true, true, true, true};
     } else if (command == "gateway") {
         components.gateway = true;
     } else if (command == "ledger") {
         components.ledger = true;
     } else if (command == "registry") {
         components.registry = true;
+    } else if (command == "remittance") {
+        components.remittance = true;
+    } else if (command == "compliance") {
+        components.compliance = true;
     } else if (command == "migrate") {
         components.ledger = true;
         components.registry = true;
+        components.remittance = true;
+        components.compliance = true;
     } else {
         usage();
         return 2;

@@ -5,8 +5,10 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <chelete/compliance/service.hpp>
 #include <chelete/ledger/service.hpp>
 #include <chelete/registry/service.hpp>
+#include <chelete/remittance/service.hpp>
 
 namespace chelete::app {
 namespace {
@@ -53,6 +55,14 @@ void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& st
             operation == "issueToken" ? gateway.token_exchange(streams.registry, registry_type)
                                       : gateway.forward(streams.registry, registry_type)
         );
+    }
+    const std::string remit_type{remittance::messages::kHttpRequest};
+    for (const auto& operation : remittance::remittance_operations()) {
+        gateway.route(operation, gateway.forward(streams.remittance, remit_type));
+    }
+    const std::string compliance_type{compliance::messages::kHttpRequest};
+    for (const auto& operation : compliance::compliance_operations()) {
+        gateway.route(operation, gateway.forward(streams.compliance, compliance_type));
     }
 }
 

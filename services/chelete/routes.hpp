@@ -10,6 +10,8 @@ namespace chelete::app {
 struct ServiceStreams {
     std::string ledger;
     std::string registry;
+    std::string remittance;
+    std::string compliance;
 };
 
 /// Binds every operation of the spec that a service (not the gateway itself) answers to the

@@ -23,6 +23,10 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     ledger_schema_ = unique_name("e2e_ledger");
     registry_schema_ = unique_name("e2e_registry");
     ledger_stream_ = unique_name("ledger.cmd.e2e");
+    remit_schema_ = unique_name("e2e_remit");
+    compliance_schema_ = unique_name("e2e_compliance");
+    payout_command_ = unique_name("payout.cmd.e2e");
+    payout_events_ = unique_name("payout.events.e2e");
     log_file_ = "/tmp/" + registry_schema_ + ".log";
     port_ = unused_port();
     std::map<std::string, std::string> env{
@@ -38,6 +42,15 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
         {"CHELETE_REGISTRY_COMMAND_STREAM", unique_name("registry.cmd.e2e")},
         {"CHELETE_REGISTRY_EVENT_STREAM", unique_name("registry.events.e2e")},
         {"CHELETE_NOTIFY_STREAM", unique_name("notify.cmd.e2e")},
+        {"CHELETE_REMIT_SCHEMA", remit_schema_},
+        {"CHELETE_REMIT_COMMAND_STREAM", unique_name("remit.cmd.e2e")},
+        {"CHELETE_REMIT_EVENT_STREAM", unique_name("remit.events.e2e")},
+        {"CHELETE_REMIT_LEDGER_REPLY_STREAM", unique_name("remit.ledger.e2e")},
+        {"CHELETE_PAYOUT_COMMAND_STREAM", payout_command_},
+        {"CHELETE_PAYOUT_EVENT_STREAM", payout_events_},
+        {"CHELETE_COMPLIANCE_SCHEMA", compliance_schema_},
+        {"CHELETE_COMPLIANCE_COMMAND_STREAM", unique_name("compliance.cmd.e2e")},
+        {"CHELETE_COMPLIANCE_EVENT_STREAM", unique_name("compliance.events.e2e")},
         {"CHELETE_ADMIN_PASSWORD", kAdminPassword},
         {"CHELETE_FIELD_KEYS", "k1:" + std::string(64, 'a')},
         {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
@@ -82,7 +95,9 @@ CheleteProcess::~CheleteProcess() {
         pqxx::connection c{*pg_dsn()};
         pqxx::work tx{c};
         tx.exec("DROP SCHEMA IF EXISTS " + ledger_schema_ + " CASCADE");
-        tx.exec("DROP SCHEMA IF EXISTS " + registry_schema_ + " CASCADE");
+        for (const auto* schema : {&registry_schema_, &remit_schema_, &compliance_schema_}) {
+            tx.exec("DROP SCHEMA IF EXISTS " + *schema + " CASCADE");
+        }
         tx.commit();
     } catch (const std::exception& e) {
         ADD_FAILURE() << "dropping the test schemas: " << e.what();

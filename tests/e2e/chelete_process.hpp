@@ -33,7 +33,13 @@ public:
         return "Authorization: Bearer " + token(role, subject);
     }
     [[nodiscard]] const std::string& ledger_stream() const { return ledger_stream_; }
+    [[nodiscard]] const std::string& ledger_schema() const { return ledger_schema_; }
     [[nodiscard]] const std::string& registry_schema() const { return registry_schema_; }
+    [[nodiscard]] const std::string& remit_schema() const { return remit_schema_; }
+    [[nodiscard]] const std::string& compliance_schema() const { return compliance_schema_; }
+    /// Where payout requests go and payout outcomes come from (tests play the partner adapter).
+    [[nodiscard]] const std::string& payout_command_stream() const { return payout_command_; }
+    [[nodiscard]] const std::string& payout_event_stream() const { return payout_events_; }
     [[nodiscard]] const std::string& log_file() const { return log_file_; }
     static constexpr const char* kAdminPassword = "e2e-admin-password-123";
 
@@ -41,6 +47,10 @@ private:
     std::string ledger_schema_;
     std::string registry_schema_;
     std::string ledger_stream_;
+    std::string remit_schema_;
+    std::string compliance_schema_;
+    std::string payout_command_;
+    std::string payout_events_;
     std::string log_file_;
     std::uint16_t port_ = 0;
     bool ready_ = false;

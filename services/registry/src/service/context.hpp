@@ -115,6 +115,13 @@ api::Reply decide_complaint(const Context&, pqxx::dbtransaction&, const api::Req
 api::Reply get_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::Request&);
 
+/// The worker (and, when asked, one of their beneficiaries) as the remittance service needs them:
+/// names, phone, KYC tier, document and payout method; a reply payload (404 problem when missing).
+/// Logged in the access log with the query's purpose.
+[[nodiscard]] std::string remittance_parties(
+    pqxx::dbtransaction& tx, const json& query, const std::string& request_id
+);
+
 /// A permit as the API shows it.
 [[nodiscard]] json permit_view(pqxx::transaction_base& tx, const std::string& id);
 [[nodiscard]] std::vector<Directive> directives_for(

@@ -944,4 +944,70 @@ api::Reply get_access_log(const Context&, pqxx::dbtransaction& tx, const api::Re
     );
 }
 
+// ---- parties of a money movement (registry.parties, for the remittance service) ----------------
+
+std::string remittance_parties(
+    pqxx::dbtransaction& tx, const json& query, const std::string& request_id
+) {
+    const std::string worker_id = text_of(query, "worker_id");
+    const std::string beneficiary_id = text_of(query, "beneficiary_id");
+    const std::string purpose = text_of(query, "purpose");
+    const auto w = find_worker(tx, worker_id);
+    if (!w) {
+        return api::problem(
+                   404,
+                   "not-found",
+                   "Not found",
+                   "no such worker",
+                   {{"worker_id", "no such worker"}}
+        ).to_payload();
+    }
+    const json worker = worker_json(tx, *w);
+    json out{
+        {"worker",
+         {{"id", worker_id},
+          {"full_name",
+           worker["given_name"].get<std::string>() + " " +
+               worker["family_name"].get<std::string>()},
+          {"date_of_birth", worker["date_of_birth"]},
+          {"phone", worker["phone"]},
+          {"kyc_tier", worker["kyc_tier"]},
+          {"status", worker["status"]},
+          // Every worker registers with a passport (workers.passport_enc is required).
+          {"document", "foreign_passport"}}}};
+    std::string fields = "name,date_of_birth,phone,kyc_tier";
+    if (!beneficiary_id.empty()) {
+        const auto rows =
+            is_uuid(beneficiary_id)
+                ? tx.exec_params(
+                      "SELECT full_name, phone, payout_method FROM beneficiaries WHERE id = $1 "
+                      "AND worker_id = $2",
+                      beneficiary_id,
+                      worker_id
+                  )
+                : pqxx::result{};
+        if (rows.empty()) {
+            // Another worker's beneficiary is answered like a missing one.
+            return api::problem(
+                       404,
+                       "not-found",
+                       "Not found",
+                       "no such beneficiary",
+                       {{"beneficiary_id", "no such beneficiary of this worker"}}
+            ).to_payload();
+        }
+        out["beneficiary"] = {
+            {"id", beneficiary_id},
+            {"full_name", rows[0][0].as<std::string>()},
+            {"phone", rows[0][1].as<std::string>()},
+            {"payout_method", rows[0][2].as<std::string>()}};
+        fields += ",beneficiary";
+    }
+    api::Request who;
+    who.caller = api::Caller{"remittance-service", "service", 0};
+    who.request_id = request_id;
+    log_access(tx, who, worker_id, "read", "remittance_parties", fields, purpose);
+    return api::json(200, out).to_payload();
+}
+
 }  // namespace chelete::registry::detail

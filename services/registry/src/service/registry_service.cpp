@@ -547,13 +547,19 @@ void RegistryService::start() {
             platform_.bus,
             options,
             [this](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
+                auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
+                if (m.type == messages::kParties) {
+                    const auto query = json::parse(m.payload, nullptr, false);
+                    return bus::HandlerResult{detail::remittance_parties(
+                        dbtx, query.is_object() ? query : json::object(), m.correlation_id
+                    )};
+                }
                 const auto request = api::Request::parse(m.payload);
                 if (!request) {
                     return bus::HandlerResult{
                         api::problem(400, "bad-request", "Malformed request envelope")
                             .to_payload()};
                 }
-                auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
                 return bus::HandlerResult{handle(dbtx, *request).to_payload()};
             }
         ));

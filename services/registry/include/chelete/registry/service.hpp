@@ -57,6 +57,9 @@ struct RegistrySettings {
 /// kHttpRequest (the envelope names the operation).
 namespace messages {
 constexpr std::string_view kHttpRequest = "registry.http";
+/// Service query `{worker_id, beneficiary_id?, purpose}` → the parties of a deposit or
+/// remittance (docs/registry.md "Queries from other services").
+constexpr std::string_view kParties = "registry.parties";
 // Events on registry.events.
 constexpr std::string_view kWorkerRegistered = "registry.worker_registered";
 constexpr std::string_view kPermitStatusChanged = "registry.permit_status_changed";

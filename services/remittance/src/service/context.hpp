@@ -1,0 +1,114 @@
+#pragma once
+
+// What the remittance service's handlers and saga steps share: settings, pricing, the clock, the
+// outbox, and the bus client for queries to the registry and the ledger.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chelete/platform/api.hpp>
+#include <chelete/platform/bus.hpp>
+#include <chelete/platform/clock.hpp>
+#include <chelete/remittance/service.hpp>
+
+#include "domain/pricing.hpp"
+#include "domain/remittance_state.hpp"
+
+namespace chelete::remittance::detail {
+
+using nlohmann::json;
+namespace api = platform::api;
+
+struct Context {
+    const RemittanceSettings& settings;
+    const PricingConfig& pricing;
+    const platform::Clock& clock;
+    platform::bus::Outbox& outbox;
+    platform::bus::BusClient& bus;
+
+    /// A synchronous query to another service (registry.parties, ledger reads): the reply, or
+    /// nullopt when it did not answer within settings.party_timeout.
+    [[nodiscard]] std::optional<api::Reply> query(
+        const std::string& stream, std::string_view type, const json& payload
+    ) const;
+    void publish(pqxx::transaction_base& tx, std::string_view type, const json& payload) const;
+    void send(
+        pqxx::transaction_base& tx,
+        const std::string& stream,
+        std::string_view type,
+        const json& payload,
+        const std::string& reply_to = {}
+    ) const;
+};
+
+using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::Request&);
+
+[[nodiscard]] api::Reply unprocessable(const std::vector<api::FieldError>& errors);
+[[nodiscard]] api::Reply conflict(std::string_view slug, std::string_view detail);
+[[nodiscard]] api::Reply unavailable(std::string_view what);
+[[nodiscard]] std::string text_of(const json& object, const char* key);
+[[nodiscard]] json money(std::int64_t minor, std::string_view currency);
+
+// HTTP operations (http_handlers.cpp).
+api::Reply create_deposit(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_deposit(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_wallet(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply create_quote(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply create_remittance(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply get_remittance(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply list_remittances(const Context&, pqxx::dbtransaction&, const api::Request&);
+api::Reply cancel_remittance(const Context&, pqxx::dbtransaction&, const api::Request&);
+
+/// A remittance as the API shows it (with its status history); nullopt when there is none.
+[[nodiscard]] std::optional<json> remittance_view(
+    pqxx::transaction_base& tx, const std::string& id
+);
+
+// The saga (saga.cpp).
+
+/// Who or what caused a transition, stored with it.
+struct Cause {
+    std::string reason;
+    std::string actor;
+};
+
+/// Applies `event` to the remittance (locked FOR UPDATE), through next_state(): the status, one
+/// history row, the ledger command its transition calls for, and a remit.status_changed event, all
+/// in `tx`. A refused event changes nothing and is answered.
+[[nodiscard]] platform::Result<Transition, TransitionError> apply_event(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& remittance_id,
+    RemittanceEvent event,
+    const Cause& cause
+);
+
+/// Records a new remittance `created`, then `screening` with its compliance.screen request.
+void start_remittance(const Context& ctx, pqxx::transaction_base& tx, const std::string& id);
+
+/// Ensures the ledger accounts exist (create_accounts through the outbox, once per owner).
+void ensure_account(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& owner,
+    const std::string& account_id,
+    int code,
+    const std::vector<std::string>& flags
+);
+
+/// Bus handlers of the saga.
+void on_compliance_event(const Context&, pqxx::transaction_base&, const platform::bus::Message&);
+void on_ledger_reply(const Context&, pqxx::transaction_base&, const platform::bus::Message&);
+void on_payout_event(const Context&, pqxx::transaction_base&, const platform::bus::Message&);
+
+/// Re-sends the requests of saga steps left without an answer for longer than `stuck_after`.
+int resend_stuck(const Context& ctx, pqxx::transaction_base& tx);
+
+inline constexpr const char* kInTransitOwner = "system:in_transit";
+inline constexpr const char* kFeeRevenueOwner = "system:fee_revenue";
+
+}  // namespace chelete::remittance::detail

@@ -1,0 +1,765 @@
+// Remittances end to end through the gateway (issue 5): `chelete all` on the real PostgreSQL and
+// Redis, the ledger, compliance with a watchlist file, and a test partner answering payout.cmd.
+// Workers register, agents take their cash, they quote and send; each failure the issue names is
+// driven through the API, and a seeded random run ends with the ledger verified and every
+// remittance consistent with its transfers.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chelete/platform/crypto.hpp>
+#include <chelete/platform/money.hpp>
+#include <chelete/platform/random_ids.hpp>
+#include <chelete/remittance/service.hpp>
+
+#include "chelete_process.hpp"
+#include "payout_responder.hpp"
+#include "spec_check.hpp"
+
+namespace chelete {
+namespace {
+
+using nlohmann::json;
+using testing::HttpResult;
+using testing::PayoutOutcome;
+using namespace std::chrono_literals;
+
+const std::set<std::string> kFinal{"paid", "refunded", "rejected", "cancelled"};
+
+struct Sender {
+    std::string id;
+    std::string method;  // the beneficiary's payout method
+    std::string auth;    // "Authorization: Bearer …"
+    std::string beneficiary_id;
+};
+
+class RemittanceHttpITest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (!testing::pg_dsn() || !testing::redis_options()) {
+            return;
+        }
+        watchlist_ =
+            std::filesystem::temp_directory_path() / (testing::unique_name("watchlist") + ".csv");
+        std::ofstream{watchlist_} << "id,full_name,aliases,date_of_birth,list,reference\n"
+                                     "UN-1,Tšepiso Mokoena,Ts'epo Mokoena,,sanctions,UN QDi.999\n"
+                                     "INT-3,Lerato Ramakatsa,,,internal,case 2026-0042\n";
+        chelete_ = new testing::CheleteProcess(  // NOLINT(cppcoreguidelines-owning-memory)
+            {{"CHELETE_COMPLIANCE_WATCHLIST", watchlist_.string()},
+             {"CHELETE_REMIT_STUCK_AFTER", "5s"},
+             // One agent and one officer poll a lot: the per-client limit is not under test here.
+             {"CHELETE_RATE_LIMIT", "1000000"},
+             {"CHELETE_RATE_BURST", "100000"},
+             {"CHELETE_REMIT_SWEEP_INTERVAL", "1s"}}
+        );
+        responder_ = new testing::PayoutResponder(  // NOLINT(cppcoreguidelines-owning-memory)
+            chelete_->payout_command_stream(),
+            chelete_->payout_event_stream(),
+            [](const json& request) {
+                std::lock_guard lock{outcomes_mutex_};
+                const auto it = outcomes_.find(request["recipient"].value("beneficiary_id", ""));
+                return it == outcomes_.end() ? PayoutOutcome::kPaid : it->second;
+            }
+        );
+    }
+    static void TearDownTestSuite() {
+        std::cout << "[remittance] " << checked_responses_
+                  << " responses checked against the spec\n";
+        delete responder_;  // NOLINT(cppcoreguidelines-owning-memory)
+        responder_ = nullptr;
+        delete chelete_;  // NOLINT(cppcoreguidelines-owning-memory)
+        chelete_ = nullptr;
+        std::filesystem::remove(watchlist_);
+    }
+    void SetUp() override {
+        CHELETE_REQUIRE_PG();
+        CHELETE_REQUIRE_REDIS();
+        ASSERT_NE(chelete_, nullptr);
+        ASSERT_TRUE(chelete_->ready());
+    }
+
+    static testing::HttpClient& http() { return chelete_->http(); }
+    static json body(const HttpResult& r) { return json::parse(r.body, nullptr, false); }
+
+    static HttpResult post(
+        const std::string& path,
+        const json& payload,
+        const std::string& auth,
+        const std::string& key = platform::new_uuid()
+    ) {
+        auto r = http().post_json(
+            path, payload.is_null() ? "" : payload.dump(), {"Idempotency-Key: " + key, auth}
+        );
+        if (testing::check_against_spec("POST", path, r)) {
+            ++checked_responses_;
+        }
+        return r;
+    }
+    static HttpResult get(const std::string& path, const std::string& auth) {
+        auto r = http().get(path, {auth});
+        if (testing::check_against_spec("GET", path, r)) {
+            ++checked_responses_;
+        }
+        return r;
+    }
+
+    static std::string unique_phone(const std::string& prefix) {
+        std::string out = prefix;
+        while (out.size() < 12) {
+            out += static_cast<char>('0' + platform::crypto::random_u64() % 10);
+        }
+        return out;
+    }
+
+    /// A registered worker (tier basic: passport, no permit) with one beneficiary.
+    static Sender new_sender(
+        const std::string& beneficiary_name = "Palesa Nthako",
+        const std::string& method = "mpesa",
+        PayoutOutcome outcome = PayoutOutcome::kPaid
+    ) {
+        const auto r = http().post_json(
+            "/v1/workers",
+            json{
+                {"given_name", "Teboho"},
+                {"family_name", "Lebona"},
+                {"date_of_birth", "1988-03-09"},
+                {"phone", unique_phone("+278")},
+                {"pin", "48213"},
+                {"passport_number",
+                 "RB" + std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000)},
+                {"consents", {{{"purpose", "registration"}, {"granted", true}}}}}
+                .dump(),
+            {"Idempotency-Key: " + platform::new_uuid()}
+        );
+        EXPECT_EQ(r.status, 201) << r.body;
+        Sender s;
+        s.id = body(r).value("id", "");
+        s.auth = chelete_->bearer("worker", s.id);
+        s.method = method;
+        json beneficiary{
+            {"full_name", beneficiary_name},
+            {"phone", unique_phone("+2665")},
+            {"relationship", "parent"},
+            {"payout_method", method}};
+        if (method == "cash_pickup") {
+            beneficiary["national_id"] =
+                "LS" + std::to_string(10'000'000 + platform::crypto::random_u64() % 80'000'000);
+        }
+        const auto b = post("/v1/workers/" + s.id + "/beneficiaries", beneficiary, s.auth);
+        EXPECT_EQ(b.status, 201) << b.body;
+        s.beneficiary_id = body(b).value("id", "");
+        std::lock_guard lock{outcomes_mutex_};
+        outcomes_[s.beneficiary_id] = outcome;
+        return s;
+    }
+
+    static json money(const std::string& amount, const std::string& currency = "ZAR") {
+        return json{{"amount", amount}, {"currency", currency}};
+    }
+
+    /// Cash in at an agent and wait until the ledger has it.
+    static void deposit(const Sender& s, const std::string& amount) {
+        const std::string agent = chelete_->bearer("agent", agent_id_);
+        const auto r =
+            post("/v1/deposits", {{"worker_id", s.id}, {"amount", money(amount)}}, agent);
+        ASSERT_EQ(r.status, 201) << r.body;
+        const std::string id = body(r)["id"];
+        json d;
+        ASSERT_TRUE(testing::wait_until(
+            [&] {
+                d = body(get("/v1/deposits/" + id, agent));
+                return d.value("status", "") != "pending";
+            },
+            15s
+        )) << "deposit never completed";
+        ASSERT_EQ(d["status"], "completed") << d.dump();
+    }
+
+    static json wallet(const Sender& s) {
+        const auto r = get("/v1/workers/" + s.id + "/wallet", s.auth);
+        EXPECT_EQ(r.status, 200) << r.body;
+        return body(r);
+    }
+
+    static json quote(
+        const Sender& s, const std::string& send_amount, const std::string& method = "mpesa"
+    ) {
+        const auto r = post(
+            "/v1/quotes", {{"send_amount", money(send_amount)}, {"payout_method", method}}, s.auth
+        );
+        EXPECT_EQ(r.status, 201) << r.body;
+        return body(r);
+    }
+
+    static HttpResult send(
+        const Sender& s, const std::string& quote_id, const std::string& key = platform::new_uuid()
+    ) {
+        return post(
+            "/v1/remittances",
+            {{"quote_id", quote_id},
+             {"beneficiary_id", s.beneficiary_id},
+             {"purpose", "bop_417"},
+             {"source_of_funds", "salary"}},
+            s.auth,
+            key
+        );
+    }
+
+    /// Polls the remittance until its status is one of `statuses`.
+    static json wait_for(
+        const Sender& s, const std::string& id, const std::set<std::string>& statuses
+    ) {
+        json r;
+        const bool reached = testing::wait_until(
+            [&] {
+                r = body(get("/v1/remittances/" + id, s.auth));
+                return statuses.contains(r.value("status", ""));
+            },
+            20s
+        );
+        EXPECT_TRUE(reached) << "remittance " << id << " stuck in " << r.dump(2);
+        return r;
+    }
+
+    static std::vector<std::string> statuses_of(const json& remittance) {
+        std::vector<std::string> out;
+        for (const auto& h : remittance["status_history"]) {
+            out.push_back(h["status"]);
+        }
+        return out;
+    }
+
+    static std::string officer() { return chelete_->bearer("compliance_officer", officer_id_); }
+
+    /// The open case of a held remittance.
+    static json case_of(const std::string& remittance_id) {
+        const auto r = get("/v1/compliance/cases?status=open", officer());
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json page = body(r);  // named: a range over body(r)["items"] would dangle
+        for (const auto& c : page["items"]) {
+            if (c.contains("remittance_id") && c["remittance_id"] == json(remittance_id)) {
+                return c;
+            }
+        }
+        ADD_FAILURE() << "no open case for " << remittance_id << " in " << r.body;
+        return json{};
+    }
+
+    static inline testing::CheleteProcess* chelete_ = nullptr;
+    static inline testing::PayoutResponder* responder_ = nullptr;
+    static inline std::filesystem::path watchlist_;
+    static inline std::mutex outcomes_mutex_;
+    static inline std::map<std::string, PayoutOutcome> outcomes_;
+    static inline int checked_responses_ = 0;
+    static inline const std::string agent_id_ = platform::new_uuid();
+    static inline const std::string officer_id_ = platform::new_uuid();
+};
+
+TEST_F(RemittanceHttpITest, HappyPathFromCashInToPaidOut) {
+    const Sender s = new_sender("'Mathabo Lebona");
+    json w = wallet(s);
+    EXPECT_EQ(w["balance"], money("0.00"));
+    deposit(s, "1000.00");
+    w = wallet(s);
+    EXPECT_EQ(w["balance"], money("1000.00"));
+    EXPECT_EQ(w["available"], money("1000.00"));
+
+    const json q = quote(s, "500.00");
+    EXPECT_EQ(q["fee"], money("7.00"));
+    EXPECT_EQ(q["receive_amount"], money("493.00", "LSL"));
+    EXPECT_EQ(q["state"], "issued");
+
+    const std::string key = platform::new_uuid();
+    const auto created = send(s, q["id"], key);
+    ASSERT_EQ(created.status, 202) << created.body;
+    const std::string id = body(created)["id"];
+    EXPECT_EQ(body(created)["status"], "screening");
+    // A retry with the same key is the same remittance.
+    const auto again = send(s, q["id"], key);
+    ASSERT_EQ(again.status, 202) << again.body;
+    EXPECT_EQ(body(again)["id"], id);
+
+    const json paid = wait_for(s, id, kFinal);
+    EXPECT_EQ(paid["status"], "paid") << paid.dump(2);
+    EXPECT_EQ(
+        statuses_of(paid),
+        (std::vector<std::string>{
+            "created", "screening", "approved", "funded", "payout_pending", "paid"})
+    );
+    EXPECT_EQ(paid["send_amount"], money("500.00"));
+    EXPECT_EQ(paid["fee"], money("7.00"));
+    EXPECT_EQ(paid["receive_amount"], money("493.00", "LSL"));
+    EXPECT_EQ(paid["purpose"], "bop_417");
+    std::cout << "[remittance] a paid remittance as GET /v1/remittances/{id} answers it:\n"
+              << paid.dump(2) << "\n";
+
+    // The partner was asked once, with what it needs to pay.
+    EXPECT_EQ(responder_->requests_for(id), 1);
+    const json request = responder_->request_of(id);
+    EXPECT_EQ(request["amount_minor"], 49300);
+    EXPECT_EQ(request["currency"], "LSL");
+    EXPECT_EQ(request["method"], "mpesa");
+    EXPECT_EQ(request["recipient"]["beneficiary_id"], s.beneficiary_id);
+    EXPECT_EQ(request["payout_reference"], paid["payout"]["reference"]);
+
+    // The wallet paid the send amount, fee included; nothing is held any more.
+    testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 5s);
+    w = wallet(s);
+    EXPECT_EQ(w["balance"], money("500.00"));
+    EXPECT_EQ(w["available"], money("500.00"));
+
+    // A used quote is refused; another worker sees nothing; staff see it (and it is logged).
+    EXPECT_EQ(send(s, q["id"]).status, 409);
+    const Sender other = new_sender();
+    EXPECT_EQ(get("/v1/remittances/" + id, other.auth).status, 404);
+    EXPECT_EQ(get("/v1/remittances/" + id, officer()).status, 200);
+    EXPECT_EQ(get("/v1/workers/" + s.id + "/wallet", other.auth).status, 404);
+    const auto mine = get("/v1/remittances", s.auth);
+    ASSERT_EQ(mine.status, 200);
+    EXPECT_EQ(body(mine)["items"].size(), 1U) << "the retry made no second remittance";
+    EXPECT_EQ(body(get("/v1/remittances", other.auth))["items"].size(), 0U);
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT count(*) FROM " + chelete_->remit_schema() +
+                  ".access_log WHERE record_id = $1 AND actor_role = 'compliance_officer'",
+              id
+        )[0]
+            .as<int>(),
+        1
+    );
+}
+
+TEST_F(RemittanceHttpITest, InsufficientFundsIsRejectedAndTheWalletIsUntouched) {
+    const Sender s = new_sender();
+    deposit(s, "100.00");
+    const json q = quote(s, "500.00");
+    const auto r = send(s, q["id"]);
+    ASSERT_EQ(r.status, 202) << r.body;
+    const json done = wait_for(s, body(r)["id"], kFinal);
+    EXPECT_EQ(done["status"], "rejected");
+    EXPECT_NE(
+        done["status_history"].back()["reason"].get<std::string>().find("insufficient_funds"),
+        std::string::npos
+    ) << done.dump(2);
+    EXPECT_EQ(wallet(s)["available"], money("100.00"));
+    EXPECT_EQ(responder_->requests_for(body(r)["id"]), 0);
+}
+
+TEST_F(RemittanceHttpITest, OverTheDailyLimitIsRejectedWithTheLimitNamed) {
+    const Sender s = new_sender();  // tier basic: R3,000 a day
+    deposit(s, "5000.00");
+    const auto first = send(s, quote(s, "2000.00")["id"]);
+    ASSERT_EQ(first.status, 202) << first.body;
+    EXPECT_EQ(wait_for(s, body(first)["id"], kFinal)["status"], "paid");
+    const auto second = send(s, quote(s, "1500.00")["id"]);
+    ASSERT_EQ(second.status, 202) << second.body;
+    const json done = wait_for(s, body(second)["id"], kFinal);
+    EXPECT_EQ(done["status"], "rejected");
+    EXPECT_NE(
+        done["status_history"].back()["reason"].get<std::string>().find("daily limit"),
+        std::string::npos
+    ) << done.dump(2);
+    EXPECT_EQ(wallet(s)["balance"], money("3000.00"));
+}
+
+TEST_F(RemittanceHttpITest, TwoConcurrentRemittancesThatTogetherBreakTheLimit) {
+    const Sender s = new_sender();  // R3,000 a day
+    deposit(s, "5000.00");
+    const json q1 = quote(s, "2000.00");
+    const json q2 = quote(s, "2000.00");
+    // Each request on its own connection, released together.
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    auto request = [&](const json& q) {
+        start.wait();
+        testing::HttpClient client{chelete_->base_url()};
+        return client.post_json(
+            "/v1/remittances",
+            json{
+                {"quote_id", q["id"]},
+                {"beneficiary_id", s.beneficiary_id},
+                {"source_of_funds", "salary"}}
+                .dump(),
+            {"Idempotency-Key: " + platform::new_uuid(), s.auth}
+        );
+    };
+    auto a = std::async(std::launch::async, request, q1);
+    auto b = std::async(std::launch::async, request, q2);
+    go.set_value();
+    const auto ra = a.get();
+    const auto rb = b.get();
+    ASSERT_EQ(ra.status, 202) << ra.body;
+    ASSERT_EQ(rb.status, 202) << rb.body;
+    std::multiset<std::string> outcomes{
+        wait_for(s, body(ra)["id"], kFinal)["status"].get<std::string>(),
+        wait_for(s, body(rb)["id"], kFinal)["status"].get<std::string>()};
+    EXPECT_EQ(outcomes, (std::multiset<std::string>{"paid", "rejected"}));
+    EXPECT_EQ(wallet(s)["balance"], money("3000.00"));
+}
+
+TEST_F(RemittanceHttpITest, WatchlistHitIsHeldThenApprovedOrRejectedByAnOfficer) {
+    // 'Tshepiso Mokwena' is the South African spelling of the listed 'Tšepiso Mokoena'.
+    const Sender s = new_sender("Tshepiso Mokwena");
+    deposit(s, "2000.00");
+    const auto first = send(s, quote(s, "300.00")["id"]);
+    ASSERT_EQ(first.status, 202) << first.body;
+    const std::string held_id = body(first)["id"];
+    json held = wait_for(s, held_id, {"held"});
+    EXPECT_NE(
+        held["status_history"].back()["reason"].get<std::string>().find("UN-1"), std::string::npos
+    ) << held.dump(2);
+    json c = case_of(held_id);
+    ASSERT_FALSE(c.is_null()) << "no open case for the held remittance";
+    EXPECT_EQ(c["kind"], "held_remittance");
+    EXPECT_EQ(held["compliance_case_id"], c["id"]);
+    // Nothing moved while held.
+    EXPECT_EQ(wallet(s)["available"], money("2000.00"));
+    // Only a compliance officer decides, with a note.
+    const std::string decisions =
+        "/v1/compliance/cases/" + c["id"].get<std::string>() + "/decisions";
+    EXPECT_EQ(post(decisions, {{"action", "approve"}, {"note", "x"}}, s.auth).status, 403);
+    EXPECT_EQ(post(decisions, {{"action", "approve"}}, officer()).status, 422);
+    auto d = post(
+        decisions,
+        {{"action", "approve"}, {"note", "Different person: passport and date of birth checked"}},
+        officer()
+    );
+    ASSERT_EQ(d.status, 200) << d.body;
+    EXPECT_EQ(body(d)["status"], "approved");
+    EXPECT_EQ(post(decisions, {{"action", "reject"}, {"note", "again"}}, officer()).status, 409);
+    const json paid = wait_for(s, held_id, kFinal);
+    EXPECT_EQ(paid["status"], "paid");
+    EXPECT_EQ(
+        statuses_of(paid),
+        (std::vector<std::string>{
+            "created", "screening", "held", "approved", "funded", "payout_pending", "paid"})
+    );
+
+    const auto second = send(s, quote(s, "400.00")["id"]);
+    ASSERT_EQ(second.status, 202);
+    const std::string second_id = body(second)["id"];
+    wait_for(s, second_id, {"held"});
+    c = case_of(second_id);
+    ASSERT_FALSE(c.is_null());
+    d = post(
+        "/v1/compliance/cases/" + c["id"].get<std::string>() + "/decisions",
+        {{"action", "reject"}, {"note", "Confirmed match: reported to the FIC"}},
+        officer()
+    );
+    ASSERT_EQ(d.status, 200) << d.body;
+    const json rejected = wait_for(s, second_id, kFinal);
+    EXPECT_EQ(rejected["status"], "rejected");
+    EXPECT_EQ(wallet(s)["balance"], money("1700.00"));
+    EXPECT_EQ(wallet(s)["available"], money("1700.00"));
+}
+
+TEST_F(RemittanceHttpITest, ExpiredAndUsedQuotesAreRefused) {
+    const Sender s = new_sender();
+    deposit(s, "1000.00");
+    const json q = quote(s, "200.00");
+    {
+        // Fifteen minutes pass (the quote's expiry moved into the past).
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0(
+            "UPDATE " + chelete_->remit_schema() +
+                ".quotes SET issued_at = now() - interval '16 minutes', expires_at = now() - "
+                "interval '1 minute' WHERE id = $1",
+            q["id"].get<std::string>()
+        );
+        tx.commit();
+    }
+    const auto r = send(s, q["id"]);
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(r.body.find("quote-expired"), std::string::npos) << r.body;
+    EXPECT_EQ(body(get("/v1/remittances", s.auth))["items"].size(), 0U) << "nothing was created";
+    // Another worker's quote is not found; a quote for another payout method does not fit.
+    const Sender other = new_sender();
+    const json theirs = quote(other, "200.00");
+    const auto stolen = send(s, theirs["id"]);
+    EXPECT_EQ(stolen.status, 422) << stolen.body;
+    const json cash = quote(s, "200.00", "cash_pickup");
+    const auto mismatch = send(s, cash["id"]);
+    EXPECT_EQ(mismatch.status, 422) << mismatch.body;
+    EXPECT_NE(mismatch.body.find("quote_id"), std::string::npos);
+}
+
+TEST_F(RemittanceHttpITest, CancelBeforePayoutRefundsAndIsRefusedOnceThePartnerPays) {
+    const Sender held_sender = new_sender("Lerato Ramakatsa");  // on the internal list
+    deposit(held_sender, "1000.00");
+    const auto r = send(held_sender, quote(held_sender, "600.00")["id"]);
+    ASSERT_EQ(r.status, 202);
+    const std::string id = body(r)["id"];
+    wait_for(held_sender, id, {"held"});
+    const auto other = new_sender();
+    EXPECT_EQ(post("/v1/remittances/" + id + "/cancel", nullptr, other.auth).status, 404);
+    const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, held_sender.auth);
+    ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+    EXPECT_EQ(body(cancelled)["status"], "cancelled");
+    EXPECT_EQ(post("/v1/remittances/" + id + "/cancel", nullptr, held_sender.auth).status, 409)
+        << "a final state never changes";
+    EXPECT_EQ(wallet(held_sender)["available"], money("1000.00"));
+
+    // Once payout.cmd has gone out the partner may be paying: too late to cancel.
+    const Sender s = new_sender("Mpho Lebona", "mpesa", PayoutOutcome::kNoAnswer);
+    deposit(s, "1000.00");
+    const auto p = send(s, quote(s, "400.00")["id"]);
+    ASSERT_EQ(p.status, 202);
+    const std::string pending_id = body(p)["id"];
+    wait_for(s, pending_id, {"payout_pending"});
+    EXPECT_EQ(wallet(s)["available"], money("600.00"));
+    EXPECT_EQ(wallet(s)["held"], money("400.00"));
+    const auto late = post("/v1/remittances/" + pending_id + "/cancel", nullptr, s.auth);
+    EXPECT_EQ(late.status, 409) << late.body;
+    EXPECT_NE(late.body.find("too-late-to-cancel"), std::string::npos) << late.body;
+    // The partner says it failed: the reservation is voided and the wallet is whole.
+    responder_->answer(pending_id, "failed");
+    const json refunded = wait_for(s, pending_id, kFinal);
+    EXPECT_EQ(refunded["status"], "refunded");
+    EXPECT_EQ(
+        statuses_of(refunded),
+        (std::vector<std::string>{
+            "created", "screening", "approved", "funded", "payout_pending", "failed", "refunded"})
+    );
+    testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 5s);
+    EXPECT_EQ(wallet(s)["available"], money("1000.00"));
+}
+
+TEST_F(RemittanceHttpITest, UnknownPayoutOutcomesSettleBySecondAnswer) {
+    const Sender paid = new_sender("Nthabiseng Lebona", "ecocash", PayoutOutcome::kUnknownThenPaid);
+    const Sender failed =
+        new_sender("Nthabeleng Lebona", "mpesa", PayoutOutcome::kUnknownThenFailed);
+    deposit(paid, "500.00");
+    deposit(failed, "500.00");
+    const auto a = send(paid, quote(paid, "250.00", "ecocash")["id"]);
+    const auto b = send(failed, quote(failed, "250.00")["id"]);
+    ASSERT_EQ(a.status, 202);
+    ASSERT_EQ(b.status, 202);
+    const json pa = wait_for(paid, body(a)["id"], kFinal);
+    const json fb = wait_for(failed, body(b)["id"], kFinal);
+    EXPECT_EQ(pa["status"], "paid");
+    EXPECT_EQ(statuses_of(pa)[5], "payout_unknown");
+    EXPECT_EQ(fb["status"], "refunded");
+    EXPECT_EQ(wallet(paid)["balance"], money("250.00"));
+    testing::wait_until([&] { return wallet(failed)["held"] == money("0.00"); }, 5s);
+    EXPECT_EQ(wallet(failed)["balance"], money("500.00"));
+}
+
+TEST_F(RemittanceHttpITest, BadRequestsNameTheFieldAndChangeNothing) {
+    const Sender s = new_sender();
+    const std::string agent = chelete_->bearer("agent", agent_id_);
+    auto r = post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("-5.00")}}, agent);
+    EXPECT_TRUE(r.status == 400 || r.status == 422) << r.body;
+    r = post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("5.00", "LSL")}}, agent);
+    EXPECT_EQ(r.status, 422) << r.body;
+    r = post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("200000.00")}}, agent);
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("amount"), std::string::npos);
+    r = post(
+        "/v1/deposits", {{"worker_id", platform::new_uuid()}, {"amount", money("50.00")}}, agent
+    );
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("worker_id"), std::string::npos);
+    EXPECT_EQ(
+        post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("50.00")}}, s.auth).status, 403
+    ) << "a worker cannot credit their own wallet";
+    r = post(
+        "/v1/quotes",
+        {{"send_amount", money("100.00")},
+         {"receive_amount", money("90.00", "LSL")},
+         {"payout_method", "mpesa"}},
+        s.auth
+    );
+    EXPECT_EQ(r.status, 422) << r.body;
+    r = post("/v1/quotes", {{"send_amount", money("10.00")}, {"payout_method", "mpesa"}}, s.auth);
+    EXPECT_EQ(r.status, 422) << "below the minimum send";
+    EXPECT_NE(r.body.find("send_amount"), std::string::npos);
+    const json q = quote(s, "100.00");
+    r = post(
+        "/v1/remittances",
+        {{"quote_id", q["id"]},
+         {"beneficiary_id", s.beneficiary_id},
+         {"purpose", "bop_401"},
+         {"source_of_funds", "salary"}},
+        s.auth
+    );
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("purpose"), std::string::npos) << r.body;
+    r = post(
+        "/v1/remittances",
+        {{"quote_id", q["id"]},
+         {"beneficiary_id", platform::new_uuid()},
+         {"source_of_funds", "salary"}},
+        s.auth
+    );
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("beneficiary_id"), std::string::npos) << r.body;
+    r = post(
+        "/v1/remittances",
+        {{"quote_id", q["id"]},
+         {"beneficiary_id", s.beneficiary_id},
+         {"source_of_funds", "salary"},
+         {"status", "paid"}},
+        s.auth
+    );
+    EXPECT_EQ(r.status, 422) << "server-owned fields are refused: " << r.body;
+    EXPECT_EQ(body(get("/v1/remittances", s.auth))["items"].size(), 0U) << "nothing was created";
+    EXPECT_EQ(quote(s, "100.00")["state"], "issued");
+}
+
+/// Many remittances, random amounts, random payout outcomes and random cancels; at the end every
+/// one is final, the ledger verifies, and each remittance agrees with its transfers.
+TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
+    const char* seed_text = std::getenv("CHELETE_REMIT_SEED");
+    const std::uint64_t seed = seed_text ? std::strtoull(seed_text, nullptr, 10) : 20261123;
+    std::cout << "[remittance] random run seed " << seed << " (CHELETE_REMIT_SEED)\n";
+    std::mt19937_64 rng{seed};
+    const std::array<PayoutOutcome, 4> kOutcomes{
+        PayoutOutcome::kPaid,
+        PayoutOutcome::kFailed,
+        PayoutOutcome::kUnknownThenPaid,
+        PayoutOutcome::kUnknownThenFailed};
+    struct Sent {
+        std::size_t sender;
+        std::string id;
+    };
+    std::vector<Sender> senders;
+    std::map<std::string, std::int64_t> deposited;  // sender id -> cents
+    for (int i = 0; i < 16; ++i) {
+        senders.push_back(
+            new_sender("Lineo Lebona", i % 3 == 0 ? "ecocash" : "mpesa", kOutcomes.at(rng() % 4))
+        );
+        const std::int64_t cents = 50'000 + static_cast<std::int64_t>(rng() % 200'000);
+        deposit(senders.back(), platform::format_minor_units(cents));
+        deposited[senders.back().id] = cents;
+    }
+    std::vector<Sent> sent;
+    for (int i = 0; i < 100; ++i) {
+        const std::size_t k = rng() % senders.size();
+        const std::int64_t cents = 5'000 + static_cast<std::int64_t>(rng() % 95'000);  // R50-R1,000
+        const auto r = send(
+            senders[k],
+            quote(senders[k], platform::format_minor_units(cents), senders[k].method)["id"]
+        );
+        ASSERT_EQ(r.status, 202) << r.body;
+        sent.push_back({k, body(r)["id"]});
+        if (rng() % 6 == 0) {  // cancel at whatever point it has reached
+            const auto c =
+                post("/v1/remittances/" + sent.back().id + "/cancel", nullptr, senders[k].auth);
+            EXPECT_TRUE(c.status == 200 || c.status == 409) << c.body;
+        }
+    }
+    std::map<std::string, int> by_status;
+    std::map<std::string, std::int64_t> spent;  // sender id -> cents paid out
+    std::set<std::string> final_or_held = kFinal;
+    final_or_held.insert("held");
+    int decided = 0;
+    for (const auto& s : sent) {
+        json r = wait_for(senders[s.sender], s.id, final_or_held);
+        if (r["status"] == "held") {
+            // More than five sends in a day, or amounts kept under the limit: an officer decides.
+            const json c = case_of(s.id);
+            ASSERT_FALSE(c.is_null());
+            const bool approve = rng() % 2 == 0;
+            const auto d = post(
+                "/v1/compliance/cases/" + c["id"].get<std::string>() + "/decisions",
+                {{"action", approve ? "approve" : "reject"}, {"note", "random run decision"}},
+                officer()
+            );
+            ASSERT_EQ(d.status, 200) << d.body;
+            ++decided;
+            r = wait_for(senders[s.sender], s.id, kFinal);
+        }
+        ++by_status[r["status"].get<std::string>()];
+        if (r["status"] == "paid") {
+            spent[senders[s.sender].id] +=
+                *platform::parse_minor_units(r["send_amount"]["amount"].get<std::string>());
+        }
+        // Every step of its history was a transition of the one machine, ending final.
+        EXPECT_EQ(statuses_of(r).front(), "created");
+        EXPECT_TRUE(kFinal.contains(statuses_of(r).back()));
+        // Exactly one payout request for those that reached the partner, none for the others.
+        const auto history = statuses_of(r);
+        const bool dispatched =
+            std::find(history.begin(), history.end(), "payout_pending") != history.end();
+        EXPECT_EQ(responder_->requests_for(s.id), dispatched ? 1 : 0) << r.dump(2);
+    }
+    std::cout << "[remittance] random run:";
+    for (const auto& [status, n] : by_status) {
+        std::cout << " " << status << "=" << n;
+    }
+    std::cout << " (" << decided << " held and decided by an officer)\n";
+    EXPECT_GT(by_status["paid"], 0);
+    EXPECT_GT(by_status["refunded"], 0);
+
+    // Wallets: what was deposited less what was paid out; nothing left held.
+    for (const auto& s : senders) {
+        testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 10s);
+        const json w = wallet(s);
+        EXPECT_EQ(w["balance"], money(platform::format_minor_units(deposited[s.id] - spent[s.id])));
+        EXPECT_EQ(w["held"], money("0.00"));
+    }
+
+    // Each remittance agrees with its ledger transfers (read from the ledger's own tables).
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    const std::string remit = chelete_->remit_schema();
+    const auto rows = tx.exec(
+        "SELECT id::text, status, ledger_state, reserve_transfer_id::text, "
+        "settle_transfer_id::text FROM " +
+        remit + ".remittances"
+    );
+    const std::string ledger_schema = chelete_->ledger_schema();
+    auto exists = [&](const pqxx::field& id) {
+        return !id.is_null() &&
+               tx.exec_params1(
+                     "SELECT count(*) FROM " + ledger_schema + ".transfers WHERE id = $1::uuid",
+                     id.as<std::string>()
+               )[0]
+                       .as<int>() > 0;
+    };
+    for (const auto& r : rows) {
+        const std::string status = r[1].as<std::string>();
+        const std::string ledger_state = r[2].as<std::string>();
+        const bool reserved = exists(r[3]);
+        const bool settled = exists(r[4]);
+        SCOPED_TRACE(r[0].as<std::string>() + " " + status + " " + ledger_state);
+        if (status == "paid") {
+            EXPECT_TRUE(reserved && settled);
+            EXPECT_EQ(ledger_state, "posted");
+        } else if (status == "refunded") {
+            EXPECT_TRUE(reserved && settled);
+            EXPECT_EQ(ledger_state, "voided");
+        } else if (status == "cancelled") {
+            // Before approval nothing was reserved; after it the reservation was voided.
+            EXPECT_TRUE(
+                ledger_state == "none" || (ledger_state == "voided" && !(reserved && !settled))
+            );
+        } else if (status == "rejected") {
+            EXPECT_FALSE(reserved);
+            EXPECT_TRUE(ledger_state == "none" || ledger_state == "reserve_refused");
+        }
+    }
+    // And the ledger's own invariants hold.
+    const auto verify =
+        post("/v1/ledger/verify", nullptr, chelete_->bearer("finance", platform::new_uuid()));
+    ASSERT_EQ(verify.status, 200) << verify.body;
+    EXPECT_TRUE(body(verify)["ok"].get<bool>()) << verify.body;
+}
+
+}  // namespace
+}  // namespace chelete

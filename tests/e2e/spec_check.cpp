@@ -1,0 +1,40 @@
+#include "spec_check.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chelete/gateway/gateway.hpp>
+#include <chelete/gateway/openapi.hpp>
+
+namespace chelete::testing {
+
+bool check_against_spec(const std::string& method, const std::string& path, const HttpResult& r) {
+    static const auto spec = gateway::OpenApiSpec::load(gateway::embedded_openapi_yaml());
+    const auto match = spec.match(method, path.substr(0, path.find('?')));
+    EXPECT_TRUE(match.has_value()) << method << " " << path;
+    if (!match) {
+        return false;
+    }
+    if (r.status == 429 || r.status == 503 || r.status == 504) {
+        return false;  // the gateway's own answers, documented globally
+    }
+    const auto& responses = match->operation->responses;
+    const auto it = responses.find(std::to_string(r.status));
+    EXPECT_TRUE(it != responses.end())
+        << match->operation->operation_id << " answered an undocumented " << r.status << ": "
+        << r.body;
+    if (it == responses.end() || !it->second) {
+        return false;
+    }
+    const auto parsed = nlohmann::json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(parsed.is_discarded()) << r.body;
+    const auto errors = gateway::validate(*it->second, parsed);
+    EXPECT_TRUE(errors.empty()
+    ) << match->operation->operation_id
+      << " " << r.status << " does not match the spec: "
+      << (errors.empty() ? "" : errors.front().field + " " + errors.front().message) << "\n"
+      << r.body;
+    return true;
+}
+
+}  // namespace chelete::testing
