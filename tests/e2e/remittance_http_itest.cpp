@@ -754,6 +754,33 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
             EXPECT_TRUE(ledger_state == "none" || ledger_state == "reserve_refused");
         }
     }
+    // Finance pages through every remittance, newest first, each exactly once.
+    const std::string finance = chelete_->bearer("finance", platform::new_uuid());
+    std::set<std::string> listed;
+    std::string cursor;
+    int pages = 0;
+    do {
+        const auto page =
+            get("/v1/remittances?limit=30" + (cursor.empty() ? "" : "&cursor=" + cursor), finance);
+        ASSERT_EQ(page.status, 200) << page.body;
+        const json b = body(page);
+        for (const auto& item : b["items"]) {
+            EXPECT_TRUE(listed.insert(item["id"].get<std::string>()).second) << "listed twice";
+        }
+        cursor = b["next_cursor"].is_string() ? b["next_cursor"].get<std::string>() : "";
+        ++pages;
+    } while (!cursor.empty() && pages < 100);
+    for (const auto& s : sent) {
+        EXPECT_TRUE(listed.contains(s.id)) << s.id << " missing from finance's list";
+    }
+    const auto paid_only = get("/v1/remittances?status=paid&limit=200", finance);
+    ASSERT_EQ(paid_only.status, 200);
+    const json paid_page = body(paid_only);
+    EXPECT_GE(static_cast<int>(paid_page["items"].size()), by_status["paid"]);
+    for (const auto& item : paid_page["items"]) {
+        EXPECT_EQ(item["status"], "paid");
+    }
+
     // And the ledger's own invariants hold.
     const auto verify =
         post("/v1/ledger/verify", nullptr, chelete_->bearer("finance", platform::new_uuid()));

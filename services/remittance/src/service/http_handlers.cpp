@@ -606,10 +606,10 @@ api::Reply list_remittances(const Context&, pqxx::dbtransaction& tx, const api::
     }
     const auto rows = tx.exec_params(
         "SELECT id::text, sender_id::text FROM remittances r WHERE ($1 = '' OR sender_id = "
-        "$1::uuid) AND ($2 = '' OR status = $2) AND ($3::timestamptz IS NULL OR created_at >= "
-        "$3) AND ($4::timestamptz IS NULL OR created_at < $4) AND ($5 = '' OR (created_at, id) < "
-        "(SELECT created_at, id FROM remittances WHERE id = $5::uuid)) ORDER BY created_at DESC, "
-        "id DESC LIMIT $6",
+        "NULLIF($1, '')::uuid) AND ($2 = '' OR status = $2) AND ($3::timestamptz IS NULL OR "
+        "created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4) AND ($5 = '' OR "
+        "(created_at, id) < (SELECT created_at, id FROM remittances WHERE id = NULLIF($5, "
+        "'')::uuid)) ORDER BY created_at DESC, id DESC LIMIT $6",
         staff ? std::string{} : r.caller->subject,
         status,
         from,
