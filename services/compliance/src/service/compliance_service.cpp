@@ -13,6 +13,7 @@
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/id.hpp>
 #include <chelete/platform/money.hpp>
+#include <chelete/platform/operations.hpp>
 
 #include "compliance_migrations.hpp"
 #include "domain/decision.hpp"
@@ -166,16 +167,6 @@ std::string Context::sender_lock_key(const std::string& sender_id) const {
     return "chelete." + settings.schema + ".sender:" + sender_id;
 }
 
-api::Reply unprocessable(const std::vector<api::FieldError>& errors) {
-    return api::problem(
-        422,
-        "validation",
-        "The request breaks a rule",
-        errors.front().field + ": " + errors.front().message,
-        errors
-    );
-}
-
 api::Reply conflict(std::string_view detail) {
     return api::problem(409, "conflict", "Conflict", detail);
 }
@@ -268,15 +259,6 @@ std::optional<Page> page_of(const api::Request& r, api::Reply& error) {
 
 std::string cursor_for(const std::string& key) {
     return platform::crypto::base64url_encode(key);
-}
-
-std::string text_of(const json& object, const char* key) {
-    if (!object.is_object()) {
-        return {};
-    }
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
-                                                 : std::string{};
 }
 
 json object_of(const json& object, const char* key) {
@@ -469,28 +451,13 @@ api::Reply ComplianceService::handle(pqxx::dbtransaction& tx, const api::Request
     const detail::Context ctx{settings_, impl_->policy, impl_->current(), clock_, *outbox_};
     for (const auto& op : detail::kOperations) {
         if (op.id == request.operation) {
-            // Each operation in its own savepoint: a refusal leaves nothing half-written.
-            platform::Savepoint sp{tx, "op"};
-            try {
-                auto reply = op.handler(ctx, sp, request);
-                if (reply.status >= 400) {
-                    sp.abort();
-                } else {
-                    sp.commit();
-                }
-                return reply;
-            } catch (const pqxx::unique_violation&) {
-                sp.abort();
-                return detail::conflict("a concurrent request changed the record first");
-            } catch (const pqxx::data_exception& e) {
-                sp.abort();
-                spdlog::warn(
-                    "compliance {}: value refused by PostgreSQL: {}", request.operation, e.what()
-                );
-                return api::problem(
-                    400, "bad-request", "A value is not acceptable", "check the request's fields"
-                );
-            }
+            // A refusal leaves nothing half-written (platform/operations.hpp).
+            return platform::answer_in_savepoint(
+                tx,
+                "compliance",
+                request,
+                [&](pqxx::dbtransaction& sp) { return op.handler(ctx, sp, request); }
+            );
         }
     }
     return api::problem(

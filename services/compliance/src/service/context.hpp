@@ -50,8 +50,9 @@ using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::
 
 // ---- replies -----------------------------------------------------------------------------------
 
-/// A rule broken by valid JSON: 422 naming the fields.
-[[nodiscard]] api::Reply unprocessable(const std::vector<api::FieldError>& errors);
+/// 422 naming the fields; a member's text ("" when absent): the platform's (api.hpp).
+using api::text_of;
+using api::unprocessable;
 [[nodiscard]] api::Reply conflict(std::string_view detail);
 /// A bad query parameter: 400 naming it.
 [[nodiscard]] api::Reply bad_query(const std::string& field, const std::string& message);
@@ -82,9 +83,6 @@ struct Page {
 
 // ---- JSON --------------------------------------------------------------------------------------
 
-/// A member's text ("" when absent or not a string). Used instead of json::value(key, "") whose
-/// inlined conversion g++ -O3 flags with -Wnull-dereference.
-[[nodiscard]] std::string text_of(const json& object, const char* key);
 /// A member as an object (null json when absent or not an object).
 [[nodiscard]] json object_of(const json& object, const char* key);
 /// A member as an int64 (nullopt when absent, not an integer or out of range).

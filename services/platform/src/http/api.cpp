@@ -134,4 +134,23 @@ Reply forbidden(std::string_view detail) {
     return problem(403, "forbidden", "Forbidden", detail);
 }
 
+Reply unprocessable(const std::vector<FieldError>& errors) {
+    return problem(
+        422,
+        "validation",
+        "The request breaks a rule",
+        errors.front().field + ": " + errors.front().message,
+        errors
+    );
+}
+
+std::string text_of(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) {
+        return {};
+    }
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
+                                                 : std::string{};
+}
+
 }  // namespace chelete::platform::api

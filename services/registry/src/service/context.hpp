@@ -47,8 +47,9 @@ struct Context {
 
 using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::Request&);
 
-/// A rule broken by valid JSON: 422 naming the fields.
-[[nodiscard]] api::Reply unprocessable(const std::vector<api::FieldError>& errors);
+/// 422 naming the fields; a member's text ("" when absent): the platform's (api.hpp).
+using api::text_of;
+using api::unprocessable;
 [[nodiscard]] api::Reply conflict(std::string_view detail);
 
 /// The caller is the worker `worker_id` (ownership); officers pass by role.
@@ -79,9 +80,6 @@ enum class CursorKey : std::uint8_t { kUuid, kSequence };
 [[nodiscard]] std::optional<Page> page_of(const api::Request& r, CursorKey kind, api::Reply& error);
 [[nodiscard]] std::string cursor_for(const std::string& key);
 
-/// A member's text (or "" when absent or not a string) and flag (false likewise). Used instead of
-/// json::value(key, "") whose inlined conversion g++ -O3 flags with -Wnull-dereference.
-[[nodiscard]] std::string text_of(const json& object, const char* key);
 /// A column as JSON: null when NULL, else its text.
 [[nodiscard]] json nullable(const pqxx::field& field);
 [[nodiscard]] bool flag_of(const json& object, const char* key);

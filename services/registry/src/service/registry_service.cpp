@@ -6,6 +6,7 @@
 #include <chelete/permit_registry/client.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/id.hpp>
+#include <chelete/platform/operations.hpp>
 #include <chelete/platform/random_ids.hpp>
 #include <chelete/registry/service.hpp>
 
@@ -161,16 +162,6 @@ void Context::publish(pqxx::transaction_base& tx, std::string_view type, const j
     );
 }
 
-api::Reply unprocessable(const std::vector<api::FieldError>& errors) {
-    return api::problem(
-        422,
-        "validation",
-        "The request breaks a rule",
-        errors.front().field + ": " + errors.front().message,
-        errors
-    );
-}
-
 api::Reply conflict(std::string_view detail) {
     return api::problem(409, "conflict", "Conflict", detail);
 }
@@ -273,15 +264,6 @@ std::optional<Page> page_of(const api::Request& r, CursorKey kind, api::Reply& e
 
 std::string cursor_for(const std::string& key) {
     return platform::crypto::base64url_encode(key);
-}
-
-std::string text_of(const json& object, const char* key) {
-    if (!object.is_object()) {
-        return {};
-    }
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
-                                                 : std::string{};
 }
 
 json nullable(const pqxx::field& field) {
@@ -411,33 +393,15 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
         settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
     for (const auto& op : detail::kOperations) {
         if (op.id == request.operation) {
-            // Each operation in its own savepoint: a conflict found by the database (a unique
-            // key raced by a concurrent request) becomes a 409 and leaves nothing half-written.
-            platform::Savepoint sp{tx, "op"};
-            try {
-                auto reply = op.handler(ctx, sp, request);
-                if (reply.status >= 400 && reply.status != 401) {
-                    sp.abort();  // refused: nothing of it stays (a failed login's counter does)
-                } else {
-                    sp.commit();
-                }
-                return reply;
-            } catch (const pqxx::unique_violation&) {
-                sp.abort();
-                return detail::conflict(
-                    "the record already exists (a concurrent request created it)"
-                );
-            } catch (const pqxx::data_exception& e) {
-                // A value the checks let through but PostgreSQL refuses (SQLSTATE class 22):
-                // the request's fault, so a 400 rather than a retried and dead-lettered message.
-                sp.abort();
-                spdlog::warn(
-                    "registry {}: value refused by PostgreSQL: {}", request.operation, e.what()
-                );
-                return api::problem(
-                    400, "bad-request", "A value is not acceptable", "check the request's fields"
-                );
-            }
+            // A refusal leaves nothing half-written (platform/operations.hpp).
+            // A failed login is the exception: its counter must stay (401 is kept).
+            return platform::answer_in_savepoint(
+                tx,
+                "registry",
+                request,
+                [&](pqxx::dbtransaction& sp) { return op.handler(ctx, sp, request); },
+                401
+            );
         }
     }
     return api::problem(

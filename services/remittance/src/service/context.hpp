@@ -47,10 +47,11 @@ struct Context {
 
 using Handler = api::Reply (*)(const Context&, pqxx::dbtransaction&, const api::Request&);
 
-[[nodiscard]] api::Reply unprocessable(const std::vector<api::FieldError>& errors);
+/// 422 naming the fields; a member's text ("" when absent): the platform's (api.hpp).
+using api::text_of;
+using api::unprocessable;
 [[nodiscard]] api::Reply conflict(std::string_view slug, std::string_view detail);
 [[nodiscard]] api::Reply unavailable(std::string_view what);
-[[nodiscard]] std::string text_of(const json& object, const char* key);
 [[nodiscard]] json money(std::int64_t minor, std::string_view currency);
 
 // HTTP operations (http_handlers.cpp).

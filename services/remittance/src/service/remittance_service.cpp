@@ -9,6 +9,7 @@
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/id.hpp>
 #include <chelete/platform/money.hpp>
+#include <chelete/platform/operations.hpp>
 #include <chelete/platform/random_ids.hpp>
 #include <chelete/remittance/service.hpp>
 
@@ -198,16 +199,6 @@ void Context::send(
     );
 }
 
-api::Reply unprocessable(const std::vector<api::FieldError>& errors) {
-    return api::problem(
-        422,
-        "validation",
-        "The request breaks a rule",
-        errors.front().field + ": " + errors.front().message,
-        errors
-    );
-}
-
 api::Reply conflict(std::string_view slug, std::string_view detail) {
     return api::problem(409, slug, "Conflict", detail);
 }
@@ -221,15 +212,6 @@ api::Reply unavailable(std::string_view what) {
     );
     reply.headers["Retry-After"] = "2";
     return reply;
-}
-
-std::string text_of(const json& object, const char* key) {
-    if (!object.is_object()) {
-        return {};
-    }
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
-                                                 : std::string{};
 }
 
 json money(std::int64_t minor, std::string_view currency) {
@@ -306,29 +288,13 @@ struct RemittanceService::Impl {
             if (op.id != request.operation) {
                 continue;
             }
-            platform::Savepoint sp{tx, "op"};
-            try {
-                auto reply = op.handler(ctx, sp, request);
-                if (reply.status >= 400) {
-                    sp.abort();  // refused: nothing of it stays
-                } else {
-                    sp.commit();
-                }
-                return reply;
-            } catch (const pqxx::unique_violation&) {
-                sp.abort();
-                return detail::conflict(
-                    "conflict", "the record already exists (a concurrent request created it)"
-                );
-            } catch (const pqxx::data_exception& e) {
-                sp.abort();
-                spdlog::warn(
-                    "remit {}: value refused by PostgreSQL: {}", request.operation, e.what()
-                );
-                return api::problem(
-                    400, "bad-request", "A value is not acceptable", "check the request's fields"
-                );
-            }
+            // A refusal leaves nothing half-written (platform/operations.hpp).
+            return platform::answer_in_savepoint(
+                tx,
+                "remit",
+                request,
+                [&](pqxx::dbtransaction& sp) { return op.handler(ctx, sp, request); }
+            );
         }
         return api::problem(
             404,
