@@ -226,10 +226,15 @@ void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
             ""});
     }
     if (!inbox_rows.empty()) {
+        // A copy of a command can be submitted again after the first copy's batch committed:
+        // handle() read the inbox before that commit and found the first copy no longer in
+        // flight after it. The engine answers the copy `exists`; its inbox row must not fail
+        // the whole batch (which would be retried with the same row for ever).
         tx.exec_params0(
             "INSERT INTO " + settings_.schema +
                 ".inbox (consumer, message_id, reply) SELECT $1, x.message_id, x.reply "
-                "FROM json_to_recordset($2::json) AS x(message_id text, reply text)",
+                "FROM json_to_recordset($2::json) AS x(message_id text, reply text) "
+                "ON CONFLICT DO NOTHING",
             std::string{kConsumerGroup},
             inbox_rows.dump()
         );
