@@ -16,6 +16,10 @@ Fault FaultSchedule::next() {
     if (draw < bound) {
         return Fault::kMalformed;
     }
+    bound += rates_.unknown_ppm;
+    if (draw < bound) {
+        return Fault::kUnknown;
+    }
     return Fault::kNone;
 }
 

@@ -55,7 +55,41 @@ TEST(FaultSchedule, FrequenciesFollowTheRates) {
     EXPECT_NEAR(seen[Fault::kNone], 65'000, 800);
 }
 
+TEST(FaultSchedule, UnknownIsAFourthExclusiveOutcome) {
+    for (const auto fault : draw(FaultRates{0, 0, 0, kMillion}, 1, 1000)) {
+        ASSERT_EQ(fault, Fault::kUnknown);
+    }
+    std::map<Fault, int> seen;
+    for (const auto fault : draw(FaultRates{250'000, 250'000, 0, 250'000}, 5, 40'000)) {
+        ++seen[fault];
+    }
+    // Each expected 10'000 with a standard deviation of ~87.
+    EXPECT_NEAR(seen[Fault::kUnavailable], 10'000, 450);
+    EXPECT_NEAR(seen[Fault::kTimeout], 10'000, 450);
+    EXPECT_NEAR(seen[Fault::kUnknown], 10'000, 450);
+    EXPECT_EQ(seen[Fault::kMalformed], 0);
+}
+
+TEST(FaultSchedule, ChanceFollowsItsRateAndAlwaysTakesOneDraw) {
+    FaultSchedule never{FaultRates{}, 9};
+    FaultSchedule always{FaultRates{}, 9};
+    int hits = 0;
+    for (int i = 0; i < 1000; ++i) {
+        ASSERT_FALSE(never.chance(0));
+        ASSERT_TRUE(always.chance(kMillion));
+    }
+    // Both took the same number of draws, so they are in step.
+    EXPECT_EQ(never.pick(1'000'000'007), always.pick(1'000'000'007));
+    FaultSchedule third{FaultRates{}, 11};
+    for (int i = 0; i < 10'000; ++i) {
+        hits += third.chance(300'000) ? 1 : 0;
+    }
+    EXPECT_NEAR(hits, 3'000, 250);
+}
+
 TEST(FaultRates, CannotAddUpToMoreThanOne) {
+    EXPECT_FALSE((FaultRates{500'000, 250'000, 0, 250'001}.valid()));
+    EXPECT_TRUE((FaultRates{500'000, 250'000, 0, 250'000}.valid()));
     EXPECT_TRUE((FaultRates{500'000, 250'000, 250'000}.valid()));
     EXPECT_FALSE((FaultRates{500'000, 250'000, 250'001}.valid()));
     EXPECT_FALSE((FaultRates{kMillion, kMillion, kMillion}.valid()));

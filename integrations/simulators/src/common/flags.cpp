@@ -9,7 +9,9 @@ namespace chelete::simulators {
 using platform::err;
 
 platform::Result<Flags, std::string> Flags::parse(
-    const std::vector<std::string>& args, const std::set<std::string>& known
+    const std::vector<std::string>& args,
+    const std::set<std::string>& known,
+    const std::set<std::string>& repeatable
 ) {
     Flags flags;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -33,6 +35,11 @@ platform::Result<Flags, std::string> Flags::parse(
         if (!known.contains(name)) {
             return err("unknown flag --" + name);
         }
+        if (repeatable.contains(name)) {
+            flags.repeated_[name].push_back(value);
+            flags.values_[name] = value;
+            continue;
+        }
         if (!flags.values_.emplace(name, value).second) {
             return err("--" + name + " is given more than once");
         }
@@ -46,6 +53,26 @@ std::optional<std::string> Flags::get(const std::string& name) const {
         return std::nullopt;
     }
     return it->second;
+}
+
+std::vector<std::string> Flags::get_list(const std::string& name) const {
+    std::vector<std::string> out;
+    const auto it = repeated_.find(name);
+    if (it == repeated_.end()) {
+        return out;
+    }
+    for (const auto& value : it->second) {
+        std::size_t start = 0;
+        while (start <= value.size()) {
+            const auto comma = value.find(',', start);
+            const auto end = comma == std::string::npos ? value.size() : comma;
+            if (end > start) {
+                out.push_back(value.substr(start, end - start));
+            }
+            start = end + 1;
+        }
+    }
+    return out;
 }
 
 platform::Result<std::int64_t, std::string> Flags::get_int(

@@ -29,6 +29,26 @@ TEST(Flags, RefusesUnknownRepeatedValuelessAndStrayArguments) {
     EXPECT_NE(unknown.error().find("--verbose"), std::string::npos);
 }
 
+TEST(Flags, RepeatableFlagsCollectEveryCommaSeparatedValue) {
+    const std::set<std::string> known{"port", "invalid-msisdn"};
+    const auto flags = Flags::parse(
+        {"--invalid-msisdn",
+         "26650000001,26650000002",
+         "--port=1",
+         "--invalid-msisdn=,26660000003"},
+        known,
+        {"invalid-msisdn"}
+    );
+    ASSERT_TRUE(flags.ok()) << flags.error();
+    EXPECT_EQ(
+        flags.value().get_list("invalid-msisdn"),
+        (std::vector<std::string>{"26650000001", "26650000002", "26660000003"})
+    );
+    EXPECT_TRUE(flags.value().get_list("port").empty());
+    // Only the flags named repeatable may be repeated.
+    EXPECT_FALSE(Flags::parse({"--port=1", "--port=2"}, known, {"invalid-msisdn"}).ok());
+}
+
 TEST(Flags, IntegersMustBeWholeAndInRange) {
     for (const char* bad : {"12abc", "abc", "", "1.5", "-1", "70000", " 5"}) {
         const auto flags = Flags::parse({std::string{"--port="} + bad}, kKnown);
