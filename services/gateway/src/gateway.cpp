@@ -220,6 +220,16 @@ RouteHandler Gateway::forward_then(
             {"body", ctx.body},
             {"idempotency_key", ctx.idempotency_key},
             {"client_address", ctx.client_address}};
+        if (ctx.operation->partner_signed()) {
+            envelope["raw_body"] = ctx.raw_body;
+            nlohmann::json signed_headers = nlohmann::json::object();
+            for (const char* name : {"x-chelete-timestamp", "x-chelete-signature"}) {
+                if (const auto it = ctx.headers.find(name); it != ctx.headers.end()) {
+                    signed_headers[name] = it->second;
+                }
+            }
+            envelope["signed_headers"] = std::move(signed_headers);
+        }
         if (ctx.principal) {
             envelope["principal"] = {
                 {"subject", ctx.principal->subject},

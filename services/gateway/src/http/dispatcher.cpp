@@ -270,7 +270,17 @@ void Dispatcher::admit(
     };
     try {
         // 1. Who is calling.
-        if (!op.is_public) {
+        if (!op.is_public && op.partner_signed()) {
+            // A partner's callback carries no token: the owning service checks the HMAC over
+            // the raw body (it holds the partner secrets and the replay store). The gateway
+            // only refuses what cannot be a signed callback.
+            if (header_or(*request, "x-chelete-signature").empty() ||
+                header_or(*request, "x-chelete-timestamp").empty()) {
+                early(unauthorized("send X-Chelete-Timestamp and X-Chelete-Signature"));
+                return;
+            }
+            ctx.principal = Principal{"partner:" + op.operation_id, "partner", 0, ""};
+        } else if (!op.is_public) {
             const auto auth = header_or(*request, "authorization");
             const bool bearer = auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 ||
                                                     auth.compare(0, 7, "bearer ") == 0);

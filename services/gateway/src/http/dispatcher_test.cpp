@@ -60,10 +60,23 @@ paths:
         - bearerAuth: []
       x-roles: [admin]
       responses: {'200': {description: ok}}
+  /v1/callbacks/p:
+    post:
+      operationId: partnerCallback
+      security:
+        - partnerSignature: []
+      x-roles: [partner]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object}
+      responses: {'200': {description: ok}}
 components:
   securitySchemes:
     bearerAuth: {type: http, scheme: bearer}
     metricsToken: {type: http, scheme: bearer}
+    partnerSignature: {type: apiKey, in: header, name: X-Chelete-Signature}
 )yaml";
 
 class FakeLimiter final : public RateLimiter {
@@ -117,6 +130,14 @@ protected:
         dispatcher_.route("ping", ok);
         dispatcher_.route("getThing", ok);
         dispatcher_.route("metrics", ok);
+        dispatcher_.route("partnerCallback", [](const RequestContext& ctx, const Respond& respond) {
+            respond(json_response(
+                200,
+                {{"raw", ctx.raw_body},
+                 {"role", ctx.principal ? ctx.principal->role : ""},
+                 {"partner_signed", ctx.operation->partner_signed()}}
+            ));
+        });
         dispatcher_.route("createThing", [this](const RequestContext& ctx, const Respond& respond) {
             auto r = json_response(
                 status_for_create_, {{"name", ctx.body["name"]}, {"key", ctx.idempotency_key}}
@@ -363,6 +384,28 @@ TEST_F(DispatcherTest, MetricsTokenOnlyOpensOperationsThatAcceptIt) {
     EXPECT_EQ(call(req("GET", "/metrics", "", token("admin"))).status, 200);
     EXPECT_EQ(call(req("GET", "/metrics", "", token("finance"))).status, 403);
     EXPECT_EQ(call(req("GET", thing_path(), "", "metrics-token-of-enough-length")).status, 401);
+}
+
+TEST_F(DispatcherTest, PartnerCallbacksNeedSignatureHeadersNotATokenAndKeepTheRawBody) {
+    const std::string body = R"({ "b": 1,  "a": "x" })";
+    auto unsigned_request = req("POST", "/v1/callbacks/p", body);
+    EXPECT_EQ(call(unsigned_request).status, 401);
+    auto half = req("POST", "/v1/callbacks/p", body);
+    half.headers["x-chelete-signature"] = "v1=00";
+    EXPECT_EQ(call(half).status, 401);
+    auto full = req("POST", "/v1/callbacks/p", body);
+    full.headers["x-chelete-signature"] = "v1=00";
+    full.headers["x-chelete-timestamp"] = "1700000000";
+    const auto r = call(full);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto answer = json::parse(r.body);
+    // The body reaches the service byte for byte (the HMAC is over these bytes), and the
+    // caller is a partner, whose signature the owning service checks.
+    EXPECT_EQ(answer["raw"], body);
+    EXPECT_EQ(answer["role"], "partner");
+    EXPECT_EQ(answer["partner_signed"], true);
+    // A bearer token does not open a partner operation.
+    EXPECT_EQ(call(req("POST", "/v1/callbacks/p", body, token("admin"))).status, 401);
 }
 
 TEST_F(DispatcherTest, EveryOperationNeedsAHandler) {

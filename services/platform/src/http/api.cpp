@@ -22,6 +22,16 @@ std::optional<Request> Request::parse(std::string_view payload) {
     if (j.contains("body")) {
         r.body = j["body"];
     }
+    if (j.contains("raw_body") && j["raw_body"].is_string()) {
+        r.raw_body = j["raw_body"].get<std::string>();
+    }
+    if (j.contains("signed_headers") && j["signed_headers"].is_object()) {
+        for (const auto& [name, value] : j["signed_headers"].items()) {
+            if (value.is_string()) {
+                r.signed_headers[name] = value.get<std::string>();
+            }
+        }
+    }
     if (j.contains("principal") && j["principal"].is_object()) {
         const auto& p = j["principal"];
         Caller c;

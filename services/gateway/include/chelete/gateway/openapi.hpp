@@ -54,6 +54,18 @@ struct Operation {
     std::string request_content_type;  // application/json or application/x-www-form-urlencoded
     std::map<std::string, std::shared_ptr<const CompiledSchema>>
         responses;  // "200" -> JSON schema (if any)
+
+    /// Secured by the `partnerSignature` scheme: a partner's signed callback. The gateway needs
+    /// the signature headers present and forwards the raw body; the owning service checks the
+    /// HMAC (docs/partners.md "Callbacks").
+    [[nodiscard]] bool partner_signed() const {
+        for (const auto& scheme : security_schemes) {
+            if (scheme == "partnerSignature") {
+                return true;
+            }
+        }
+        return false;
+    }
 };
 
 namespace detail {

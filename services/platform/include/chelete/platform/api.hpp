@@ -29,6 +29,11 @@ struct Request {
     nlohmann::json body;
     std::string idempotency_key;
     std::string client_address;
+    /// Only for operations a partner signs (security scheme `partnerSignature`): the body exactly
+    /// as received, and the signature headers (names lower-cased), since the service checks an
+    /// HMAC over the raw bytes, which the parsed `body` cannot reproduce.
+    std::string raw_body;
+    std::map<std::string, std::string> signed_headers;
 
     /// nullopt when the payload is not an envelope.
     [[nodiscard]] static std::optional<Request> parse(std::string_view payload);
