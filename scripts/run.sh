@@ -10,7 +10,9 @@
 #
 # Running it again while it runs does no harm: it reports what is up and leaves it alone.
 # Ports (all below 32768, configurable): CHELETE_HTTP_PORT=8080, CHELETE_RUN_PG_PORT=15432,
-# CHELETE_RUN_REDIS_PORT=16379.
+# CHELETE_RUN_REDIS_PORT=16379, and the partner simulators (integrations/simulators) that stand in
+# for the permit registry, M-Pesa, EcoCash and the SMS gateway: CHELETE_RUN_SIM_PORT_BASE=18100
+# (permit registry +1, M-Pesa +2, EcoCash +3, SMS +4).
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -20,6 +22,12 @@ BUILD="$CHELETE_ROOT/build/release"
 PG_PORT=${CHELETE_RUN_PG_PORT:-15432}
 REDIS_PORT=${CHELETE_RUN_REDIS_PORT:-16379}
 HTTP_PORT=${CHELETE_HTTP_PORT:-8080}
+SIM_BASE=${CHELETE_RUN_SIM_PORT_BASE:-18100}
+PERMIT_PORT=$((SIM_BASE + 1))
+MPESA_PORT=$((SIM_BASE + 2))
+ECOCASH_PORT=$((SIM_BASE + 3))
+SMS_PORT=$((SIM_BASE + 4))
+SIMULATORS=(permit-registry mpesa ecocash sms)
 PID_FILE="$VAR/chelete.pid"
 LOG_DIR="$VAR/logs"
 
@@ -46,6 +54,14 @@ ensure_secrets() {
     add_secret CHELETE_FIELD_KEYS "k1:$(openssl rand -hex 32)"
     add_secret CHELETE_LOOKUP_KEY "$(openssl rand -hex 32)"
     add_secret CHELETE_LETTER_SIGNING_KEY "$(openssl rand -hex 32)"
+    # What the local partner simulators and Chelete share (production takes the partners' own).
+    add_secret CHELETE_PERMIT_REGISTRY_API_KEY "$(openssl rand -hex 16)"
+    add_secret CHELETE_MPESA_API_KEY "$(openssl rand -hex 16)"
+    add_secret CHELETE_MPESA_CALLBACK_SECRET "$(openssl rand -hex 24)"
+    add_secret CHELETE_ECOCASH_CLIENT_ID "chelete-local"
+    add_secret CHELETE_ECOCASH_CLIENT_SECRET "$(openssl rand -hex 16)"
+    add_secret CHELETE_ECOCASH_CALLBACK_SECRET "$(openssl rand -hex 24)"
+    add_secret CHELETE_SMS_API_KEY "$(openssl rand -hex 16)"
     set -a
     # shellcheck disable=SC1090
     source "$file"
@@ -59,6 +75,65 @@ export_environment() {
     export CHELETE_DOCS_DIR="$BUILD/docs"
     export CHELETE_INSTANCE_ID="local"
     export CHELETE_LOG_FORMAT="${CHELETE_LOG_FORMAT:-json}"
+    export CHELETE_PERMIT_REGISTRY_URL="http://127.0.0.1:$PERMIT_PORT"
+    export CHELETE_MPESA_BASE_URL="http://127.0.0.1:$MPESA_PORT/openapi"
+    export CHELETE_MPESA_PUBLIC_KEY="$VAR/mpesa_public.pem"
+    export CHELETE_ECOCASH_BASE_URL="http://127.0.0.1:$ECOCASH_PORT"
+    export CHELETE_ECOCASH_NOTIFY_URL="http://127.0.0.1:$HTTP_PORT/v1/callbacks/ecocash"
+    export CHELETE_SMS_BASE_URL="http://127.0.0.1:$SMS_PORT"
+}
+
+sim_pid() {
+    local file="$VAR/sim-$1.pid" pid
+    [[ -f "$file" ]] || return 1
+    pid=$(cat "$file")
+    kill -0 "$pid" 2>/dev/null || return 1
+    echo "$pid"
+}
+
+# The partner simulators, each its own process on 127.0.0.1 (integrations/simulators/README.md).
+start_simulators() {
+    local sim="$BUILD/bin/chelete-simulator"
+    if [[ ! -f "$VAR/mpesa_private.pem" ]]; then
+        (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+            -out "$VAR/mpesa_private.pem" 2>/dev/null) || die "cannot make the M-Pesa simulator's key"
+    fi
+    openssl pkey -in "$VAR/mpesa_private.pem" -pubout -out "$VAR/mpesa_public.pem"
+    local name
+    for name in "${SIMULATORS[@]}"; do
+        sim_pid "$name" >/dev/null && continue
+        local args=()
+        case "$name" in
+            permit-registry)
+                args=(--port "$PERMIT_PORT" --api-key "$CHELETE_PERMIT_REGISTRY_API_KEY"
+                      --seed-file "$CHELETE_ROOT/integrations/simulators/data/permits.csv") ;;
+            mpesa)
+                args=(--port "$MPESA_PORT" --api-key "$CHELETE_MPESA_API_KEY"
+                      --rsa-key-file "$VAR/mpesa_private.pem"
+                      --callback-url "http://127.0.0.1:$HTTP_PORT/v1/callbacks/mpesa"
+                      --callback-secret "$CHELETE_MPESA_CALLBACK_SECRET") ;;
+            ecocash)
+                args=(--port "$ECOCASH_PORT" --client-id "$CHELETE_ECOCASH_CLIENT_ID"
+                      --client-secret "$CHELETE_ECOCASH_CLIENT_SECRET"
+                      --callback-secret "$CHELETE_ECOCASH_CALLBACK_SECRET") ;;
+            sms)
+                args=(--port "$SMS_PORT" --api-key "$CHELETE_SMS_API_KEY") ;;
+        esac
+        nohup "$sim" "$name" "${args[@]}" >>"$LOG_DIR/sim-$name.log" 2>&1 &
+        echo $! >"$VAR/sim-$name.pid"
+    done
+}
+
+stop_simulators() {
+    local name pid
+    for name in "${SIMULATORS[@]}"; do
+        if pid=$(sim_pid "$name"); then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        rm -f "$VAR/sim-$name.pid"
+    done
 }
 
 start() {
@@ -75,6 +150,7 @@ start() {
     ensure_secrets
     export_environment
     mkdir -p "$LOG_DIR"
+    start_simulators
     "$BUILD/bin/chelete" migrate >>"$LOG_DIR/migrate.log" 2>&1 || { tail -20 "$LOG_DIR/migrate.log" >&2; die "migrations failed"; }
     nohup "$BUILD/bin/chelete" all >>"$LOG_DIR/chelete.log" 2>&1 &
     echo $! >"$PID_FILE"
@@ -100,6 +176,7 @@ stop() {
         kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$PID_FILE"
+    stop_simulators
     redis_stop "$VAR/redis" "$REDIS_PORT"
     pg_stop "$VAR/pg"
     log "stopped"
@@ -111,6 +188,10 @@ status() {
     else
         log "chelete not running"
     fi
+    local name
+    for name in "${SIMULATORS[@]}"; do
+        sim_pid "$name" >/dev/null && log "simulator $name running" || log "simulator $name not running"
+    done
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && log "redis running on $REDIS_PORT" || log "redis not running"
     pg_isready -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1 && log "postgresql running on $PG_PORT" || log "postgresql not running"
 }

@@ -8,6 +8,9 @@
 //   chelete registry rotate-keys  re-seal identity numbers under the first CHELETE_FIELD_KEYS key
 //   chelete remittance     deposits, wallets, quotes, remittances and their saga (remit.cmd)
 //   chelete compliance     screening, cases and threshold reports (compliance.cmd)
+//   chelete payout         payouts through M-Pesa and EcoCash, their callbacks (payout.cmd)
+//   chelete notifier       SMS to workers and families through the SMS gateway (notify.cmd)
+//   chelete central-bank   the daily cross-border return and other reports (cbank.cmd)
 //   chelete migrate        apply every schema's migrations and exit
 //   chelete config         list every configuration variable (--markdown for the README table)
 //
@@ -23,17 +26,20 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <chelete/central_bank/service.hpp>
 #include <chelete/compliance/service.hpp>
 #include <chelete/gateway/gateway.hpp>
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/service.hpp>
 #include <chelete/ledger/verify.hpp>
+#include <chelete/payout/service.hpp>
 #include <chelete/platform/config.hpp>
 #include <chelete/platform/faults.hpp>
 #include <chelete/platform/logging.hpp>
 #include <chelete/platform/settings.hpp>
 #include <chelete/registry/service.hpp>
 #include <chelete/remittance/service.hpp>
+#include <chelete/sms/notifier.hpp>
 
 #include "routes.hpp"
 
@@ -48,6 +54,18 @@ struct Components {
     bool registry = false;
     bool remittance = false;
     bool compliance = false;
+    bool payout = false;
+    bool notifier = false;
+    bool cbank = false;
+
+    /// Every service (`chelete all`, `config`): new services add themselves here.
+    static Components everything() {
+        Components c;
+        c.gateway = c.ledger = c.registry = c.remittance = c.compliance = c.payout = true;
+        c.notifier = true;
+        c.cbank = true;
+        return c;
+    }
 };
 
 struct Settings {
@@ -57,10 +75,16 @@ struct Settings {
     std::optional<registry::RegistrySettings> registry;
     std::optional<remittance::RemittanceSettings> remittance;
     std::optional<compliance::ComplianceSettings> compliance;
+    std::optional<payout::PayoutSettings> payout;
+    std::optional<notifier::NotifierSettings> notifier;
     ledger::LedgerStreams ledger_streams;  // where the gateway forwards the ledger's operations
     registry::RegistryStreams registry_streams;
     remittance::RemitStreams remit_streams;
     compliance::ComplianceStreams compliance_streams;
+    std::string payout_command_stream;  // the remittance service owns both variables
+    std::string payout_event_stream;
+    std::optional<central_bank::CbankSettings> cbank;
+    central_bank::CbankStreams cbank_streams;
 };
 
 Settings read_settings(platform::ConfigReader& reader, Components components) {
@@ -96,7 +120,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
         s.remit_streams = s.remittance->streams;
         s.remittance->saga.ledger_command = s.ledger_streams.command_stream;
         s.remittance->saga.registry_command = s.registry_streams.command_stream;
-    } else if (components.gateway || components.compliance) {
+    } else if (components.gateway || components.compliance || components.cbank) {
         s.remit_streams = remittance::RemitStreams::load(reader);
     }
     if (s.remittance) {
@@ -106,13 +130,55 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     if (s.compliance) {
         s.compliance->remit_event_stream = s.remit_streams.event_stream;
     }
+    if (s.remittance) {
+        s.payout_command_stream = s.remittance->saga.payout_command;
+        s.payout_event_stream = s.remittance->saga.payout_events;
+    } else if (components.gateway || components.payout) {
+        // Read as the remittance service reads them (RemittanceSettings::load).
+        const remittance::SagaStreams defaults;
+        s.payout_command_stream = reader.string(
+            "CHELETE_PAYOUT_COMMAND_STREAM",
+            defaults.payout_command,
+            "Stream payout requests are sent to"
+        );
+        s.payout_event_stream = reader.string(
+            "CHELETE_PAYOUT_EVENT_STREAM",
+            defaults.payout_events,
+            "Stream payout outcomes arrive on"
+        );
+    }
+    if (components.payout) {
+        s.payout = payout::PayoutSettings::load(reader);
+        s.payout->command_stream = s.payout_command_stream;
+        s.payout->event_stream = s.payout_event_stream;
+    }
+    if (components.remittance || components.notifier) {
+        // CHELETE_NOTIFY_STREAM is the registry's (it produces requests too): read once.
+        const std::string notify_stream =
+            s.registry ? s.registry->notify_stream
+                       : notifier::NotifyStreams::load(reader).command_stream;
+        if (s.remittance) {
+            s.remittance->saga.notify_command = notify_stream;
+        }
+        if (components.notifier) {
+            s.notifier = notifier::NotifierSettings::load(reader);
+            s.notifier->command_stream = notify_stream;
+        }
+    }
+    if (components.cbank) {
+        s.cbank = central_bank::CbankSettings::load(reader);
+        s.cbank_streams = s.cbank->streams;
+        s.cbank->remit_event_stream = s.remit_streams.event_stream;
+    } else if (components.gateway) {
+        s.cbank_streams = central_bank::CbankStreams::load(reader);
+    }
     return s;
 }
 
 int print_config(bool markdown) {
     platform::MapEnvironment empty;
     platform::ConfigReader reader{empty};
-    (void)read_settings(reader, Components{true, true, true, true, true});
+    (void)read_settings(reader, Components::everything());
     if (markdown) {
         std::cout << "| variable | default | meaning |\n|---|---|---|\n";
     }
@@ -158,6 +224,12 @@ int migrate(const Settings& s) {
     const auto remit = platform::apply_migrations(
         *conn, s.remittance->schema, remittance::remittance_migrations()
     );
+    (void)platform::apply_migrations(*conn, s.payout->schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, s.payout->schema, payout::payout_migrations());
+    (void)platform::apply_migrations(*conn, s.notifier->schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, s.notifier->schema, notifier::notifier_migrations());
+    (void)platform::apply_migrations(*conn, s.cbank->schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, s.cbank->schema, central_bank::cbank_migrations());
     (void)platform::apply_migrations(*conn, s.compliance->schema, platform::bus_migrations());
     const auto comp = platform::apply_migrations(
         *conn, s.compliance->schema, compliance::compliance_migrations()
@@ -210,6 +282,9 @@ int run_services(const Settings& s) {
     std::unique_ptr<registry::RegistryService> registry_service;
     std::unique_ptr<remittance::RemittanceService> remittance_service;
     std::unique_ptr<compliance::ComplianceService> compliance_service;
+    std::unique_ptr<payout::PayoutService> payout_service;
+    std::unique_ptr<notifier::NotifierService> notifier_service;
+    std::unique_ptr<central_bank::CentralBankService> cbank_service;
     std::unique_ptr<gateway::Gateway> gw;
     if (s.ledger) {
         ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
@@ -224,6 +299,20 @@ int run_services(const Settings& s) {
             std::make_unique<compliance::ComplianceService>(s.platform, *s.compliance);
         compliance_service->start();
     }
+    if (s.payout) {
+        payout_service = std::make_unique<payout::PayoutService>(
+            s.platform, *s.payout, payout::make_partners(*s.payout)
+        );
+        payout_service->start();
+    }
+    if (s.notifier) {
+        notifier_service = std::make_unique<notifier::NotifierService>(s.platform, *s.notifier);
+        notifier_service->start();
+    }
+    if (s.cbank) {
+        cbank_service = std::make_unique<central_bank::CentralBankService>(s.platform, *s.cbank);
+        cbank_service->start();
+    }
     if (s.remittance) {
         remittance_service =
             std::make_unique<remittance::RemittanceService>(s.platform, *s.remittance);
@@ -237,7 +326,9 @@ int run_services(const Settings& s) {
                 s.ledger_streams.command_stream,
                 s.registry_streams.command_stream,
                 s.remit_streams.command_stream,
-                s.compliance_streams.command_stream}
+                s.compliance_streams.command_stream,
+                s.payout_command_stream,
+                s.cbank_streams.command_stream}
         );
         gw->start();
         spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
@@ -252,6 +343,15 @@ int run_services(const Settings& s) {
     if (compliance_service) {
         compliance_service->stop();
     }
+    if (cbank_service) {
+        cbank_service->stop();
+    }
+    if (payout_service) {
+        payout_service->stop();
+    }
+    if (notifier_service) {
+        notifier_service->stop();
+    }
     if (registry_service) {
         registry_service->stop();
     }
@@ -262,8 +362,8 @@ int run_services(const Settings& s) {
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry "
-                 "[rotate-keys]|remittance|compliance|migrate|config [--markdown]|version>\n";
+    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry [rotate-keys]|remittance|"
+                 "compliance|payout|notifier|central-bank|migrate|config [--markdown]|version>\n";
 }
 
 }  // namespace
@@ -287,7 +387,7 @@ int main(int argc, char** argv) {
     }
     Components components;
     if (command == "all") {
-        components = Components{true, true, true, true, true};
+        components = Components::everything();
     } else if (command == "gateway") {
         components.gateway = true;
     } else if (command == "ledger") {
@@ -298,11 +398,20 @@ int main(int argc, char** argv) {
         components.remittance = true;
     } else if (command == "compliance") {
         components.compliance = true;
+    } else if (command == "payout") {
+        components.payout = true;
+    } else if (command == "notifier") {
+        components.notifier = true;
+    } else if (command == "central-bank") {
+        components.cbank = true;
     } else if (command == "migrate") {
         components.ledger = true;
         components.registry = true;
         components.remittance = true;
         components.compliance = true;
+        components.payout = true;
+        components.notifier = true;
+        components.cbank = true;
     } else {
         usage();
         return 2;

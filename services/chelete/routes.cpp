@@ -5,8 +5,10 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <chelete/central_bank/service.hpp>
 #include <chelete/compliance/service.hpp>
 #include <chelete/ledger/service.hpp>
+#include <chelete/payout/service.hpp>
 #include <chelete/registry/service.hpp>
 #include <chelete/remittance/service.hpp>
 
@@ -63,6 +65,14 @@ void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& st
     const std::string compliance_type{compliance::messages::kHttpRequest};
     for (const auto& operation : compliance::compliance_operations()) {
         gateway.route(operation, gateway.forward(streams.compliance, compliance_type));
+    }
+    const std::string payout_type{payout::messages::kHttpRequest};
+    for (const auto& operation : payout::payout_operations()) {
+        gateway.route(operation, gateway.forward(streams.payout, payout_type));
+    }
+    const std::string cbank_type{central_bank::messages::kHttpRequest};
+    for (const auto& operation : central_bank::cbank_operations()) {
+        gateway.route(operation, gateway.forward(streams.cbank, cbank_type));
     }
 }
 

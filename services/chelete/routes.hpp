@@ -12,6 +12,8 @@ struct ServiceStreams {
     std::string registry;
     std::string remittance;
     std::string compliance;
+    std::string payout;
+    std::string cbank;
 };
 
 /// Binds every operation of the spec that a service (not the gateway itself) answers to the

@@ -25,10 +25,17 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     ledger_stream_ = unique_name("ledger.cmd.e2e");
     remit_schema_ = unique_name("e2e_remit");
     compliance_schema_ = unique_name("e2e_compliance");
+    cbank_schema_ = unique_name("e2e_cbank");
     payout_command_ = unique_name("payout.cmd.e2e");
     payout_events_ = unique_name("payout.events.e2e");
     log_file_ = "/tmp/" + registry_schema_ + ".log";
-    port_ = unused_port();
+    // A test that must know the port before the start (partners' callback URLs) names it.
+    const auto named_port = extra_env.find("CHELETE_HTTP_PORT");
+    port_ = named_port != extra_env.end()
+                ? static_cast<std::uint16_t>(std::stoi(named_port->second))
+                : unused_port();
+    payout_schema_ = unique_name("e2e_payout");
+    notify_schema_ = unique_name("e2e_notify");
     std::map<std::string, std::string> env{
         {"CHELETE_PG_DSN", *pg_dsn()},
         {"CHELETE_REDIS_PORT", std::to_string(redis_options()->port)},
@@ -48,7 +55,12 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
         {"CHELETE_REMIT_LEDGER_REPLY_STREAM", unique_name("remit.ledger.e2e")},
         {"CHELETE_PAYOUT_COMMAND_STREAM", payout_command_},
         {"CHELETE_PAYOUT_EVENT_STREAM", payout_events_},
+        {"CHELETE_PAYOUT_SCHEMA", payout_schema_},
+        {"CHELETE_NOTIFY_SCHEMA", notify_schema_},
         {"CHELETE_COMPLIANCE_SCHEMA", compliance_schema_},
+        {"CHELETE_CBANK_SCHEMA", cbank_schema_},
+        {"CHELETE_CBANK_COMMAND_STREAM", unique_name("cbank.cmd.e2e")},
+        {"CHELETE_CBANK_EVENT_STREAM", unique_name("cbank.events.e2e")},
         {"CHELETE_COMPLIANCE_COMMAND_STREAM", unique_name("compliance.cmd.e2e")},
         {"CHELETE_COMPLIANCE_EVENT_STREAM", unique_name("compliance.events.e2e")},
         {"CHELETE_ADMIN_PASSWORD", kAdminPassword},
@@ -95,7 +107,13 @@ CheleteProcess::~CheleteProcess() {
         pqxx::connection c{*pg_dsn()};
         pqxx::work tx{c};
         tx.exec("DROP SCHEMA IF EXISTS " + ledger_schema_ + " CASCADE");
-        for (const auto* schema : {&registry_schema_, &remit_schema_, &compliance_schema_}) {
+        for (const auto* schema :
+             {&registry_schema_,
+              &remit_schema_,
+              &compliance_schema_,
+              &cbank_schema_,
+              &payout_schema_,
+              &notify_schema_}) {
             tx.exec("DROP SCHEMA IF EXISTS " + *schema + " CASCADE");
         }
         tx.commit();

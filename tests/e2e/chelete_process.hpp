@@ -37,6 +37,10 @@ public:
     [[nodiscard]] const std::string& registry_schema() const { return registry_schema_; }
     [[nodiscard]] const std::string& remit_schema() const { return remit_schema_; }
     [[nodiscard]] const std::string& compliance_schema() const { return compliance_schema_; }
+    [[nodiscard]] const std::string& cbank_schema() const { return cbank_schema_; }
+    [[nodiscard]] const std::string& payout_schema() const { return payout_schema_; }
+    /// The notifier's (no SMS gateway: its rows stay queued).
+    [[nodiscard]] const std::string& notify_schema() const { return notify_schema_; }
     /// Where payout requests go and payout outcomes come from (tests play the partner adapter).
     [[nodiscard]] const std::string& payout_command_stream() const { return payout_command_; }
     [[nodiscard]] const std::string& payout_event_stream() const { return payout_events_; }
@@ -49,6 +53,9 @@ private:
     std::string ledger_stream_;
     std::string remit_schema_;
     std::string compliance_schema_;
+    std::string cbank_schema_;
+    std::string payout_schema_;
+    std::string notify_schema_;
     std::string payout_command_;
     std::string payout_events_;
     std::string log_file_;

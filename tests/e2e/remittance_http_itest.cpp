@@ -341,6 +341,44 @@ TEST_F(RemittanceHttpITest, HappyPathFromCashInToPaidOut) {
             .as<int>(),
         1
     );
+    // SMS at every step (docs/remittance.md "SMS"): created and paid, to sender and recipient,
+    // each once, through the outbox; `chelete all` has no SMS gateway, so the notifier keeps
+    // them queued.
+    const auto sms = tx.exec_params(
+        "SELECT payload::jsonb->>'dedupe_key', payload::jsonb->>'template', payload::jsonb->>'to' "
+        "FROM " +
+            chelete_->remit_schema() +
+            ".outbox WHERE type = 'notify.sms' AND payload::jsonb->>'dedupe_key' LIKE $1",
+        "remit:" + id + ":%"
+    );
+    std::map<std::string, std::string> templates;
+    for (const auto& row : sms) {
+        templates[row[0].as<std::string>()] = row[1].as<std::string>();
+        EXPECT_TRUE(row[2].as<std::string>().starts_with("+")) << row[2].c_str();
+    }
+    const std::string sms_key = "remit:" + id + ":";
+    EXPECT_EQ(
+        templates,
+        (std::map<std::string, std::string>{
+            {sms_key + "created:recipient", "remittance_incoming"},
+            {sms_key + "created:sender", "remittance_created"},
+            {sms_key + "paid:recipient", "remittance_received"},
+            {sms_key + "paid:sender", "remittance_paid"}})
+    );
+    const bool queued = testing::wait_until(
+        [&] {
+            pqxx::connection n{*testing::pg_dsn()};
+            pqxx::read_transaction ntx{n};
+            return ntx.exec_params1(
+                          "SELECT count(*) FROM " + chelete_->notify_schema() +
+                              ".messages WHERE dedupe_key LIKE $1 AND status = 'queued'",
+                          sms_key + "%"
+                   )[0]
+                       .as<int>() == 4;
+        },
+        10s
+    );
+    EXPECT_TRUE(queued) << "the notifier in `chelete all` stores the four requests";
 }
 
 TEST_F(RemittanceHttpITest, InsufficientFundsIsRejectedAndTheWalletIsUntouched) {

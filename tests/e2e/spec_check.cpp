@@ -26,6 +26,11 @@ bool check_against_spec(const std::string& method, const std::string& path, cons
     if (it == responses.end() || !it->second) {
         return false;
     }
+    // A text answer (text/csv) has no JSON schema to check: a documented status is enough.
+    if (const auto type = r.headers.find("content-type");
+        type != r.headers.end() && type->second.starts_with("text/")) {
+        return false;
+    }
     const auto parsed = nlohmann::json::parse(r.body, nullptr, false);
     EXPECT_FALSE(parsed.is_discarded()) << r.body;
     const auto errors = gateway::validate(*it->second, parsed);

@@ -774,5 +774,73 @@ TEST_F(CompliancePgTest, CasesArePagedOldestFirst) {
     EXPECT_EQ(call(*s, "listComplianceCases", kOfficer, {}, {{"limit", 0}}).status, 400);
 }
 
+TEST_F(CompliancePgTest, TheSuspiciousTransactionExportListsRejectedCasesForOfficersOnly) {
+    const std::string path = write_watchlist(
+        "list.csv",
+        "id,full_name,aliases,date_of_birth,list,reference\n"
+        "PEP-7,'Mathabo Moshoeshoe,,1975,pep,Gazette 12\n"
+    );
+    auto s = service({{"CHELETE_COMPLIANCE_WATCHLIST", path}});
+    const std::string sender = platform::new_uuid();
+    const json held = screen(
+        *s, remittance(sender, "standard", 400'000, at(), "Lerato Nthane", "Mmathabo Moshweshwe")
+    );
+    ASSERT_EQ(held["outcome"], "held");
+    // An approved case is not suspicious: it is not exported.
+    const json other = screen(
+        *s,
+        remittance(
+            platform::new_uuid(), "standard", 100'000, at(), "Lerato Nthane", "Mmathabo Moshweshwe"
+        )
+    );
+    ASSERT_EQ(other["outcome"], "held");
+    ASSERT_EQ(
+        call(
+            *s,
+            "decideComplianceCase",
+            kOfficer,
+            {{"id", other["case_id"]}},
+            {},
+            {{"action", "approve"}, {"note", "known person"}}
+        ).status,
+        200
+    );
+    ASSERT_EQ(
+        call(
+            *s,
+            "decideComplianceCase",
+            kOfficer,
+            {{"id", held["case_id"]}},
+            {},
+            {{"action", "reject"}, {"note", "reported, \"PEP\" confirmed"}}
+        ).status,
+        200
+    );
+    auto reply = call(*s, "listSuspiciousTransactions", kOfficer);
+    ASSERT_EQ(reply.status, 200) << reply.body.dump();
+    ASSERT_EQ(reply.body["count"], 1);
+    EXPECT_EQ(reply.body["items"][0]["case_id"], held["case_id"]);
+    EXPECT_EQ(reply.body["items"][0]["amount"]["amount"], "4000.00");
+    EXPECT_EQ(reply.body["items"][0]["reasons"][0]["code"], "pep_match");
+    reply = call(*s, "listSuspiciousTransactions", kOfficer, {}, {{"format", "csv"}});
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.content_type, "text/csv; charset=utf-8");
+    EXPECT_TRUE(reply.body_text.starts_with("case_id,kind,remittance_id,sender_id,amount,"));
+    EXPECT_NE(reply.body_text.find(",4000.00,ZAR,pep_match,"), std::string::npos);
+    EXPECT_NE(reply.body_text.find(",\"reported, \"\"PEP\"\" confirmed\"\r\n"), std::string::npos)
+        << reply.body_text;
+    // A window before the decision holds nothing.
+    reply = call(*s, "listSuspiciousTransactions", kOfficer, {}, {{"to", "2000-01-01T00:00:00Z"}});
+    EXPECT_EQ(reply.body["count"], 0);
+    EXPECT_EQ(call(*s, "listSuspiciousTransactions", kFinance).status, 403);
+    EXPECT_EQ(call(*s, "listSuspiciousTransactions", kWorker).status, 403);
+    EXPECT_EQ(
+        call(*s, "listSuspiciousTransactions", kOfficer, {}, {{"format", "xml"}}).status, 400
+    );
+    EXPECT_EQ(
+        call(*s, "listSuspiciousTransactions", kOfficer, {}, {{"from", "monday"}}).status, 400
+    );
+}
+
 }  // namespace
 }  // namespace chelete::compliance

@@ -343,11 +343,12 @@ struct Operation {
 };
 
 // One line per compliance operation of api-spec/openapi.yaml.
-constexpr std::array<Operation, 4> kOperations{{
+constexpr std::array<Operation, 5> kOperations{{
     {"listComplianceCases", list_cases},
     {"getComplianceCase", get_case},
     {"decideComplianceCase", decide_case},
     {"listThresholdReports", list_threshold_reports},
+    {"listSuspiciousTransactions", list_suspicious_transactions},
 }};
 
 }  // namespace

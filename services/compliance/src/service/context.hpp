@@ -116,5 +116,9 @@ api::Reply decide_case(const Context& ctx, pqxx::dbtransaction& tx, const api::R
 api::Reply list_threshold_reports(
     const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r
 );
+/// GET /v1/reports/suspicious-transactions: the remittance cases officers rejected.
+api::Reply list_suspicious_transactions(
+    const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r
+);
 
 }  // namespace chelete::compliance::detail

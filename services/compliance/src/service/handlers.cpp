@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "domain/str_export.hpp"
 #include "service/context.hpp"
 
 namespace chelete::compliance::detail {
@@ -347,6 +348,91 @@ api::Reply list_threshold_reports(
     return api::json(
         200, {{"items", items}, {"next_cursor", more ? json(cursor_for(last)) : json(nullptr)}}
     );
+}
+
+api::Reply list_suspicious_transactions(
+    const Context& /*ctx*/, pqxx::dbtransaction& tx, const api::Request& r
+) {
+    // Compliance officers only: a suspicious-transaction report must not reach the customer or
+    // anyone who could tip them off (FIC Act s29(3)), so not even finance reads it.
+    if (!r.has_role("compliance_officer")) {
+        return only_officers(r);
+    }
+    api::Reply error;
+    const auto format = query_choice(r, "format", {"csv", "json"}, error);
+    if (!format) {
+        return error;
+    }
+    const auto from = query_time(r, "from", "-infinity", error);
+    if (!from) {
+        return error;
+    }
+    const auto to = query_time(r, "to", "infinity", error);
+    if (!to) {
+        return error;
+    }
+    // Remittance cases an officer rejected, by the time of the decision, oldest first.
+    const auto rows = tx.exec_params(
+        "SELECT c.id::text, c.kind, c.remittance_id::text, c.sender_id::text, c.amount_minor, "
+        "COALESCE((SELECT string_agg(x->>'code', ';') FROM jsonb_array_elements(c.reasons) x), "
+        "''), COALESCE((SELECT string_agg(x->>'text', '; ') FROM jsonb_array_elements(c.reasons) "
+        "x), ''), c.reasons::text, " +
+            epoch_ms_sql("c.opened_at") + ", " + epoch_ms_sql("c.decided_at") +
+            ", COALESCE(c.decided_by, ''), COALESCE(c.note, '') FROM cases c WHERE c.status = "
+            "'rejected' AND c.kind IN ('held_remittance', 'attempted_remittance') AND "
+            "c.decided_at >= $1::timestamptz AND c.decided_at < $2::timestamptz ORDER BY "
+            "c.decided_at, c.seq LIMIT 10000",
+        *from,
+        *to
+    );
+    std::vector<StrRow> out;
+    json items = json::array();
+    for (const auto& row : rows) {
+        StrRow s;
+        s.case_id = row[0].as<std::string>();
+        s.kind = row[1].as<std::string>();
+        s.remittance_id = row[2].is_null() ? "" : row[2].as<std::string>();
+        s.sender_id = row[3].is_null() ? "" : row[3].as<std::string>();
+        s.amount_minor = row[4].is_null() ? 0 : row[4].as<std::int64_t>();
+        s.reason_codes = row[5].as<std::string>();
+        s.reason_texts = row[6].as<std::string>();
+        s.opened_at = timestamp_of(row[8]).get<std::string>();
+        s.decided_at = timestamp_of(row[9]).get<std::string>();
+        s.decided_by = row[10].as<std::string>();
+        s.note = row[11].as<std::string>();
+        items.push_back({
+            {"case_id", s.case_id},
+            {"kind", s.kind},
+            {"remittance_id", s.remittance_id},
+            {"sender_id", s.sender_id},
+            {"amount", money_json(s.amount_minor)},
+            {"reasons", json::parse(row[7].as<std::string>())},
+            {"opened_at", s.opened_at},
+            {"decided_at", s.decided_at},
+            {"decided_by", s.decided_by},
+            {"note", s.note},
+        });
+        log_access(
+            tx,
+            r,
+            "list",
+            "suspicious_transaction",
+            s.case_id,
+            s.sender_id.empty() ? std::nullopt : std::optional{s.sender_id},
+            "case,reasons,note"
+        );
+        out.push_back(std::move(s));
+    }
+    if (*format == "csv") {
+        api::Reply reply;
+        reply.status = 200;
+        reply.content_type = "text/csv; charset=utf-8";
+        reply.body_text = str_csv(out);
+        reply.headers["Content-Disposition"] =
+            "attachment; filename=\"chelete-suspicious-transactions.csv\"";
+        return reply;
+    }
+    return api::json(200, {{"count", items.size()}, {"items", items}});
 }
 
 }  // namespace chelete::compliance::detail

@@ -974,13 +974,21 @@ std::string remittance_parties(
           {"kyc_tier", worker["kyc_tier"]},
           {"status", worker["status"]},
           // Every worker registers with a passport (workers.passport_enc is required).
-          {"document", "foreign_passport"}}}};
-    std::string fields = "name,date_of_birth,phone,kyc_tier";
+          {"document", "foreign_passport"},
+          // Masked only ("*****4567"): the travel-rule record cites it; the sealed number
+          // never leaves the registry (docs/central-bank.md "Identity numbers").
+          {"document_number_masked", worker["passport_number"]},
+          // The portal registers Basotho labour migrants: the passport is a Lesotho one. A
+          // registration field replaces this when other nationals are admitted.
+          {"nationality", "LS"},
+          {"employer_name", worker["employer_name"]}}}};
+    std::string fields = "name,date_of_birth,phone,kyc_tier,identity_number_masked,employer";
     if (!beneficiary_id.empty()) {
         const auto rows =
             is_uuid(beneficiary_id)
                 ? tx.exec_params(
-                      "SELECT full_name, phone, payout_method FROM beneficiaries WHERE id = $1 "
+                      "SELECT full_name, phone, payout_method, relationship, national_id_masked "
+                      "FROM beneficiaries WHERE id = $1 "
                       "AND worker_id = $2",
                       beneficiary_id,
                       worker_id
@@ -1000,7 +1008,9 @@ std::string remittance_parties(
             {"id", beneficiary_id},
             {"full_name", rows[0][0].as<std::string>()},
             {"phone", rows[0][1].as<std::string>()},
-            {"payout_method", rows[0][2].as<std::string>()}};
+            {"payout_method", rows[0][2].as<std::string>()},
+            {"relationship", rows[0][3].as<std::string>()},
+            {"national_id_masked", nullable(rows[0][4])}};
         fields += ",beneficiary";
     }
     api::Request who;

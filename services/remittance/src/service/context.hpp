@@ -106,6 +106,39 @@ void on_compliance_event(const Context&, pqxx::transaction_base&, const platform
 void on_ledger_reply(const Context&, pqxx::transaction_base&, const platform::bus::Message&);
 void on_payout_event(const Context&, pqxx::transaction_base&, const platform::bus::Message&);
 
+// The remit.completed event (completion_event.cpp).
+
+/// Stores the registry's travel-rule fields (registry.parties' worker and beneficiary) with a
+/// new remittance: identity numbers masked only.
+void record_travel_rule_snapshot(
+    pqxx::transaction_base& tx,
+    const std::string& remittance_id,
+    const json& worker,
+    const json& beneficiary
+);
+
+/// When `to` is final (paid, refunded, rejected, cancelled), publishes remit.completed: the
+/// remittance's whole record for the central-bank return. Nothing otherwise.
+void publish_completion(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& remittance_id,
+    RemittanceState to,
+    const Cause& cause
+);
+
+// SMS to sender and recipient (notifications.cpp).
+
+/// Enqueues the notify.sms requests that entering `to` from `from` calls for (docs/remittance.md
+/// "SMS"): created, paid, failed, refunded, cancelled and rejected; nothing for other states.
+void notify_parties(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& remittance_id,
+    RemittanceState from,
+    RemittanceState to
+);
+
 /// Re-sends the requests of saga steps left without an answer for longer than `stuck_after`.
 int resend_stuck(const Context& ctx, pqxx::transaction_base& tx);
 

@@ -487,6 +487,7 @@ api::Reply create_remittance(const Context& ctx, pqxx::dbtransaction& tx, const 
         platform::Id128::parse(id)->to_string().erase(8, 1).erase(12, 1).erase(16, 1).erase(20, 1),
         now
     );
+    record_travel_rule_snapshot(tx, id, worker, beneficiary);
     start_remittance(ctx, tx, id);
     return api::json(202, *remittance_view(tx, id));
 }

@@ -315,6 +315,8 @@ platform::Result<Transition, TransitionError> apply_event(
             {"reason", cause.reason},
             {"at", now}}
     );
+    publish_completion(ctx, tx, remittance_id, t.to, cause);  // remit.completed when final
+    notify_parties(ctx, tx, remittance_id, row->status, t.to);
     return transition;
 }
 
@@ -628,12 +630,17 @@ void on_payout_event(
     if (!detail.empty()) {
         reason += ": " + detail;
     }
-    const auto result = apply_event(ctx, tx, id, event, {reason, "payout"});
-    if (result && !partner_reference.empty()) {
+    if (!partner_reference.empty()) {
+        // Before the transition, so the remit.completed it publishes carries it; the first
+        // reference a partner gave stays (a late or contradictory answer does not replace it).
         tx.exec_params0(
-            "UPDATE remittances SET partner_reference = $2 WHERE id = $1", id, partner_reference
+            "UPDATE remittances SET partner_reference = coalesce(partner_reference, $2) WHERE id "
+            "= $1",
+            id,
+            partner_reference
         );
     }
+    const auto result = apply_event(ctx, tx, id, event, {reason, "payout"});
     ignore_refusal(result, id, m.type);
 }
 

@@ -35,6 +35,9 @@ struct SagaStreams {
     std::string compliance_events = "compliance.events";
     std::string payout_command = "payout.cmd";
     std::string payout_events = "payout.events";
+    /// SMS requests to sender and recipient (notify.sms; CHELETE_NOTIFY_STREAM, copied by the
+    /// caller from the registry's or the notifier's settings).
+    std::string notify_command = "notify.cmd";
 };
 
 struct RemittanceSettings {
@@ -66,6 +69,8 @@ constexpr std::string_view kHttpRequest = "remit.http";
 // Events on remit.events.
 constexpr std::string_view kStatusChanged = "remit.status_changed";
 constexpr std::string_view kDepositReceived = "remit.deposit_received";
+/// A remittance reached a final state: its whole record (docs/central-bank.md "The event").
+constexpr std::string_view kCompleted = "remit.completed";
 // The payout hand-off.
 constexpr std::string_view kPayoutRequest = "payout.request";  // on payout.cmd
 constexpr std::string_view kPayoutOutcome = "payout.outcome";  // on payout.events
