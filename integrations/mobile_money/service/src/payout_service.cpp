@@ -7,14 +7,11 @@
 // "sending" before the call, and the answer is stored after it. A worker that dies in between
 // leaves a "sending" payout that the next worker asks about (status query) instead of resending.
 
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -260,7 +257,6 @@ struct Claimed {
     PayoutState state = PayoutState::kRequested;
     std::string method;
     std::string reference;
-    int attempt_no = 1;
     std::string payout_reference;
     std::int64_t amount_minor = 0;
     std::string msisdn;
@@ -274,6 +270,7 @@ struct PayoutService::Impl {
     Partners partners;
     const platform::Clock& clock;
     PolicySettings policy;
+    std::string partner_methods;  // a PostgreSQL text[] literal; empty: no partner configured
     std::unique_ptr<platform::PgPool> pool;
     std::unique_ptr<bus::Outbox> outbox;
     std::unique_ptr<bus::OutboxRelay> relay;
@@ -294,6 +291,14 @@ struct PayoutService::Impl {
         policy.not_sent_retry = t.not_sent_retry;
         policy.retry_wait = t.retry_wait;
         policy.retry_sla = t.retry_sla;
+        // The methods workers claim: those with a partner adapter (fixed for the process).
+        std::string methods;
+        for (const auto& [id, partner] : partners) {
+            if (partner) {
+                methods += (methods.empty() ? "" : ",") + std::string{mm::to_string(id)};
+            }
+        }
+        partner_methods = methods.empty() ? "" : "{" + methods + "}";
     }
 
     [[nodiscard]] std::string now_text() const { return platform::format_rfc3339(clock.now()); }
@@ -468,20 +473,9 @@ struct PayoutService::Impl {
 
     /// Claims due payouts for this worker (a lease, so no other worker takes them meanwhile).
     std::vector<Claimed> claim() {
-        std::vector<std::string> methods;
-        for (const auto& [id, partner] : partners) {
-            if (partner) {
-                methods.emplace_back(mm::to_string(id));
-            }
-        }
-        if (methods.empty()) {
+        if (partner_methods.empty()) {
             return {};
         }
-        std::string array = "{";
-        for (std::size_t i = 0; i < methods.size(); ++i) {
-            array += (i == 0 ? "" : ",") + methods[i];
-        }
-        array += "}";
         return platform::with_transaction(*pool, [&](pqxx::work& tx) {
             std::vector<Claimed> out;
             const auto rows = tx.exec_params(
@@ -489,11 +483,11 @@ struct PayoutService::Impl {
                 "remittance_id FROM payouts WHERE state NOT IN ('paid', 'failed') AND method = "
                 "ANY($3::text[]) AND next_check_at <= $1 AND (lease_until IS NULL OR lease_until "
                 "<= $1) ORDER BY next_check_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING "
-                "remittance_id::text, state, method, current_reference, attempt_no, "
-                "payout_reference, amount_minor, msisdn",
+                "remittance_id::text, state, method, current_reference, payout_reference, "
+                "amount_minor, msisdn",
                 now_text(),
                 later_text(settings.timings.lease),
-                array,
+                partner_methods,
                 static_cast<int>(settings.claim_batch)
             );
             for (const auto& r : rows) {
@@ -503,10 +497,9 @@ struct PayoutService::Impl {
                               .value_or(PayoutState::kUnknown);
                 c.method = r[2].as<std::string>();
                 c.reference = r[3].as<std::string>();
-                c.attempt_no = r[4].as<int>();
-                c.payout_reference = r[5].as<std::string>();
-                c.amount_minor = r[6].as<std::int64_t>();
-                c.msisdn = r[7].as<std::string>();
+                c.payout_reference = r[4].as<std::string>();
+                c.amount_minor = r[5].as<std::int64_t>();
+                c.msisdn = r[6].as<std::string>();
                 out.push_back(std::move(c));
             }
             return out;
