@@ -119,6 +119,14 @@ api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::
 [[nodiscard]] std::string remittance_parties(
     pqxx::dbtransaction& tx, const json& query, const std::string& request_id
 );
+/// Whether the national id an agent typed when redeeming a cash pickup is the beneficiary's
+/// (registry.recipient_check): `{beneficiary_found, identity_match, agent_country}`, the presented
+/// number normalised and compared in constant time with the sealed one; a reply payload (400
+/// problem naming the field when malformed). Every check is logged in the access log with the
+/// agent as actor; the number itself is neither answered nor logged.
+[[nodiscard]] std::string recipient_check(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& request_id
+);
 
 /// A permit as the API shows it.
 [[nodiscard]] json permit_view(pqxx::transaction_base& tx, const std::string& id);

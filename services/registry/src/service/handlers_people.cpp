@@ -1,4 +1,6 @@
 // Login, staff, workers, permits, directives, beneficiaries, consents and the access log.
+#include <spdlog/spdlog.h>
+
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/random_ids.hpp>
@@ -1018,6 +1020,81 @@ std::string remittance_parties(
     who.request_id = request_id;
     log_access(tx, who, worker_id, "read", "remittance_parties", fields, purpose);
     return api::json(200, out).to_payload();
+}
+
+// ---- cash-pickup recipient check (registry.recipient_check, for the payout service) -----------
+
+std::string recipient_check(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& request_id
+) {
+    constexpr std::size_t kMaxPresented = 64;
+    const std::string beneficiary_id = text_of(query, "beneficiary_id");
+    const std::string national_id = text_of(query, "national_id");
+    const std::string agent_id = text_of(query, "agent_id");
+    std::vector<api::FieldError> errors;
+    if (!is_uuid(beneficiary_id)) {
+        errors.push_back({"beneficiary_id", "must be a uuid"});
+    }
+    if (national_id.empty() || national_id.size() > kMaxPresented) {
+        errors.push_back({"national_id", "required, at most 64 characters"});
+    }
+    if (!is_uuid(agent_id)) {
+        errors.push_back({"agent_id", "must be a uuid"});
+    }
+    if (!errors.empty()) {
+        return api::problem(400, "bad-request", "Invalid query", errors[0].message, errors)
+            .to_payload();
+    }
+    const auto agents =
+        tx.exec_params("SELECT country FROM staff WHERE id = $1 AND role = 'agent'", agent_id);
+    const json agent_country = agents.empty() ? json(nullptr) : nullable(agents[0][0]);
+    const auto rows = tx.exec_params(
+        "SELECT worker_id::text, national_id_enc FROM beneficiaries WHERE id = $1", beneficiary_id
+    );
+    bool match = false;
+    if (!rows.empty() && !rows[0][1].is_null() && !check_identity_number(national_id)) {
+        const auto stored =
+            ctx.open(rows[0][1].as<std::string>(), "beneficiaries.national_id:" + beneficiary_id);
+        if (!stored) {
+            // No key of CHELETE_FIELD_KEYS opens it: a key dropped too early, not a mismatch.
+            spdlog::error(
+                "registry.recipient_check {}: beneficiary {} national id opens under no key",
+                request_id,
+                beneficiary_id
+            );
+            return api::problem(
+                       500,
+                       "internal-error",
+                       "Internal error",
+                       "something went wrong on our side; quote request id " + request_id
+            )
+                .to_payload();
+        }
+        match = platform::crypto::constant_time_equal(
+            platform::crypto::normalize_identity_number(national_id), *stored
+        );
+    }
+    // Logged under the worker who sends to this beneficiary (their "who accessed my data"
+    // report); an unknown beneficiary under the id presented, so probing leaves a trace too.
+    api::Request who;
+    who.caller = api::Caller{agent_id, "agent", 0};
+    who.request_id = request_id;
+    log_access(
+        tx,
+        who,
+        rows.empty() ? beneficiary_id : rows[0][0].as<std::string>(),
+        "read",
+        "beneficiary_national_id",
+        "national_id",
+        "cash_pickup_redeem"
+    );
+    return api::json(
+               200,
+               json{
+                   {"beneficiary_found", !rows.empty()},
+                   {"identity_match", match},
+                   {"agent_country", agent_country}}
+    ).to_payload();
 }
 
 }  // namespace chelete::registry::detail

@@ -1,4 +1,5 @@
-// The registry against a real PostgreSQL, without the bus: key rotation and the daily jobs.
+// The registry against a real PostgreSQL, without the bus: key rotation, the daily jobs and the
+// service queries of registry.cmd (answered as the consumers answer them).
 #include <gtest/gtest.h>
 
 #include <chelete/platform/crypto.hpp>
@@ -98,6 +99,90 @@ protected:
             out.push_back(f.is_null() ? json(nullptr) : json(f.as<std::string>()));
         }
         return out;
+    }
+
+    /// One registry.cmd message answered as a consumer answers it, committed; the reply.
+    api::Reply ask(
+        RegistryService& s,
+        std::string_view type,
+        const std::string& payload,
+        const std::string& correlation_id = "corr-pgtest"
+    ) {
+        platform::bus::Message m;
+        m.stream = "registry.cmd";
+        m.type = std::string{type};
+        m.correlation_id = correlation_id;
+        m.payload = payload;
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("SET search_path TO " + schema_);
+        const std::string answer = s.answer(tx, m);
+        tx.commit();
+        auto reply = api::Reply::parse(answer);
+        EXPECT_TRUE(reply.has_value()) << answer;
+        return reply.value_or(api::Reply{});
+    }
+
+    api::Reply check(
+        RegistryService& s,
+        const std::string& beneficiary_id,
+        const std::string& national_id,
+        const std::string& agent_id
+    ) {
+        return ask(
+            s,
+            messages::kRecipientCheck,
+            json{
+                {"beneficiary_id", beneficiary_id},
+                {"national_id", national_id},
+                {"agent_id", agent_id}}
+                .dump()
+        );
+    }
+
+    std::string staff(
+        RegistryService& s,
+        const std::string& username,
+        const std::string& role,
+        const std::optional<std::string>& country
+    ) {
+        json body{
+            {"username", username},
+            {"password", "a long enough password"},
+            {"role", role},
+            {"display_name", username}};
+        if (country) {
+            body["country"] = *country;
+        }
+        const auto reply =
+            call(s, "createStaff", body, json::object(), api::Caller{"admin", "admin", 0});
+        EXPECT_EQ(reply.status, 201) << reply.body.dump();
+        return reply.body.value("id", "");
+    }
+
+    std::string beneficiary(
+        RegistryService& s,
+        const std::string& worker_id,
+        const std::string& phone,
+        const std::optional<std::string>& national_id
+    ) {
+        json body{
+            {"full_name", "Palesa Nthane"},
+            {"phone", phone},
+            {"relationship", "sister"},
+            {"payout_method", national_id ? "cash_pickup" : "mpesa"}};
+        if (national_id) {
+            body["national_id"] = *national_id;
+        }
+        const auto reply = call(
+            s, "addBeneficiary", body, {{"id", worker_id}}, api::Caller{worker_id, "worker", 0}
+        );
+        EXPECT_EQ(reply.status, 201) << reply.body.dump();
+        return reply.body.value("id", "");
+    }
+
+    std::string count(const std::string& sql, const std::string& param) {
+        return row(sql, param)[0].get<std::string>();
     }
 
     std::string schema_;
@@ -241,6 +326,239 @@ TEST_F(RegistryPgTest, JobsFlagLicencesAndWarnOfExpiringPermitsOnce) {
             agency_id)[0],
         "2"
     );
+}
+
+// ---- registry.recipient_check ------------------------------------------------------------------
+
+constexpr std::string_view kUnknownId = "0b6f1c2e-8d7a-4c1b-9e3f-5a4d2c1b0a99";
+
+TEST_F(RegistryPgTest, RecipientCheckMatchesTheNationalIdHoweverItIsSpacedOrCased) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110011", "RC1000011");
+    const std::string agent = staff(*s, "agent.maseru", "agent", "LS");
+    const std::string b = beneficiary(*s, worker, "+26658001011", "ls 1234-5678");
+    ASSERT_FALSE(b.empty());
+    for (const std::string typed :
+         {"LS12345678", "ls12345678", "LS 1234 5678", "l-s 12-34-56-78"}) {
+        const auto r = check(*s, b, typed, agent);
+        ASSERT_EQ(r.status, 200) << typed << ": " << r.body.dump();
+        EXPECT_EQ(r.body["beneficiary_found"], true) << typed;
+        EXPECT_EQ(r.body["identity_match"], true) << typed;
+    }
+}
+
+TEST_F(RegistryPgTest, RecipientCheckRefusesAnotherNumber) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110012", "RC1000012");
+    const std::string agent = staff(*s, "agent.mafeteng", "agent", "LS");
+    const std::string b = beneficiary(*s, worker, "+26658001012", "LS12345678");
+    ASSERT_FALSE(b.empty());
+    // Another number, a prefix, a longer one, and ones that are no identity number at all
+    // (answered as a mismatch, not an error).
+    for (const std::string typed :
+         {"LS12345679", "LS1234567", "LS123456789", "LS12345678'", "LS1234\u00e95678", "12"}) {
+        const auto r = check(*s, b, typed, agent);
+        ASSERT_EQ(r.status, 200) << typed << ": " << r.body.dump();
+        EXPECT_EQ(r.body["beneficiary_found"], true) << typed;
+        EXPECT_EQ(r.body["identity_match"], false) << typed;
+    }
+    // The number never comes back, not even masked.
+    const auto r = check(*s, b, "LS12345679", agent);
+    EXPECT_EQ(r.body.size(), 3U) << r.body.dump();
+    EXPECT_EQ(r.body.dump().find("5678"), std::string::npos) << r.body.dump();
+}
+
+TEST_F(RegistryPgTest, RecipientCheckNeverMatchesABeneficiaryWithoutANationalId) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110013", "RC1000013");
+    const std::string agent = staff(*s, "agent.leribe", "agent", "LS");
+    const std::string b = beneficiary(*s, worker, "+26658001013", std::nullopt);
+    ASSERT_FALSE(b.empty());
+    ASSERT_TRUE(row("SELECT national_id_enc FROM " + schema_ + ".beneficiaries WHERE id = $1", b)[0]
+                    .is_null());
+    const auto r = check(*s, b, "LS12345678", agent);
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body["beneficiary_found"], true);
+    EXPECT_EQ(r.body["identity_match"], false);
+}
+
+TEST_F(RegistryPgTest, RecipientCheckOfAnUnknownBeneficiaryFindsNothing) {
+    auto s = service(kKey1);
+    const std::string agent = staff(*s, "agent.berea", "agent", "LS");
+    const auto r = check(*s, std::string{kUnknownId}, "LS12345678", agent);
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body["beneficiary_found"], false);
+    EXPECT_EQ(r.body["identity_match"], false);
+    EXPECT_EQ(r.body["agent_country"], "LS");
+}
+
+TEST_F(RegistryPgTest, RecipientCheckAnswersTheCountryOfAnAgentOnly) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110014", "RC1000014");
+    const std::string b = beneficiary(*s, worker, "+26658001014", "LS12345678");
+    const std::string lesotho = staff(*s, "agent.qacha", "agent", "LS");
+    const std::string south_africa = staff(*s, "agent.soweto", "agent", "ZA");
+    // Staff with a country who are not agents are not agents.
+    const std::string officer = staff(*s, "officer.maseru", "ministry_officer", "LS");
+    const auto country = [&](const std::string& agent_id) {
+        const auto r = check(*s, b, "LS12345678", agent_id);
+        EXPECT_EQ(r.status, 200) << r.body.dump();
+        EXPECT_EQ(r.body["identity_match"], true) << "the agent does not change the match";
+        return r.body["agent_country"];
+    };
+    EXPECT_EQ(country(lesotho), "LS");
+    EXPECT_EQ(country(south_africa), "ZA");
+    EXPECT_EQ(country(officer), nullptr);
+    EXPECT_EQ(country(std::string{kUnknownId}), nullptr);
+}
+
+TEST_F(RegistryPgTest, RecipientCheckRefusesAMalformedQueryNamingTheField) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110015", "RC1000015");
+    const std::string b = beneficiary(*s, worker, "+26658001015", "LS12345678");
+    const std::string agent = staff(*s, "agent.mokhotlong", "agent", "LS");
+    const json good{{"beneficiary_id", b}, {"national_id", "LS12345678"}, {"agent_id", agent}};
+    ASSERT_EQ(ask(*s, messages::kRecipientCheck, good.dump()).status, 200);
+
+    const auto refused = [&](const json& query, const std::string& field) {
+        const auto r = ask(*s, messages::kRecipientCheck, query.dump());
+        EXPECT_EQ(r.status, 400) << query.dump() << " -> " << r.body.dump();
+        bool named = false;
+        for (const auto& e : r.body.value("errors", json::array())) {
+            named = named || api::text_of(e, "field") == field;
+        }
+        EXPECT_TRUE(named) << query.dump() << " -> " << r.body.dump();
+    };
+    const auto with = [&](const char* key, const json& value) {
+        json q = good;
+        q[key] = value;
+        return q;
+    };
+    const auto without = [&](const char* key) {
+        json q = good;
+        q.erase(key);
+        return q;
+    };
+    refused(with("beneficiary_id", "not-a-uuid"), "beneficiary_id");
+    refused(with("beneficiary_id", b + "' OR '1'='1"), "beneficiary_id");
+    refused(without("beneficiary_id"), "beneficiary_id");
+    refused(with("agent_id", "agent-7"), "agent_id");
+    refused(with("agent_id", 7), "agent_id");
+    refused(without("agent_id"), "agent_id");
+    refused(with("national_id", ""), "national_id");
+    refused(with("national_id", std::string(65, '1')), "national_id");
+    refused(with("national_id", 12345678), "national_id");
+    refused(without("national_id"), "national_id");
+    refused(json::array(), "beneficiary_id");
+    const auto r = ask(*s, messages::kRecipientCheck, "{not json");
+    EXPECT_EQ(r.status, 400) << r.body.dump();
+    // 64 characters is still a check (a mismatch), not a refusal.
+    EXPECT_EQ(
+        ask(*s, messages::kRecipientCheck, with("national_id", std::string(64, '1')).dump()).status,
+        200
+    );
+    // Refusals read nothing, so they log nothing: two checks, two rows.
+    EXPECT_EQ(
+        count(
+            "SELECT count(*)::text FROM " + schema_ + ".access_log WHERE record = $1",
+            "beneficiary_national_id"
+        ),
+        "2"
+    );
+}
+
+TEST_F(RegistryPgTest, RecipientCheckIsAccessLoggedWithoutTheNumber) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110016", "RC1000016");
+    const std::string agent = staff(*s, "agent.thaba", "agent", "LS");
+    const std::string b = beneficiary(*s, worker, "+26658001016", "LS 8765-4321");
+    ASSERT_FALSE(b.empty());
+    const std::string log = schema_ + ".access_log";
+    const std::string all = "SELECT count(*)::text FROM " + log + " WHERE actor_role <> $1";
+    const std::string before = count(all, "none");
+
+    EXPECT_EQ(
+        ask(*s,
+            messages::kRecipientCheck,
+            json{{"beneficiary_id", b}, {"national_id", "ls 8765 4321"}, {"agent_id", agent}}.dump(
+            ),
+            "corr-match")
+            .body["identity_match"],
+        true
+    );
+    EXPECT_EQ(
+        ask(*s,
+            messages::kRecipientCheck,
+            json{{"beneficiary_id", b}, {"national_id", "LS87654320"}, {"agent_id", agent}}.dump(),
+            "corr-mismatch")
+            .body["identity_match"],
+        false
+    );
+    EXPECT_EQ(
+        ask(*s,
+            messages::kRecipientCheck,
+            json{
+                {"beneficiary_id", std::string{kUnknownId}},
+                {"national_id", "LS87654321"},
+                {"agent_id", agent}}
+                .dump(),
+            "corr-unknown")
+            .body["beneficiary_found"],
+        false
+    );
+    EXPECT_EQ(std::stoi(count(all, "none")), std::stoi(before) + 3);
+
+    // Who, what and why; under the worker who sends to this beneficiary.
+    const auto match =
+        row("SELECT subject_id::text, actor_id, actor_role, action, record, fields, purpose FROM " +
+                log + " WHERE request_id = $1",
+            "corr-match");
+    EXPECT_EQ(
+        match,
+        json::array(
+            {worker,
+             agent,
+             "agent",
+             "read",
+             "beneficiary_national_id",
+             "national_id",
+             "cash_pickup_redeem"}
+        )
+    );
+    EXPECT_EQ(
+        row("SELECT subject_id::text FROM " + log + " WHERE request_id = $1", "corr-mismatch")[0],
+        worker
+    );
+    // An unknown beneficiary is logged under the id presented: probing leaves a trace too.
+    EXPECT_EQ(
+        row("SELECT subject_id::text, actor_id FROM " + log + " WHERE request_id = $1",
+            "corr-unknown"),
+        json::array({std::string{kUnknownId}, agent})
+    );
+    // The worker sees the check in their "who accessed my data" report.
+    const auto report = call(
+        *s, "getAccessLog", json::object(), {{"id", worker}}, api::Caller{worker, "worker", 0}
+    );
+    ASSERT_EQ(report.status, 200) << report.body.dump();
+    EXPECT_NE(report.body.dump().find("cash_pickup_redeem"), std::string::npos);
+
+    // The number, in any form typed, is nowhere in the access log.
+    for (const std::string number : {"87654321", "8765 4321", "87654320", "8765-4321"}) {
+        EXPECT_EQ(
+            count("SELECT count(*)::text FROM " + log + " a WHERE strpos(a::text, $1) > 0", number),
+            "0"
+        ) << number;
+    }
+}
+
+TEST_F(RegistryPgTest, PartiesAreStillAnsweredOnTheCommandStream) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110017", "RC1000017");
+    const auto r =
+        ask(*s, messages::kParties, json{{"worker_id", worker}, {"purpose", "deposit"}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body["worker"]["id"], worker);
+    EXPECT_EQ(ask(*s, "registry.http", "{not an envelope").status, 400);
 }
 
 }  // namespace

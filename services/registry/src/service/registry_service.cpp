@@ -412,6 +412,26 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
     );
 }
 
+std::string RegistryService::answer(pqxx::dbtransaction& tx, const bus::Message& message) {
+    if (message.type == messages::kParties || message.type == messages::kRecipientCheck) {
+        auto query = json::parse(message.payload, nullptr, false);
+        if (!query.is_object()) {
+            query = json::object();
+        }
+        if (message.type == messages::kParties) {
+            return detail::remittance_parties(tx, query, message.correlation_id);
+        }
+        const detail::Context ctx{
+            settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
+        return detail::recipient_check(ctx, tx, query, message.correlation_id);
+    }
+    const auto request = api::Request::parse(message.payload);
+    if (!request) {
+        return api::problem(400, "bad-request", "Malformed request envelope").to_payload();
+    }
+    return handle(tx, *request).to_payload();
+}
+
 void RegistryService::migrate() {
     auto conn = pool_->connect_dedicated();
     (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
@@ -511,20 +531,7 @@ void RegistryService::start() {
             platform_.bus,
             options,
             [this](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
-                auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
-                if (m.type == messages::kParties) {
-                    const auto query = json::parse(m.payload, nullptr, false);
-                    return bus::HandlerResult{detail::remittance_parties(
-                        dbtx, query.is_object() ? query : json::object(), m.correlation_id
-                    )};
-                }
-                const auto request = api::Request::parse(m.payload);
-                if (!request) {
-                    return bus::HandlerResult{
-                        api::problem(400, "bad-request", "Malformed request envelope")
-                            .to_payload()};
-                }
-                return bus::HandlerResult{handle(dbtx, *request).to_payload()};
+                return bus::HandlerResult{answer(dynamic_cast<pqxx::dbtransaction&>(tx), m)};
             }
         ));
         consumers_.back()->start();

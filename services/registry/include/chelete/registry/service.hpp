@@ -60,6 +60,10 @@ constexpr std::string_view kHttpRequest = "registry.http";
 /// Service query `{worker_id, beneficiary_id?, purpose}` → the parties of a deposit or
 /// remittance (docs/registry.md "Queries from other services").
 constexpr std::string_view kParties = "registry.parties";
+/// Service query `{beneficiary_id, national_id, agent_id}` → whether the national id an agent
+/// typed at a cash pickup is the beneficiary's, and the agent's country; never the number itself
+/// (docs/registry.md "Queries from other services").
+constexpr std::string_view kRecipientCheck = "registry.recipient_check";
 // Events on registry.events.
 constexpr std::string_view kWorkerRegistered = "registry.worker_registered";
 constexpr std::string_view kPermitStatusChanged = "registry.permit_status_changed";
@@ -100,6 +104,12 @@ public:
     /// Answers one HTTP operation inside `tx` (what the consumers call; exposed for tests).
     [[nodiscard]] platform::api::Reply handle(
         pqxx::dbtransaction& tx, const platform::api::Request& request
+    );
+    /// Answers one message of the command stream inside `tx`: a service query (kParties,
+    /// kRecipientCheck) by its type, else an HTTP operation envelope; the reply payload (what the
+    /// consumers call; exposed for tests).
+    [[nodiscard]] std::string answer(
+        pqxx::dbtransaction& tx, const platform::bus::Message& message
     );
     struct JobReport {
         int agencies_changed = 0;
