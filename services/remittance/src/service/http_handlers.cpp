@@ -501,7 +501,8 @@ std::optional<json> remittance_view(pqxx::transaction_base& tx, const std::strin
         "beneficiary_id::text, beneficiary_name, beneficiary_phone, payout_method, "
         "payout_reference, partner_reference, purpose, source_of_funds, quote_id::text, " +
             ts("created_at") + ", " + ts("updated_at") +
-            ", compliance_case_id::text FROM remittances WHERE id = $1",
+            ", compliance_case_id::text, voucher_code, " + ts("voucher_expires_at") +
+            " FROM remittances WHERE id = $1",
         id
     );
     if (rows.empty()) {
@@ -535,7 +536,10 @@ std::optional<json> remittance_view(pqxx::transaction_base& tx, const std::strin
         {"payout",
          {{"method", m[9].as<std::string>()},
           {"reference", m[10].as<std::string>()},
-          {"partner_reference", m[11].is_null() ? json(nullptr) : json(m[11].as<std::string>())}}},
+          {"partner_reference", m[11].is_null() ? json(nullptr) : json(m[11].as<std::string>())},
+          // Cash pickup: the code the recipient collects with (the PIN went to them alone).
+          {"voucher_code", m[18].is_null() ? json(nullptr) : json(m[18].as<std::string>())},
+          {"voucher_expires_at", m[19].is_null() ? json(nullptr) : json(m[19].as<std::string>())}}},
         {"purpose", m[12].as<std::string>()},
         {"source_of_funds", m[13].as<std::string>()},
         {"quote_id", m[14].as<std::string>()},

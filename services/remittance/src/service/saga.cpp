@@ -174,6 +174,7 @@ json payout_request(pqxx::transaction_base& tx, const std::string& id) {
     const auto r = tx.exec_params1(
         "SELECT payout_reference, payout_method, receive_minor, beneficiary_id::text, "
         "beneficiary_name, beneficiary_phone, sender_id::text, sender_name, purpose, "
+        "send_minor - fee_minor, "
         "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
         "FROM remittances WHERE id = $1",
         id
@@ -190,7 +191,9 @@ json payout_request(pqxx::transaction_base& tx, const std::string& id) {
           {"phone", r[5].as<std::string>()}}},
         {"sender", {{"id", r[6].as<std::string>()}, {"full_name", r[7].as<std::string>()}}},
         {"purpose", r[8].as<std::string>()},
-        {"created_at", r[9].as<std::string>()}};
+        // The rand leg of the payout's ledger posting (in transit → liquidity).
+        {"principal_minor", r[9].as<std::int64_t>()},
+        {"created_at", r[10].as<std::string>()}};
 }
 
 bool accepted(const std::string& result) {
@@ -603,13 +606,28 @@ void on_ledger_reply(
 void on_payout_event(
     const Context& ctx, pqxx::transaction_base& tx, const platform::bus::Message& m
 ) {
-    if (m.type != messages::kPayoutOutcome) {
+    if (m.type != messages::kPayoutOutcome && m.type != messages::kVoucherIssued) {
         return;
     }
     const auto payload = json::parse(m.payload, nullptr, false);
     const std::string id = text_of(payload, "remittance_id");
     if (!platform::Id128::parse(id)) {
-        spdlog::warn("payout outcome without a remittance id ignored");
+        spdlog::warn("payout event {} without a remittance id ignored", m.type);
+        return;
+    }
+    if (m.type == messages::kVoucherIssued) {
+        const std::string code = text_of(payload, "voucher_code");
+        const auto expires = platform::parse_rfc3339(text_of(payload, "expires_at"));
+        if (code.empty() || !expires) {
+            spdlog::warn("remittance {}: malformed voucher event ignored", id);
+            return;
+        }
+        tx.exec_params0(
+            "UPDATE remittances SET voucher_code = $2, voucher_expires_at = $3 WHERE id = $1",
+            id,
+            code,
+            platform::format_rfc3339(*expires)
+        );
         return;
     }
     const std::string outcome = text_of(payload, "outcome");

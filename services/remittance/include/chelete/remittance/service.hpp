@@ -74,6 +74,8 @@ constexpr std::string_view kCompleted = "remit.completed";
 // The payout hand-off.
 constexpr std::string_view kPayoutRequest = "payout.request";  // on payout.cmd
 constexpr std::string_view kPayoutOutcome = "payout.outcome";  // on payout.events
+/// {remittance_id, voucher_code, expires_at}: a cash-pickup voucher reached the recipient.
+constexpr std::string_view kVoucherIssued = "payout.voucher_issued";  // on payout.events
 }  // namespace messages
 
 /// Ledger account codes (docs/ledger.md "Chart of accounts") and transfer codes the service uses.
