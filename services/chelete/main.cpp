@@ -102,7 +102,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     if (components.registry) {
         s.registry = registry::RegistrySettings::load(reader);
         s.registry_streams = s.registry->streams;
-    } else if (components.gateway || components.remittance || components.compliance) {
+    } else if (components.gateway || components.remittance || components.compliance || components.payout) {
         s.registry_streams = registry::RegistryStreams::load(reader);
     }
     if (components.compliance) {
@@ -112,7 +112,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     } else if (components.gateway || components.remittance) {
         s.compliance_streams = compliance::ComplianceStreams::load(reader);
     }
-    if (components.remittance && !components.ledger && !components.gateway) {
+    if ((components.remittance || components.payout) && !components.ledger && !components.gateway) {
         s.ledger_streams = ledger::LedgerStreams::load(reader);
     }
     if (components.remittance) {
@@ -151,14 +151,19 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
         s.payout = payout::PayoutSettings::load(reader);
         s.payout->command_stream = s.payout_command_stream;
         s.payout->event_stream = s.payout_event_stream;
+        s.payout->ledger_command = s.ledger_streams.command_stream;
+        s.payout->registry_command = s.registry_streams.command_stream;
     }
-    if (components.remittance || components.notifier) {
+    if (components.remittance || components.notifier || components.payout) {
         // CHELETE_NOTIFY_STREAM is the registry's (it produces requests too): read once.
         const std::string notify_stream =
             s.registry ? s.registry->notify_stream
                        : notifier::NotifyStreams::load(reader).command_stream;
         if (s.remittance) {
             s.remittance->saga.notify_command = notify_stream;
+        }
+        if (s.payout) {
+            s.payout->notify_command = notify_stream;
         }
         if (components.notifier) {
             s.notifier = notifier::NotifierSettings::load(reader);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include <pqxx/pqxx>
 
 #include <chelete/platform/crypto.hpp>
+#include <chelete/platform/money.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "chelete_process.hpp"
@@ -33,6 +36,9 @@ constexpr const char* kMpesaSecret = "e2e-mpesa-callback-secret";
 constexpr const char* kEcocashId = "e2e-ecocash";
 constexpr const char* kEcocashSecret = "e2e-ecocash-client-secret";
 constexpr const char* kEcocashCallbackSecret = "e2e-ecocash-callback-secret";
+constexpr const char* kSmsKey = "e2e-sms-api-key";
+/// The national id every test beneficiary is registered with (cash pickup checks it).
+constexpr const char* kRecipientNationalId = "0123456789012";
 /// A Lesotho number the M-Pesa simulator refuses as invalid (INS-2051).
 constexpr const char* kInvalidNumber = "+26657000001";
 
@@ -88,6 +94,7 @@ protected:
         const auto gateway_port = testing::unused_port();
         const auto mpesa_port = testing::unused_port();
         const auto ecocash_port = testing::unused_port();
+        const auto sms_port = testing::unused_port();
         const std::string gateway = "http://127.0.0.1:" + std::to_string(gateway_port);
         log_ = "/tmp/" + testing::unique_name("payout_sims") + ".log";
         std::vector<std::string> mpesa_args{
@@ -126,6 +133,15 @@ protected:
             {},
             log_
         );
+        sms_ = new testing::ChildProcess(  // NOLINT(cppcoreguidelines-owning-memory)
+            testing::built_program("chelete-simulator"),
+            {"sms", "--port", std::to_string(sms_port), "--api-key", kSmsKey},
+            {},
+            log_
+        );
+        sms_admin_ = new testing::HttpClient(  // NOLINT(cppcoreguidelines-owning-memory)
+            "http://127.0.0.1:" + std::to_string(sms_port)
+        );
         mpesa_admin_ = new testing::HttpClient(  // NOLINT(cppcoreguidelines-owning-memory)
             "http://127.0.0.1:" + std::to_string(mpesa_port)
         );
@@ -136,7 +152,8 @@ protected:
             [] {
                 try {
                     return mpesa_admin_->get("/healthz").status == 200 &&
-                           ecocash_admin_->get("/healthz").status == 200;
+                           ecocash_admin_->get("/healthz").status == 200 &&
+                           sms_admin_->get("/healthz").status == 200;
                 } catch (const std::exception&) {
                     return false;  // not listening yet
                 }
@@ -164,6 +181,10 @@ protected:
              {"CHELETE_ECOCASH_NOTIFY_URL", gateway + "/v1/callbacks/ecocash"},
              {"CHELETE_ECOCASH_CALLBACK_SECRET", kEcocashCallbackSecret},
              {"CHELETE_ECOCASH_TIMEOUT", "1s"},
+             {"CHELETE_SMS_BASE_URL", "http://127.0.0.1:" + std::to_string(sms_port)},
+             {"CHELETE_SMS_API_KEY", kSmsKey},
+             {"CHELETE_PAYOUT_JOBS_INTERVAL", "200ms"},
+             {"CHELETE_PAYOUT_LEDGER_RESEND", "2s"},
              {"CHELETE_PAYOUT_WORKERS", "4"},
              {"CHELETE_PAYOUT_CALLBACK_WAIT", "1s"},
              {"CHELETE_PAYOUT_FIRST_QUERY", "300ms"},
@@ -184,8 +205,10 @@ protected:
         delete ecocash_admin_;  // NOLINT(cppcoreguidelines-owning-memory)
         delete mpesa_;          // NOLINT(cppcoreguidelines-owning-memory)
         delete ecocash_;        // NOLINT(cppcoreguidelines-owning-memory)
-        mpesa_admin_ = ecocash_admin_ = nullptr;
-        mpesa_ = ecocash_ = nullptr;
+        delete sms_admin_;      // NOLINT(cppcoreguidelines-owning-memory)
+        delete sms_;            // NOLINT(cppcoreguidelines-owning-memory)
+        mpesa_admin_ = ecocash_admin_ = sms_admin_ = nullptr;
+        mpesa_ = ecocash_ = sms_ = nullptr;
         std::error_code ec;
         std::filesystem::remove(public_key_, ec);
     }
@@ -245,7 +268,8 @@ protected:
             {{"full_name", "Palesa Nthako"},
              {"phone", phone.empty() ? unique_phone("+2665") : phone},
              {"relationship", "parent"},
-             {"payout_method", method}},
+             {"payout_method", method},
+             {"national_id", kRecipientNationalId}},
             s.auth
         );
         EXPECT_EQ(b.status, 201) << b.body;
@@ -314,11 +338,100 @@ protected:
         return out;
     }
 
+    /// A staff account for an agent serving in `country`; returns its bearer header.
+    static std::string agent_in(const std::string& country) {
+        const auto admin = http().post_json(
+            "/v1/auth/token",
+            json{{"username", "admin"}, {"password", testing::CheleteProcess::kAdminPassword}}.dump(
+            )
+        );
+        EXPECT_EQ(admin.status, 200) << admin.body;
+        const std::string admin_auth =
+            "Authorization: Bearer " + body(admin).value("access_token", std::string{});
+        const std::string username = "agent" + hex_of(platform::new_uuid()).substr(0, 12);
+        const auto created = post(
+            "/v1/staff",
+            {{"username", username},
+             {"password", "agent-password-12"},
+             {"role", "agent"},
+             {"display_name", "Agent " + country},
+             {"country", country}},
+            admin_auth
+        );
+        EXPECT_EQ(created.status, 201) << created.body;
+        const auto login = http().post_json(
+            "/v1/auth/token", json{{"username", username}, {"password", "agent-password-12"}}.dump()
+        );
+        EXPECT_EQ(login.status, 200) << login.body;
+        return "Authorization: Bearer " + body(login).value("access_token", std::string{});
+    }
+
+    /// The voucher code and PIN the SMS gateway delivered to `phone` (digits only, 266...).
+    static std::optional<std::pair<std::string, std::string>> voucher_sms(const std::string& phone
+    ) {
+        static const std::regex kVoucher{"voucher ([0-9]{10}), PIN ([0-9]{6})"};
+        const json all = body(sms_admin_->get("/admin/messages?to=" + phone));
+        for (const auto& m : all["messages"]) {
+            std::smatch found;
+            const std::string text = m.value("text", "");
+            if (std::regex_search(text, found, kVoucher)) {
+                return std::pair{found[1].str(), found[2].str()};
+            }
+        }
+        return std::nullopt;
+    }
+
+    static std::string finance_auth() { return chelete_->bearer("finance", platform::new_uuid()); }
+
+    /// Settlement positions once every ledger posting is confirmed.
+    static json settled_positions() {
+        json p;
+        const bool settled = testing::wait_until(
+            [&] {
+                p = body(get("/v1/settlement/positions", finance_auth()));
+                if (!p.contains("partners")) {
+                    return false;
+                }
+                for (const auto& partner : p["partners"]) {
+                    if (partner["unconfirmed"]["amount"] != "0.00") {
+                        return false;
+                    }
+                }
+                for (const auto& agent : p["agents"]) {
+                    if (agent["unconfirmed"]["amount"] != "0.00") {
+                        return false;
+                    }
+                }
+                return true;
+            },
+            30s
+        );
+        EXPECT_TRUE(settled) << p.dump(2);
+        return p;
+    }
+
+    /// An account's debits less credits, posted, in minor units (as the ledger reports it).
+    static std::int64_t ledger_net(const std::string& account_id) {
+        const auto r = get("/v1/ledger/accounts/" + account_id, finance_auth());
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json b = body(r)["balances"];
+        const auto minor = [](const json& money) {
+            return platform::parse_minor_units(money.value("amount", "0.00")).value();
+        };
+        return minor(b["debits_posted"]) - minor(b["credits_posted"]);
+    }
+
+    static std::int64_t minor_of(const json& signed_amount) {
+        return platform::parse_minor_units(signed_amount.value("amount", "0.00"), true).value();
+    }
+
     static inline testing::CheleteProcess* chelete_ = nullptr;
     static inline testing::ChildProcess* mpesa_ = nullptr;
     static inline testing::ChildProcess* ecocash_ = nullptr;
     static inline testing::HttpClient* mpesa_admin_ = nullptr;
     static inline testing::HttpClient* ecocash_admin_ = nullptr;
+    static inline testing::ChildProcess* sms_ = nullptr;
+    static inline testing::HttpClient* sms_admin_ = nullptr;
     static inline std::filesystem::path public_key_;
     static inline std::string log_;
     static inline const std::string agent_id_ = platform::new_uuid();
@@ -446,6 +559,164 @@ TEST_F(PayoutHttpITest, AnEmptyFloatWaitsForTheTopUpThenPaysOnce) {
     const std::string status = r.value("status", "");
     ASSERT_TRUE(status == "paid" || status == "refunded") << r.dump(2);
     EXPECT_EQ(completed_by_remittance(*mpesa_admin_)[hex_of(id)], status == "paid" ? 1 : 0);
+}
+
+TEST_F(PayoutHttpITest, ACashPickupIsCollectedOnceAtALesothoAgentWithPinAndNationalId) {
+    const std::string phone = unique_phone("+2665");
+    const Sender s = funded_sender("cash_pickup", phone);
+    const std::string id = send(s, "cash_pickup", "300.00");
+    // The recipient's SMS carries the code and PIN; the sender sees the code only.
+    std::optional<std::pair<std::string, std::string>> voucher;
+    ASSERT_TRUE(testing::wait_until(
+        [&] { return (voucher = voucher_sms(phone.substr(1))).has_value(); }, 30s
+    )) << "no voucher SMS reached "
+       << phone;
+    const auto [code, pin] = *voucher;
+    json remittance;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            remittance = body(get("/v1/remittances/" + id, s.auth));
+            return remittance["payout"].value("voucher_code", json(nullptr)) == code;
+        },
+        15s
+    )) << remittance.dump(2);
+    EXPECT_EQ(remittance["status"], "payout_pending");
+    EXPECT_EQ(remittance.dump().find(pin), std::string::npos);
+
+    const std::string receive = remittance["receive_amount"]["amount"];
+    const auto redeem = [&](const std::string& auth, const std::string& p, const std::string& nid) {
+        return post(
+            "/v1/cash-pickups/redeem",
+            {{"voucher_code", code}, {"pin", p}, {"recipient_national_id", nid}},
+            auth
+        );
+    };
+    const std::string south_african = agent_in("ZA");
+    const std::string mosotho = agent_in("LS");
+    EXPECT_EQ(redeem(south_african, pin, kRecipientNationalId).status, 403);
+    const std::string wrong_pin = pin == "000000" ? "111111" : "000000";
+    const auto wrong = redeem(mosotho, wrong_pin, kRecipientNationalId);
+    EXPECT_EQ(wrong.status, 403);
+    EXPECT_EQ(body(wrong)["attempts_left"], 4);
+    const auto someone_else = redeem(mosotho, pin, "9999999999999");
+    EXPECT_EQ(someone_else.status, 403);
+    EXPECT_EQ(body(someone_else)["attempts_left"], 3);
+    // A worker cannot redeem at all.
+    EXPECT_EQ(redeem(s.auth, pin, kRecipientNationalId).status, 403);
+
+    const auto paid = redeem(mosotho, pin, "0123 4567 89012");  // as typed, with spaces
+    ASSERT_EQ(paid.status, 200) << paid.body;
+    EXPECT_EQ(body(paid)["amount"]["amount"], receive);
+    EXPECT_EQ(redeem(mosotho, pin, kRecipientNationalId).status, 409);
+    const json final_state = wait_final(s, id, 30s);
+    EXPECT_EQ(final_state["status"], "paid");
+
+    // The agent's ledger account holds what the agent paid out for us.
+    const json positions = settled_positions();
+    std::int64_t owed = 0;
+    std::string agent_account;
+    for (const auto& a : positions["agents"]) {
+        if (a["redeemed_vouchers"] == 1 && a["owed_to_agent"]["amount"] == receive) {
+            owed = minor_of(a["owed_to_agent"]);
+            agent_account = a["ledger_account_id"];
+        }
+    }
+    ASSERT_FALSE(agent_account.empty()) << positions.dump(2);
+    EXPECT_EQ(-ledger_net(agent_account), owed);
+    const auto verify = http().post_json("/v1/ledger/verify", "", {finance_auth()});
+    EXPECT_EQ(body(verify)["ok"], true) << verify.body;
+}
+
+TEST_F(PayoutHttpITest, ReconciliationThroughTheApiFindsEveryInjectedBreak) {
+    // M-Pesa payouts (the simulator's faults fail some: unknown outcomes not paid); then the
+    // partner's statement drops one paid payout, changes another's amount and shows a payment
+    // that is not ours.
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) {
+        const Sender s = funded_sender("mpesa");
+        const std::string id = send(s, "mpesa", "150.00");
+        if (wait_final(s, id, 90s)["status"] == "paid") {
+            ids.push_back(id);
+        }
+    }
+    ASSERT_GE(ids.size(), 2U) << "too few payouts paid to inject breaks into";
+    std::map<std::string, std::string> reference_of;  // remittance -> the paid attempt's reference
+    const json payments = body(mpesa_admin_->get("/admin/payments"));
+    for (const auto& p : payments["payments"]) {
+        if (p.value("status", "") == "completed") {
+            reference_of[p.value("reference", "").substr(0, 32)] = p.value("reference", "");
+        }
+    }
+    const std::string dropped = reference_of[hex_of(ids[0])];
+    const std::string changed = reference_of[hex_of(ids[1])];
+    ASSERT_FALSE(dropped.empty());
+    ASSERT_FALSE(changed.empty());
+    const std::string today =
+        platform::format_rfc3339(std::chrono::system_clock::now()).substr(0, 10);
+    const json faults{
+        {"drop", {dropped}},
+        {"amount", {{changed, "1.00"}}},
+        {"extra",
+         {{{"reference", "FOREIGN0001"},
+           {"transaction_id", "ZZ00000001"},
+           {"msisdn", "26658000000"},
+           {"amount", "70.00"},
+           {"completed_at", today + "T00:00:01Z"}}}}};
+    ASSERT_EQ(mpesa_admin_->post_json("/admin/statement-faults", faults.dump()).status, 200);
+    const std::string finance = finance_auth();
+    const auto started =
+        post("/v1/reconciliation/runs", {{"date", today}, {"partner", "mpesa"}}, finance);
+    ASSERT_EQ(started.status, 202) << started.body;
+    const std::string run_id = body(started)["runs"][0]["id"];
+    json run;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            run = body(get("/v1/reconciliation/runs/" + run_id, finance));
+            return run.value("state", "") == "done" || run.value("state", "") == "failed";
+        },
+        30s
+    ));
+    (void)mpesa_admin_->post_json("/admin/statement-faults", "{}");
+    ASSERT_EQ(run["state"], "done") << run.dump(2);
+    std::map<std::string, std::string> kind_of;
+    for (const auto& b : run["break_items"]) {
+        kind_of[b["reference"]] = b["kind"];
+    }
+    // Exactly the injected breaks: every other payment of the day (the fault-ridden runs of the
+    // other tests included) matches or is still in flight.
+    EXPECT_EQ(kind_of.size(), 3U) << run.dump(2);
+    EXPECT_EQ(kind_of[dropped], "missing_there");
+    EXPECT_EQ(kind_of[changed], "amount_mismatch");
+    EXPECT_EQ(kind_of["FOREIGN0001"], "missing_here");
+    EXPECT_GE(run["matched"].get<int>(), 1);
+
+    // The breaks moved the float to match the partner, the difference waits in suspense, and
+    // the ledger agrees with the positions to the cent.
+    const auto topped = post(
+        "/v1/settlement/top-ups",
+        {{"partner", "mpesa"},
+         {"amount", {{"amount", "100000.00"}, {"currency", "LSL"}}},
+         {"reference", "E2E-" + hex_of(platform::new_uuid()).substr(0, 8)}},
+        finance
+    );
+    EXPECT_EQ(topped.status, 201) << topped.body;
+    const json positions = settled_positions();
+    for (const auto& p : positions["partners"]) {
+        EXPECT_EQ(minor_of(p["float"]), ledger_net(p["ledger_account_id"])) << p.dump(2);
+        if (p["partner"] == "mpesa") {
+            EXPECT_GE(p["open_breaks"].get<int>(), 3);
+            EXPECT_GE(minor_of(p["topped_up"]), 10'000'000);
+        }
+    }
+    EXPECT_EQ(
+        minor_of(positions["suspense"]["balance"]),
+        ledger_net(positions["suspense"]["ledger_account_id"])
+    );
+    const auto verify = http().post_json("/v1/ledger/verify", "", {finance});
+    EXPECT_EQ(body(verify)["ok"], true) << verify.body;
+    const auto open_breaks = get("/v1/reconciliation/breaks?state=open&partner=mpesa", finance);
+    EXPECT_EQ(open_breaks.status, 200);
+    EXPECT_GE(body(open_breaks)["items"].size(), 3U);
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 // answer a partner can give, crashes between the submit and its answer, and signed callbacks that
 // are duplicated, replayed, forged, stale or late.
 #include <deque>
+#include <map>
 #include <mutex>
 
 #include <gtest/gtest.h>
 
 #include <chelete/payout/service.hpp>
+#include <chelete/platform/crypto.hpp>
+#include <chelete/platform/id.hpp>
 #include <chelete/platform/random_ids.hpp>
 #include <chelete/testing/env.hpp>
 
@@ -46,10 +49,14 @@ public:
         queries.pop_front();
         return r;
     }
-    platform::Result<std::vector<mm::StatementLine>, std::string> statement(
-        std::string_view /*date*/
+    platform::Result<std::vector<mm::StatementLine>, std::string> statement(std::string_view date
     ) override {
-        return std::vector<mm::StatementLine>{};
+        const std::lock_guard lock{mutex_};
+        if (statement_error) {
+            return platform::err(std::string{"statement unavailable"});
+        }
+        const auto it = statements.find(std::string{date});
+        return it == statements.end() ? std::vector<mm::StatementLine>{} : it->second;
     }
 
     static mm::SubmitResult accepted() {
@@ -77,6 +84,40 @@ public:
     std::deque<mm::StatusResult> queries;
     std::vector<std::string> submitted;
     std::vector<std::string> queried;
+    std::map<std::string, std::vector<mm::StatementLine>> statements;
+    bool statement_error = false;
+
+private:
+    std::mutex mutex_;
+};
+
+/// A ledger account id as the services derive it from its owner's name.
+std::string derived_id(std::string_view name) {
+    return platform::Id128::parse(platform::crypto::sha256_hex(name).substr(0, 32))->to_string();
+}
+
+/// The registry's answer about a recipient, as the test sets it.
+class FakeChecker final : public RecipientChecker {
+public:
+    std::optional<RecipientCheck> check(
+        const std::string& beneficiary_id,
+        const std::string& national_id,
+        const std::string& agent_id
+    ) override {
+        const std::lock_guard lock{mutex_};
+        asked.push_back(beneficiary_id + "|" + agent_id);
+        if (silent) {
+            return std::nullopt;
+        }
+        RecipientCheck c;
+        c.beneficiary_found = true;
+        c.identity_match = national_id == "LS0123456789";
+        c.agent_country = agent_country;
+        return c;
+    }
+    bool silent = false;
+    std::string agent_country = "LS";
+    std::vector<std::string> asked;
 
 private:
     std::mutex mutex_;
@@ -95,13 +136,17 @@ protected:
             {"CHELETE_PAYOUT_CALLBACK_WAIT", "30s"},
             {"CHELETE_PAYOUT_FIRST_QUERY", "5s"},
             {"CHELETE_PAYOUT_RETRY_WAIT", "60s"},
-            {"CHELETE_PAYOUT_RETRY_SLA", "10m"}};
+            {"CHELETE_PAYOUT_RETRY_SLA", "10m"},
+            {"CHELETE_PAYOUT_VOUCHER_LIFETIME", "48h"},
+            {"CHELETE_PAYOUT_LOW_FLOAT_MINOR", "200000"},
+            {"CHELETE_PAYOUT_LEDGER_RESEND", "30s"}};
         platform::ConfigReader reader{env};
         platform_ = platform::PlatformSettings::load(reader);
         auto settings = PayoutSettings::load(reader);
         reader.finish();
+        checker_ = std::make_shared<FakeChecker>();
         service_ = std::make_unique<PayoutService>(
-            platform_, settings, Partners{{mm::PartnerId::kMpesa, partner_}}, clock_
+            platform_, settings, Partners{{mm::PartnerId::kMpesa, partner_}}, clock_, checker_
         );
         service_->migrate();
     }
@@ -240,6 +285,7 @@ protected:
     std::string schema_;
     platform::PlatformSettings platform_;
     std::shared_ptr<ScriptedPartner> partner_;
+    std::shared_ptr<FakeChecker> checker_;
     std::unique_ptr<PayoutService> service_;
 };
 
@@ -477,6 +523,531 @@ TEST_F(PayoutPgTest, EveryAttemptSubmitQueryAndCallbackIsLogged) {
         kinds, (std::vector<std::string>{"submit:unknown", "query:pending", "callback:paid"})
     );
     EXPECT_EQ(state(id), "paid");
+}
+
+// ---- cash pickup -------------------------------------------------------------------------------
+
+class CashPickupPgTest : public PayoutPgTest {
+protected:
+    const std::string agent_ = platform::new_uuid();
+
+    /// The notify.sms the voucher went out in (the only place its PIN exists).
+    json voucher_sms(const std::string& id) {
+        return in_tx([&](pqxx::work& tx) {
+            const auto rows = tx.exec_params(
+                "SELECT payload FROM outbox WHERE type = 'notify.sms' AND payload::jsonb->>"
+                "'dedupe_key' = $1",
+                "payout:" + id + ":voucher_issued"
+            );
+            return rows.size() == 1 ? json::parse(rows[0][0].as<std::string>()) : json{};
+        });
+    }
+
+    api::Reply redeem(
+        const std::string& code,
+        const std::string& pin,
+        const std::string& national_id = "LS0123456789",
+        const std::string& agent = ""
+    ) {
+        api::Request r;
+        r.operation = "redeemCashPickup";
+        r.request_id = "pgtest";
+        r.caller = api::Caller{agent.empty() ? agent_ : agent, "agent", 0};
+        r.body = json{{"voucher_code", code}, {"pin", pin}, {"recipient_national_id", national_id}};
+        return in_tx([&](pqxx::work& tx) { return service_->handle(tx, r); });
+    }
+
+    std::string wrong(const std::string& pin) {
+        std::string w = pin;
+        w[0] = pin[0] == '9' ? '0' : static_cast<char>(pin[0] + 1);
+        return w;
+    }
+
+    int failed_attempts(const std::string& id) {
+        return in_tx([&](pqxx::work& tx) {
+            return tx
+                .exec_params1(
+                    "SELECT failed_attempts FROM vouchers WHERE remittance_id = $1", id
+                )[0]
+                .as<int>();
+        });
+    }
+};
+
+TEST_F(CashPickupPgTest, AVoucherIsIssuedItsPinSentOnlyBySmsAndNoPartnerIsCalled) {
+    const auto id = request("cash_pickup");
+    drain();
+    EXPECT_TRUE(partner_->submitted.empty());
+    EXPECT_EQ(state(id), "accepted");
+    const json sms = voucher_sms(id);
+    ASSERT_TRUE(sms.is_object());
+    EXPECT_EQ(sms["to"], "+26658123456");
+    EXPECT_EQ(sms["template"], "voucher_issued");
+    const std::string code = sms["params"]["voucher_code"];
+    const std::string pin = sms["params"]["pin"];
+    EXPECT_EQ(sms["params"]["amount"], "500.00");
+    EXPECT_EQ(sms["params"]["sender_name"], "Thabo Mokoena");
+    EXPECT_EQ(code.size(), 10U);
+    EXPECT_EQ(pin.size(), 6U);
+    const auto stored = in_tx([&](pqxx::work& tx) {
+        return tx.exec_params1(
+            "SELECT code, pin_hash, state FROM vouchers WHERE remittance_id = $1", id
+        );
+    });
+    EXPECT_EQ(stored[0].as<std::string>(), code);
+    EXPECT_TRUE(stored[1].as<std::string>().starts_with("$argon2id$"));
+    EXPECT_EQ(stored[1].as<std::string>().find(pin), std::string::npos);
+    EXPECT_EQ(stored[2].as<std::string>(), "issued");
+    // The sender's remittance learns the code (never the PIN).
+    const auto event = in_tx([&](pqxx::work& tx) {
+        return tx
+            .exec_params1(
+                "SELECT payload FROM outbox WHERE type = 'payout.voucher_issued' AND "
+                "payload::jsonb->>'remittance_id' = $1",
+                id
+            )[0]
+            .as<std::string>();
+    });
+    EXPECT_EQ(json::parse(event)["voucher_code"], code);
+    EXPECT_EQ(event.find(pin), std::string::npos);
+    EXPECT_TRUE(outcomes(id).empty());
+}
+
+TEST_F(CashPickupPgTest, TheRightPinAndNationalIdPayAndMoveTheAgentsFloatOnce) {
+    const auto id = request("cash_pickup");
+    const json sms = voucher_sms(id);
+    const auto reply = redeem(sms["params"]["voucher_code"], sms["params"]["pin"]);
+    ASSERT_EQ(reply.status, 200) << reply.body.dump();
+    EXPECT_EQ(reply.body["amount"]["amount"], "500.00");
+    EXPECT_EQ(reply.body["amount"]["currency"], "LSL");
+    EXPECT_EQ(reply.body["recipient_name"], "Palesa Mokoena");
+    EXPECT_EQ(state(id), "paid");
+    EXPECT_EQ(outcomes(id), std::vector<std::string>{"paid"});
+    const auto posting = in_tx([&](pqxx::work& tx) {
+        return tx.exec_params(
+            "SELECT kind, subject, float_effect, command FROM ledger_postings WHERE remittance_id "
+            "= $1",
+            id
+        );
+    });
+    ASSERT_EQ(posting.size(), 1U);
+    EXPECT_EQ(posting[0][0].as<std::string>(), "cash_pickup");
+    EXPECT_EQ(posting[0][1].as<std::string>(), "agent:" + agent_);
+    EXPECT_EQ(posting[0][2].as<std::int64_t>(), -50'000);
+    const json legs = json::parse(posting[0][3].as<std::string>())["transfers"];
+    ASSERT_EQ(legs.size(), 2U);
+    EXPECT_EQ(legs[0]["currency"], "ZAR");
+    EXPECT_EQ(legs[0]["flags"], json::array({"linked"}));
+    EXPECT_EQ(legs[1]["currency"], "LSL");
+    EXPECT_EQ(legs[1]["amount"], 50'000);
+    EXPECT_EQ(legs[1]["credit_account_id"], derived_id("agent:" + agent_));
+    // Collected once: the same voucher again is refused and moves nothing.
+    const auto again = redeem(sms["params"]["voucher_code"], sms["params"]["pin"]);
+    EXPECT_EQ(again.status, 409);
+    EXPECT_EQ(again.body["type"], "/problems/voucher-redeemed");
+    EXPECT_EQ(outcomes(id).size(), 1U);
+    EXPECT_EQ(
+        in_tx([&](pqxx::work& tx) {
+            return tx.exec1("SELECT count(*) FROM ledger_postings")[0].as<int>();
+        }),
+        1
+    );
+}
+
+TEST_F(CashPickupPgTest, FiveWrongTriesLockTheVoucherAndTheRightPinThenDoesNothing) {
+    const auto id = request("cash_pickup");
+    const json sms = voucher_sms(id);
+    const std::string code = sms["params"]["voucher_code"];
+    const std::string pin = sms["params"]["pin"];
+    std::string wrong_pin_detail;
+    for (int i = 1; i <= 3; ++i) {
+        const auto r = redeem(code, wrong(pin));
+        EXPECT_EQ(r.status, 403);
+        EXPECT_EQ(r.body["attempts_left"], 5 - i);
+        EXPECT_EQ(failed_attempts(id), i);  // kept although the answer is a refusal
+        wrong_pin_detail = r.body["detail"];
+    }
+    // The right PIN with someone else's national id counts too, and says no more than a wrong
+    // PIN.
+    const auto wrong_id = redeem(code, pin, "LS9999999999");
+    EXPECT_EQ(wrong_id.status, 403);
+    EXPECT_EQ(wrong_id.body["detail"], wrong_pin_detail);
+    const auto fifth = redeem(code, wrong(pin));
+    EXPECT_EQ(fifth.status, 403);
+    EXPECT_EQ(fifth.body["attempts_left"], 0);
+    EXPECT_NE(fifth.body["detail"].get<std::string>().find("now locked"), std::string::npos);
+    EXPECT_EQ(failed_attempts(id), 5);
+    const auto locked = redeem(code, pin);
+    EXPECT_EQ(locked.status, 423);
+    EXPECT_EQ(state(id), "accepted");
+    EXPECT_TRUE(outcomes(id).empty());
+    const auto results = in_tx([&](pqxx::work& tx) {
+        return tx
+            .exec_params1(
+                "SELECT string_agg(result, ',' ORDER BY id) FROM voucher_attempts WHERE "
+                "remittance_id "
+                "= $1",
+                id
+            )[0]
+            .as<std::string>();
+    });
+    EXPECT_EQ(results, "wrong_pin,wrong_pin,wrong_pin,identity_mismatch,wrong_pin");
+}
+
+TEST_F(CashPickupPgTest, RefusalsThatAreNotTheRecipientsFaultCountNothing) {
+    const auto id = request("cash_pickup");
+    const json sms = voucher_sms(id);
+    const std::string code = sms["params"]["voucher_code"];
+    const std::string pin = sms["params"]["pin"];
+    std::string slip = code;
+    slip[3] = code[3] == '0' ? '1' : '0';  // a typing slip fails the check digit
+    const auto malformed = redeem(slip, pin);
+    EXPECT_EQ(malformed.status, 422);
+    EXPECT_EQ(malformed.body["errors"][0]["field"], "voucher_code");
+    const auto bad_pin = redeem(code, "12ab56");
+    EXPECT_EQ(bad_pin.status, 422);
+    EXPECT_EQ(bad_pin.body["errors"][0]["field"], "pin");
+    checker_->silent = true;
+    EXPECT_EQ(redeem(code, pin).status, 503);
+    checker_->silent = false;
+    checker_->agent_country = "ZA";
+    EXPECT_EQ(redeem(code, pin).status, 403);
+    EXPECT_EQ(failed_attempts(id), 0);
+    EXPECT_EQ(state(id), "accepted");
+    // A well-formed code nobody was given.
+    const std::string other = code == "0000000000" ? "0000000018" : "0000000000";
+    EXPECT_EQ(redeem(other, pin).status, 404);
+}
+
+TEST_F(CashPickupPgTest, AnUncollectedVoucherExpiresAndTheSenderIsRefunded) {
+    const auto id = request("cash_pickup");
+    const json sms = voucher_sms(id);
+    clock_.advance(47h);
+    service_->run_jobs_once();
+    EXPECT_EQ(state(id), "accepted");
+    clock_.advance(2h);
+    service_->run_jobs_once();
+    EXPECT_EQ(state(id), "failed");
+    EXPECT_EQ(outcomes(id), std::vector<std::string>{"failed"});
+    const auto r = redeem(sms["params"]["voucher_code"], sms["params"]["pin"]);
+    EXPECT_EQ(r.status, 410);
+    service_->run_jobs_once();
+    EXPECT_EQ(outcomes(id).size(), 1U);  // expired once
+}
+
+// ---- the partner side of the ledger, reconciliation, settlement -----------------------------
+
+class SettlementPgTest : public PayoutPgTest {
+protected:
+    api::Reply finance(
+        const std::string& operation,
+        json body = json::object(),
+        json query = json::object(),
+        json path = json::object()
+    ) {
+        api::Request r;
+        r.operation = operation;
+        r.request_id = "pgtest";
+        r.caller = api::Caller{platform::new_uuid(), "finance", 0};
+        r.body = std::move(body);
+        r.query = std::move(query);
+        r.path = std::move(path);
+        return in_tx([&](pqxx::work& tx) { return service_->handle(tx, r); });
+    }
+
+    /// Pays a payout through the callback; returns its remittance id.
+    std::string paid() {
+        const auto id = request();
+        drain();
+        clock_.advance(1s);
+        EXPECT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
+        EXPECT_EQ(state(id), "paid");
+        return id;
+    }
+
+    /// The ledger answers every command sent so far with `result` for each transfer.
+    void ledger_answers(const std::string& result = "ok") {
+        in_tx([&](pqxx::work& tx) {
+            for (const auto& row : tx.exec("SELECT type, payload FROM outbox WHERE type LIKE "
+                                           "'ledger.create_%' ORDER BY id")) {
+                const json command = json::parse(row[1].as<std::string>());
+                const bool accounts = row[0].as<std::string>() == "ledger.create_accounts";
+                json results = json::array();
+                for (const auto& item : command[accounts ? "accounts" : "transfers"]) {
+                    results.push_back({{"id", item["id"]}, {"result", accounts ? "ok" : result}});
+                }
+                platform::bus::Message m;
+                m.type = row[0].as<std::string>() + ".reply";
+                m.payload = api::json(200, json{{"results", results}}).to_payload();
+                service_->apply_ledger_reply(tx, m);
+            }
+            tx.exec("DELETE FROM outbox WHERE type LIKE 'ledger.create_%'");
+        });
+    }
+
+    std::string today() const { return platform::format_rfc3339(clock_.now()).substr(0, 10); }
+
+    json partner_position(const std::string& partner = "mpesa") {
+        const auto r = finance("getSettlementPositions");
+        EXPECT_EQ(r.status, 200);
+        for (const auto& p : r.body["partners"]) {
+            if (p["partner"] == partner) {
+                return p;
+            }
+        }
+        return json{};
+    }
+
+    std::vector<std::int64_t> break_effects() {
+        return in_tx([&](pqxx::work& tx) {
+            std::vector<std::int64_t> out;
+            for (const auto& r : tx.exec("SELECT float_effect FROM ledger_postings WHERE kind = "
+                                         "'recon_break' ORDER BY float_effect")) {
+                out.push_back(r[0].as<std::int64_t>());
+            }
+            return out;
+        });
+    }
+};
+
+TEST_F(SettlementPgTest, APaidPayoutLeavesThePartnerFloatOnceThroughLiquidity) {
+    const auto id = paid();
+    clock_.advance(2s);
+    (void)callback(mpesa_body(hex_of(id) + "A1", "INS-0"));  // a duplicate result
+    const auto rows = in_tx([&](pqxx::work& tx) {
+        return tx.exec_params(
+            "SELECT kind, subject, float_effect, command FROM ledger_postings WHERE remittance_id "
+            "= $1",
+            id
+        );
+    });
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0][0].as<std::string>(), "payout");
+    EXPECT_EQ(rows[0][1].as<std::string>(), "float:mpesa");
+    const json legs = json::parse(rows[0][3].as<std::string>())["transfers"];
+    EXPECT_EQ(legs[0]["debit_account_id"], derived_id("system:in_transit"));
+    EXPECT_EQ(legs[0]["credit_account_id"], derived_id("system:liquidity:ZAR"));
+    EXPECT_EQ(legs[1]["debit_account_id"], derived_id("system:liquidity:LSL"));
+    EXPECT_EQ(legs[1]["credit_account_id"], derived_id("float:mpesa"));
+    const auto paid_reference = in_tx([&](pqxx::work& tx) {
+        return tx.exec_params1("SELECT paid_reference FROM payouts WHERE remittance_id = $1", id)[0]
+            .as<std::string>();
+    });
+    EXPECT_EQ(paid_reference, hex_of(id) + "A1");
+}
+
+TEST_F(SettlementPgTest, UnconfirmedPostingsAreResentAndRefusedOnesGetFreshIds) {
+    const auto id = paid();
+    const auto first_id = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT transfer_id::text FROM ledger_postings")[0].as<std::string>();
+    });
+    // The ledger had not opened the float account yet: curable, sent again under new ids.
+    ledger_answers("credit_account_not_found");
+    const auto renewed = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT transfer_id::text, attempt, state FROM ledger_postings");
+    });
+    EXPECT_NE(renewed[0].as<std::string>(), first_id);
+    EXPECT_EQ(renewed[1].as<int>(), 2);
+    EXPECT_EQ(renewed[2].as<std::string>(), "sent");
+    service_->run_jobs_once();
+    const auto count_sent = [&] {
+        return in_tx([&](pqxx::work& tx) {
+            return tx.exec("SELECT 1 FROM outbox WHERE type = 'ledger.create_transfers'").size();
+        });
+    };
+    EXPECT_EQ(count_sent(), 0U);  // not due yet
+    clock_.advance(31s);
+    service_->run_jobs_once();
+    EXPECT_EQ(count_sent(), 1U);
+    ledger_answers("ok");
+    const auto state_now = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT state FROM ledger_postings")[0].as<std::string>();
+    });
+    EXPECT_EQ(state_now, "applied");
+    EXPECT_EQ(partner_position()["float"]["amount"], "-500.00");
+    (void)id;
+}
+
+TEST_F(SettlementPgTest, TopUpsAreIdempotentByReferenceAndDriveTheLowFloatAlarm) {
+    const json top_up{
+        {"partner", "mpesa"},
+        {"amount", {{"amount", "1000.00"}, {"currency", "LSL"}}},
+        {"reference", "BANK-1"}};
+    EXPECT_EQ(finance("topUpPartnerFloat", top_up).status, 201);
+    EXPECT_EQ(finance("topUpPartnerFloat", top_up).status, 200);
+    json other = top_up;
+    other["amount"]["amount"] = "999.00";
+    EXPECT_EQ(finance("topUpPartnerFloat", other).status, 409);
+    json bad = top_up;
+    bad["partner"] = "paypal";
+    const auto refused = finance("topUpPartnerFloat", bad);
+    EXPECT_EQ(refused.status, 422);
+    EXPECT_EQ(refused.body["errors"][0]["field"], "partner");
+    ledger_answers();
+    auto p = partner_position();
+    EXPECT_EQ(p["float"]["amount"], "1000.00");
+    EXPECT_EQ(p["available"]["amount"], "1000.00");
+    EXPECT_EQ(p["low_float"], true);  // under the 2000.00 threshold
+    const auto alarms = [&] {
+        return in_tx([&](pqxx::work& tx) {
+            return tx.exec("SELECT 1 FROM outbox WHERE type = 'payout.float_low'").size();
+        });
+    };
+    service_->run_jobs_once();
+    service_->run_jobs_once();
+    EXPECT_EQ(alarms(), 1U);  // raised once, not on every pass
+    // A payout in flight counts against the float.
+    partner_->submits.push_back(ScriptedPartner::accepted());
+    (void)request();
+    drain();
+    p = partner_position();
+    EXPECT_EQ(p["pending"]["amount"], "500.00");
+    EXPECT_EQ(p["available"]["amount"], "500.00");
+    EXPECT_EQ(
+        finance(
+            "topUpPartnerFloat",
+            json{
+                {"partner", "mpesa"},
+                {"amount", {{"amount", "5000.00"}, {"currency", "LSL"}}},
+                {"reference", "BANK-2"}}
+        ).status,
+        201
+    );
+    ledger_answers();
+    service_->run_jobs_once();
+    p = partner_position();
+    EXPECT_EQ(p["float"]["amount"], "6000.00");
+    EXPECT_EQ(p["low_float"], false);
+    EXPECT_TRUE(p["alarm_raised_at"].is_null());
+}
+
+TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) {
+    const auto matched = paid();
+    const auto dropped = paid();
+    const auto changed = paid();
+    const auto open = request();  // accepted, no result yet
+    drain();
+    auto line = [&](const std::string& id, std::int64_t amount) {
+        return mm::StatementLine{
+            hex_of(id) + "A1",
+            "TX" + id.substr(0, 4),
+            "26658123456",
+            amount,
+            today() + "T00:00:05Z"};
+    };
+    partner_->statements[today()] = {
+        line(matched, 50'000),
+        line(changed, 45'000),
+        line(open, 50'000),
+        mm::StatementLine{"NOTOURS1", "TXZZ", "26658000000", 7'000, today() + "T00:00:09Z"}};
+    const auto started = finance("startReconciliation", json{{"date", today()}});
+    ASSERT_EQ(started.status, 202) << started.body.dump();
+    ASSERT_EQ(started.body["runs"].size(), 1U);
+    const std::string run_id = started.body["runs"][0]["id"];
+    EXPECT_EQ(started.body["runs"][0]["state"], "queued");
+    service_->run_jobs_once();
+    const auto run =
+        finance("getReconciliationRun", json::object(), json::object(), json{{"id", run_id}});
+    ASSERT_EQ(run.status, 200);
+    EXPECT_EQ(run.body["state"], "done");
+    EXPECT_EQ(run.body["statement_lines"], 4);
+    EXPECT_EQ(run.body["matched"], 1);
+    EXPECT_EQ(run.body["in_flight"], 1);
+    EXPECT_EQ(run.body["breaks"]["missing_there"], 1);
+    EXPECT_EQ(run.body["breaks"]["missing_here"], 1);
+    EXPECT_EQ(run.body["breaks"]["amount_mismatch"], 1);
+    std::map<std::string, std::string> kind_of;
+    for (const auto& b : run.body["break_items"]) {
+        kind_of[b["reference"]] = b["kind"];
+    }
+    EXPECT_EQ(kind_of[hex_of(dropped) + "A1"], "missing_there");
+    EXPECT_EQ(kind_of[hex_of(changed) + "A1"], "amount_mismatch");
+    EXPECT_EQ(kind_of["NOTOURS1"], "missing_here");
+    EXPECT_EQ(break_effects(), (std::vector<std::int64_t>{-7'000, 5'000, 50'000}));
+    // The same day again finds the same breaks and moves nothing twice.
+    ASSERT_EQ(
+        finance("startReconciliation", json{{"date", today()}, {"partner", "mpesa"}}).status, 202
+    );
+    service_->run_jobs_once();
+    EXPECT_EQ(break_effects().size(), 3U);
+    const auto open_breaks =
+        finance("listReconciliationBreaks", json::object(), json{{"state", "open"}, {"limit", 2}});
+    ASSERT_EQ(open_breaks.status, 200);
+    EXPECT_EQ(open_breaks.body["items"].size(), 2U);
+    ASSERT_TRUE(open_breaks.body["next_cursor"].is_string());
+    const auto rest = finance(
+        "listReconciliationBreaks",
+        json::object(),
+        json{{"state", "open"}, {"cursor", open_breaks.body["next_cursor"]}}
+    );
+    EXPECT_EQ(rest.body["items"].size(), 1U);
+    const std::string break_id = rest.body["items"][0]["id"];
+    EXPECT_TRUE(rest.body["next_cursor"].is_null());
+    EXPECT_EQ(
+        finance("listReconciliationBreaks", json::object(), json{{"cursor", "x|not-an-id"}}).status,
+        422
+    );
+    const auto resolved = finance(
+        "resolveReconciliationBreak",
+        json{{"note", "partner confirmed the payment on its portal"}},
+        json::object(),
+        json{{"id", break_id}}
+    );
+    EXPECT_EQ(resolved.status, 200);
+    EXPECT_EQ(resolved.body["state"], "resolved");
+    EXPECT_EQ(
+        finance(
+            "resolveReconciliationBreak",
+            json{{"note", "again"}},
+            json::object(),
+            json{{"id", break_id}}
+        ).status,
+        409
+    );
+    const auto runs = finance("listReconciliationRuns", json::object(), json{{"date", today()}});
+    EXPECT_EQ(runs.body["items"].size(), 2U);
+    (void)matched;
+}
+
+TEST_F(SettlementPgTest, AnUnreadableStatementFailsTheRunAndChangesNothing) {
+    (void)paid();
+    partner_->statement_error = true;
+    const auto started = finance("startReconciliation", json{{"date", today()}});
+    ASSERT_EQ(started.status, 202);
+    service_->run_jobs_once();
+    const auto run = finance(
+        "getReconciliationRun",
+        json::object(),
+        json::object(),
+        json{{"id", started.body["runs"][0]["id"]}}
+    );
+    EXPECT_EQ(run.body["state"], "failed");
+    EXPECT_NE(
+        run.body["error"].get<std::string>().find("statement unavailable"), std::string::npos
+    );
+    EXPECT_TRUE(break_effects().empty());
+    EXPECT_EQ(finance("startReconciliation", json{{"date", "2099-01-01"}}).status, 422);
+    EXPECT_EQ(finance("startReconciliation", json{{"date", "23-11-2026"}}).status, 422);
+}
+
+TEST_F(SettlementPgTest, TheDailyRunIsQueuedOnceAfterTheConfiguredHour) {
+    // The clock starts at midnight UTC; runs for yesterday wait until 02:00.
+    service_->run_jobs_once();
+    const auto runs = [&] {
+        return in_tx([&](pqxx::work& tx) {
+            return tx.exec1("SELECT count(*) FROM recon_runs")[0].as<int>();
+        });
+    };
+    EXPECT_EQ(runs(), 0);
+    clock_.advance(2h + 1min);
+    service_->run_jobs_once();
+    service_->run_jobs_once();
+    EXPECT_EQ(runs(), 1);
+    const auto state_of = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT state, requested_by FROM recon_runs");
+    });
+    EXPECT_EQ(state_of[0].as<std::string>(), "done");
+    EXPECT_EQ(state_of[1].as<std::string>(), "schedule");
 }
 
 }  // namespace

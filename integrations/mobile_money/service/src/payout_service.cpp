@@ -25,6 +25,7 @@
 #include <chelete/platform/operations.hpp>
 
 #include "domain/payout_policy.hpp"
+#include "payout_impl.hpp"
 #include "payout_migrations.hpp"
 
 namespace chelete::payout {
@@ -120,6 +121,48 @@ PayoutSettings PayoutSettings::load(platform::ConfigReader& r) {
         1h,
         "Largest difference between a callback's timestamp and our clock"
     ));
+    s.voucher_lifetime = r.duration(
+        "CHELETE_PAYOUT_VOUCHER_LIFETIME",
+        std::chrono::hours{24 * 30},
+        1s,
+        std::chrono::hours{24 * 365},
+        "How long a cash-pickup voucher can be collected before the sender is refunded"
+    );
+    s.registry_timeout = r.duration(
+        "CHELETE_PAYOUT_REGISTRY_TIMEOUT",
+        5s,
+        100ms,
+        60s,
+        "How long a cash-pickup redeem waits for the registry's national-id check"
+    );
+    s.low_float_minor = r.integer(
+        "CHELETE_PAYOUT_LOW_FLOAT_MINOR",
+        1'000'000,
+        0,
+        std::int64_t{1} << 50,
+        "Low-float alarm: a partner float less payouts in flight under this (LSL cents)"
+    );
+    s.reconcile_after_hour = static_cast<int>(r.integer(
+        "CHELETE_PAYOUT_RECONCILE_AFTER_HOUR",
+        2,
+        0,
+        23,
+        "Hour (UTC) after which the previous UTC day's partner statements are reconciled"
+    ));
+    s.jobs_interval = r.duration(
+        "CHELETE_PAYOUT_JOBS_INTERVAL",
+        5s,
+        10ms,
+        1h,
+        "How often voucher expiry, reconciliation, float alarms and ledger resends run"
+    );
+    s.ledger_resend_after = r.duration(
+        "CHELETE_PAYOUT_LEDGER_RESEND",
+        30s,
+        10ms,
+        1h,
+        "An unconfirmed ledger posting of the payout service is sent again after this"
+    );
     s.mpesa.base_url = r.string(
         "CHELETE_MPESA_BASE_URL", "", "M-Pesa OpenAPI base URL (empty: M-Pesa payouts wait)"
     );
@@ -174,516 +217,102 @@ std::vector<platform::Migration> payout_migrations() {
 }
 
 std::vector<std::string> payout_operations() {
-    return {"mpesaCallback", "ecocashCallback"};
+    return {
+        "mpesaCallback",
+        "ecocashCallback",
+        "redeemCashPickup",
+        "getSettlementPositions",
+        "topUpPartnerFloat",
+        "startReconciliation",
+        "listReconciliationRuns",
+        "getReconciliationRun",
+        "listReconciliationBreaks",
+        "resolveReconciliationBreak"};
 }
-
-// ---- the service -------------------------------------------------------------------------------
 
 namespace {
 
-std::optional<mm::PartnerId> partner_of_method(std::string_view method) {
-    if (method == "mpesa") {
-        return mm::PartnerId::kMpesa;
+/// The registry, asked over the bus (registry.recipient_check) with this process's own reply
+/// stream.
+class RegistryRecipientChecker final : public RecipientChecker {
+public:
+    RegistryRecipientChecker(
+        const bus::BusOptions& options, std::string stream, std::chrono::milliseconds timeout
+    )
+        : client_(options, "payout.replies." + bus::default_consumer_name("payout")),
+          stream_(std::move(stream)),
+          timeout_(timeout) {
+        client_.start();
     }
-    if (method == "ecocash") {
-        return mm::PartnerId::kEcocash;
-    }
-    return std::nullopt;  // cash_pickup: vouchers, not a mobile-money partner
-}
+    ~RegistryRecipientChecker() override { client_.stop(); }
+    RegistryRecipientChecker(const RegistryRecipientChecker&) = delete;
+    RegistryRecipientChecker& operator=(const RegistryRecipientChecker&) = delete;
+    RegistryRecipientChecker(RegistryRecipientChecker&&) = delete;
+    RegistryRecipientChecker& operator=(RegistryRecipientChecker&&) = delete;
 
-std::string_view report_name(Report r) {
-    switch (r) {
-        case Report::kPaid:
-            return "paid";
-        case Report::kFailed:
-            return "failed";
-        case Report::kUnknown:
-            return "unknown";
-        case Report::kNone:
-            break;
+    std::optional<RecipientCheck> check(
+        const std::string& beneficiary_id,
+        const std::string& national_id,
+        const std::string& agent_id
+    ) override {
+        std::optional<bus::Message> reply;
+        try {
+            reply = client_.request_sync(
+                bus::OutgoingMessage{
+                    stream_,
+                    std::string{messages::kRecipientCheck},
+                    json{
+                        {"beneficiary_id", beneficiary_id},
+                        {"national_id", national_id},
+                        {"agent_id", agent_id}}
+                        .dump(),
+                    "",
+                    ""},
+                timeout_
+            );
+        } catch (const std::exception& e) {
+            spdlog::warn("payout: registry check not sent: {}", e.what());
+            return std::nullopt;
+        }
+        if (!reply) {
+            return std::nullopt;
+        }
+        const auto answer = api::Reply::parse(reply->payload);
+        if (!answer || answer->status != 200 || !answer->body.is_object()) {
+            spdlog::error(
+                "payout: the registry refused a recipient check: {}", reply->payload.substr(0, 300)
+            );
+            return std::nullopt;
+        }
+        const json& b = answer->body;
+        RecipientCheck c;
+        c.beneficiary_found = b.contains("beneficiary_found") &&
+                              b["beneficiary_found"].is_boolean() &&
+                              b["beneficiary_found"].get<bool>();
+        c.identity_match = b.contains("identity_match") && b["identity_match"].is_boolean() &&
+                           b["identity_match"].get<bool>();
+        c.agent_country = api::text_of(b, "agent_country");
+        return c;
     }
-    return "";
-}
 
-std::string_view verdict_name(mm::SubmitVerdict v) {
-    switch (v) {
-        case mm::SubmitVerdict::kAccepted:
-            return "accepted";
-        case mm::SubmitVerdict::kFailed:
-            return "failed";
-        case mm::SubmitVerdict::kUnknown:
-            return "unknown";
-        case mm::SubmitVerdict::kNotSent:
-            return "not_sent";
-    }
-    return "unknown";
-}
-
-std::string_view status_name(mm::PaymentStatus s) {
-    switch (s) {
-        case mm::PaymentStatus::kPaid:
-            return "paid";
-        case mm::PaymentStatus::kFailed:
-            return "failed";
-        case mm::PaymentStatus::kPending:
-            return "pending";
-        case mm::PaymentStatus::kNotFound:
-            return "not_found";
-        case mm::PaymentStatus::kUnknown:
-            return "unknown";
-    }
-    return "unknown";
-}
-
-std::string_view failure_name(mm::FailureKind f) {
-    switch (f) {
-        case mm::FailureKind::kNone:
-            return "";
-        case mm::FailureKind::kRecipient:
-            return "recipient";
-        case mm::FailureKind::kInsufficientFloat:
-            return "insufficient_float";
-        case mm::FailureKind::kOurRequest:
-            return "our_request";
-        case mm::FailureKind::kUnrecognised:
-            return "unrecognised";
-    }
-    return "";
-}
-
-/// A payout as a worker claimed it.
-struct Claimed {
-    std::string remittance_id;
-    PayoutState state = PayoutState::kRequested;
-    std::string method;
-    std::string reference;
-    std::string payout_reference;
-    std::int64_t amount_minor = 0;
-    std::string msisdn;
+private:
+    bus::BusClient client_;
+    std::string stream_;
+    std::chrono::milliseconds timeout_;
 };
 
 }  // namespace
-
-struct PayoutService::Impl {
-    platform::PlatformSettings platform;
-    PayoutSettings settings;
-    Partners partners;
-    const platform::Clock& clock;
-    PolicySettings policy;
-    std::string partner_methods;  // a PostgreSQL text[] literal; empty: no partner configured
-    std::unique_ptr<platform::PgPool> pool;
-    std::unique_ptr<bus::Outbox> outbox;
-    std::unique_ptr<bus::OutboxRelay> relay;
-    std::vector<std::unique_ptr<bus::Consumer>> consumers;
-    std::vector<std::thread> workers;
-    std::atomic<bool> stopping{false};
-    std::mutex wake_mutex;
-    std::condition_variable wake_cv;
-
-    Impl(
-        const platform::PlatformSettings& p, PayoutSettings s, Partners ps, const platform::Clock& c
-    )
-        : platform(p), settings(std::move(s)), partners(std::move(ps)), clock(c) {
-        const auto& t = settings.timings;
-        policy.callback_wait = t.callback_wait;
-        policy.first_query_after = t.first_query_after;
-        policy.max_query_interval = t.max_query_interval;
-        policy.not_sent_retry = t.not_sent_retry;
-        policy.retry_wait = t.retry_wait;
-        policy.retry_sla = t.retry_sla;
-        // The methods workers claim: those with a partner adapter (fixed for the process).
-        std::string methods;
-        for (const auto& [id, partner] : partners) {
-            if (partner) {
-                methods += (methods.empty() ? "" : ",") + std::string{mm::to_string(id)};
-            }
-        }
-        partner_methods = methods.empty() ? "" : "{" + methods + "}";
-    }
-
-    [[nodiscard]] std::string now_text() const { return platform::format_rfc3339(clock.now()); }
-    [[nodiscard]] std::string later_text(std::chrono::milliseconds d) const {
-        return platform::format_rfc3339(clock.now() + d);
-    }
-
-    [[nodiscard]] mm::PayoutPartner* partner_for(std::string_view method) const {
-        const auto id = partner_of_method(method);
-        if (!id) {
-            return nullptr;
-        }
-        const auto it = partners.find(*id);
-        return it == partners.end() ? nullptr : it->second.get();
-    }
-
-    void log_attempt(
-        pqxx::transaction_base& tx,
-        const std::string& reference,
-        std::string_view kind,
-        std::string_view result,
-        const std::string& code,
-        const std::string& detail
-    ) const {
-        tx.exec_params0(
-            "INSERT INTO attempt_log (reference, at, kind, result, partner_code, detail) VALUES "
-            "($1, $2, $3, $4, $5, $6)",
-            reference,
-            now_text(),
-            std::string{kind},
-            std::string{result},
-            code,
-            detail.substr(0, 500)
-        );
-    }
-
-    [[nodiscard]] PayoutFacts facts_of(
-        PayoutState state,
-        int queries,
-        bool unknown_reported,
-        std::optional<std::int64_t> since_epoch_ms
-    ) const {
-        PayoutFacts f;
-        f.state = state;
-        f.queries = queries;
-        f.unknown_reported = unknown_reported;
-        if (since_epoch_ms) {
-            const platform::TimePoint since{std::chrono::milliseconds{*since_epoch_ms}};
-            f.waiting_for =
-                std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - since);
-        }
-        return f;
-    }
-
-    /// Locks the payout and reads its facts; nullopt when there is no such payout.
-    struct Locked {
-        PayoutFacts facts;
-        std::string reference;
-        int attempt_no = 1;
-        std::string payout_reference;
-        std::string method;
-    };
-    [[nodiscard]] std::optional<Locked> lock_payout(
-        pqxx::transaction_base& tx, const std::string& remittance_id
-    ) const {
-        const auto rows = tx.exec_params(
-            "SELECT state, queries, unknown_reported, (extract(epoch FROM retry_since) * "
-            "1000)::bigint, "
-            "current_reference, attempt_no, "
-            "payout_reference, method FROM payouts WHERE remittance_id = $1 FOR UPDATE",
-            remittance_id
-        );
-        if (rows.empty()) {
-            return std::nullopt;
-        }
-        const auto& r = rows[0];
-        const auto state = payout_state_from_string(r[0].as<std::string>());
-        if (!state) {
-            throw std::logic_error("payout with an unknown state: " + remittance_id);
-        }
-        Locked l;
-        l.facts = facts_of(
-            *state,
-            r[1].as<int>(),
-            r[2].as<bool>(),
-            r[3].is_null() ? std::nullopt : std::optional<std::int64_t>{r[3].as<std::int64_t>()}
-        );
-        l.reference = r[4].as<std::string>();
-        l.attempt_no = r[5].as<int>();
-        l.payout_reference = r[6].as<std::string>();
-        l.method = r[7].as<std::string>();
-        return l;
-    }
-
-    /// Stores a decision about a locked payout and reports it on payout.events.
-    void apply(
-        pqxx::transaction_base& tx,
-        const std::string& remittance_id,
-        const Locked& payout,
-        const Decision& d,
-        const std::string& transaction_id
-    ) const {
-        const std::string now = now_text();
-        std::string reference = payout.reference;
-        int attempt_no = payout.attempt_no;
-        if (d.new_attempt) {
-            ++attempt_no;
-            reference = attempt_reference(payout.payout_reference, attempt_no);
-            const auto partner = partner_of_method(payout.method);
-            tx.exec_params0(
-                "INSERT INTO attempts (reference, remittance_id, attempt_no, partner, created_at) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                reference,
-                remittance_id,
-                attempt_no,
-                std::string{partner ? mm::to_string(*partner) : payout.method},
-                now
-            );
-        }
-        const bool resend = d.next == PayoutState::kRequested;
-        const bool waiting = d.next == PayoutState::kRetryWait;
-        tx.exec_params0(
-            "UPDATE payouts SET state = $2, attempt_no = $3, current_reference = $4, "
-            "queries = CASE WHEN $5 THEN 0 WHEN $6 THEN queries + 1 ELSE queries END, "
-            "retry_since = CASE WHEN $7 THEN coalesce(retry_since, $8::timestamptz) ELSE "
-            "retry_since END, "
-            "next_check_at = $9, lease_until = NULL, "
-            "unknown_reported = unknown_reported OR $10, "
-            "partner_transaction_id = coalesce(nullif($11, ''), partner_transaction_id), "
-            "outcome_reason = CASE WHEN $12 THEN $13 ELSE outcome_reason END, updated_at = $8 "
-            "WHERE remittance_id = $1",
-            remittance_id,
-            std::string{to_string(d.next)},
-            attempt_no,
-            reference,
-            resend,
-            d.counts_query,
-            waiting,
-            now,
-            later_text(d.check_after),
-            d.report == Report::kUnknown,
-            transaction_id,
-            is_final(d.next),
-            d.reason
-        );
-        if (d.report != Report::kNone) {
-            json outcome{
-                {"remittance_id", remittance_id},
-                {"outcome", std::string{report_name(d.report)}},
-                {"reason", d.reason}};
-            if (!transaction_id.empty()) {
-                outcome["partner_reference"] = transaction_id;
-            }
-            outbox->enqueue(
-                tx,
-                bus::OutgoingMessage{
-                    settings.event_stream,
-                    std::string{messages::kPayoutOutcome},
-                    outcome.dump(),
-                    "",
-                    ""}
-            );
-        }
-        spdlog::info(
-            "payout {}: {} -> {} ({})",
-            remittance_id,
-            to_string(payout.facts.state),
-            to_string(d.next),
-            d.reason
-        );
-    }
-
-    /// Claims due payouts for this worker (a lease, so no other worker takes them meanwhile).
-    std::vector<Claimed> claim() {
-        if (partner_methods.empty()) {
-            return {};
-        }
-        return platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            std::vector<Claimed> out;
-            const auto rows = tx.exec_params(
-                "UPDATE payouts SET lease_until = $2 WHERE remittance_id IN (SELECT "
-                "remittance_id FROM payouts WHERE state NOT IN ('paid', 'failed') AND method = "
-                "ANY($3::text[]) AND next_check_at <= $1 AND (lease_until IS NULL OR lease_until "
-                "<= $1) ORDER BY next_check_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING "
-                "remittance_id::text, state, method, current_reference, payout_reference, "
-                "amount_minor, msisdn",
-                now_text(),
-                later_text(settings.timings.lease),
-                partner_methods,
-                static_cast<int>(settings.claim_batch)
-            );
-            for (const auto& r : rows) {
-                Claimed c;
-                c.remittance_id = r[0].as<std::string>();
-                c.state = payout_state_from_string(r[1].as<std::string>())
-                              .value_or(PayoutState::kUnknown);
-                c.method = r[2].as<std::string>();
-                c.reference = r[3].as<std::string>();
-                c.payout_reference = r[4].as<std::string>();
-                c.amount_minor = r[5].as<std::int64_t>();
-                c.msisdn = r[6].as<std::string>();
-                out.push_back(std::move(c));
-            }
-            return out;
-        });
-    }
-
-    void send(const Claimed& c, mm::PayoutPartner& partner) {
-        // 1. The attempt is on record as sent before the partner hears of it.
-        const bool marked = platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            const auto updated = tx.exec_params(
-                "UPDATE payouts SET state = 'sending', updated_at = $3 WHERE remittance_id = $1 "
-                "AND state = 'requested' AND current_reference = $2",
-                c.remittance_id,
-                c.reference,
-                now_text()
-            );
-            if (updated.affected_rows() == 0) {
-                return false;
-            }
-            tx.exec_params0(
-                "UPDATE attempts SET sent_at = coalesce(sent_at, $2) WHERE reference = $1",
-                c.reference,
-                now_text()
-            );
-            return true;
-        });
-        if (!marked) {
-            return;
-        }
-        mm::PayoutOrder order;
-        order.reference = c.reference;
-        order.transaction_reference = c.payout_reference.substr(0, 20);
-        order.msisdn = c.msisdn;
-        order.amount_minor = c.amount_minor;
-        order.description = "Chelete remittance";
-        const mm::SubmitResult result = partner.submit(order);
-        // 2. The answer, unless a callback settled the payout meanwhile.
-        platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            log_attempt(
-                tx,
-                c.reference,
-                "submit",
-                verdict_name(result.verdict),
-                result.partner_code,
-                result.detail
-            );
-            tx.exec_params0(
-                "UPDATE attempts SET verdict = $2, failure = nullif($3, ''), partner_code = $4, "
-                "conversation_id = coalesce(nullif($5, ''), conversation_id), transaction_id = "
-                "coalesce(nullif($6, ''), transaction_id) WHERE reference = $1",
-                c.reference,
-                std::string{verdict_name(result.verdict)},
-                std::string{failure_name(result.failure)},
-                result.partner_code,
-                result.conversation_id,
-                result.transaction_id
-            );
-            const auto locked = lock_payout(tx, c.remittance_id);
-            if (!locked || locked->facts.state != PayoutState::kSending ||
-                locked->reference != c.reference) {
-                return;
-            }
-            apply(
-                tx,
-                c.remittance_id,
-                *locked,
-                after_submit(policy, locked->facts, result),
-                result.transaction_id
-            );
-        });
-    }
-
-    void ask(const Claimed& c, mm::PayoutPartner& partner) {
-        const mm::StatusResult result = partner.query(c.reference);
-        platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            log_attempt(
-                tx,
-                c.reference,
-                "query",
-                status_name(result.status),
-                result.partner_code,
-                result.detail
-            );
-            const auto locked = lock_payout(tx, c.remittance_id);
-            if (!locked || locked->facts.state != c.state || locked->reference != c.reference) {
-                return;  // a callback moved it meanwhile
-            }
-            if (!result.transaction_id.empty()) {
-                tx.exec_params0(
-                    "UPDATE attempts SET transaction_id = $2 WHERE reference = $1",
-                    c.reference,
-                    result.transaction_id
-                );
-            }
-            apply(
-                tx,
-                c.remittance_id,
-                *locked,
-                after_query(policy, locked->facts, result),
-                result.transaction_id
-            );
-        });
-    }
-
-    void retry(const Claimed& c) {
-        platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            const auto locked = lock_payout(tx, c.remittance_id);
-            if (!locked || locked->facts.state != PayoutState::kRetryWait) {
-                return;
-            }
-            apply(tx, c.remittance_id, *locked, retry_due(policy, locked->facts), "");
-        });
-    }
-
-    void release(const Claimed& c) {
-        platform::with_transaction(*pool, [&](pqxx::work& tx) {
-            tx.exec_params0(
-                "UPDATE payouts SET lease_until = NULL WHERE remittance_id = $1", c.remittance_id
-            );
-        });
-    }
-
-    std::size_t work_once() {
-        const auto claimed = claim();
-        for (const auto& c : claimed) {
-            auto* partner = partner_for(c.method);
-            try {
-                if (partner == nullptr) {
-                    release(c);
-                    continue;
-                }
-                switch (c.state) {
-                    case PayoutState::kRequested:
-                        send(c, *partner);
-                        break;
-                    case PayoutState::kSending:  // a worker died mid-send: ask, never resend
-                    case PayoutState::kAccepted:
-                    case PayoutState::kUnknown:
-                    case PayoutState::kConfirmFailure:
-                        ask(c, *partner);
-                        break;
-                    case PayoutState::kRetryWait:
-                        retry(c);
-                        break;
-                    case PayoutState::kPaid:
-                    case PayoutState::kFailed:
-                        break;
-                }
-            } catch (const std::exception& e) {
-                // The lease runs out and another pass takes it up; nothing is lost.
-                spdlog::error("payout {}: {}", c.remittance_id, e.what());
-            }
-        }
-        return claimed.size();
-    }
-
-    void wake() {
-        const std::lock_guard lock{wake_mutex};
-        wake_cv.notify_all();
-    }
-
-    void worker_loop() {
-        while (!stopping) {
-            std::size_t handled = 0;
-            try {
-                handled = work_once();
-            } catch (const std::exception& e) {
-                spdlog::error("payout worker: {}", e.what());
-            }
-            if (handled == 0) {
-                std::unique_lock lock{wake_mutex};
-                wake_cv.wait_for(lock, settings.timings.poll, [this] { return stopping.load(); });
-            }
-        }
-    }
-};
 
 PayoutService::PayoutService(
     const platform::PlatformSettings& platform,
     PayoutSettings settings,
     Partners partners,
-    const platform::Clock& clock
+    const platform::Clock& clock,
+    std::shared_ptr<RecipientChecker> checker
 )
-    : impl_(std::make_unique<Impl>(platform, std::move(settings), std::move(partners), clock)) {
+    : impl_(std::make_unique<Impl>(
+          platform, std::move(settings), std::move(partners), clock, std::move(checker)
+      )) {
     impl_->pool = std::make_unique<platform::PgPool>(platform.pool_options(
         impl_->settings.schema, impl_->settings.consumers + impl_->settings.workers + 2
     ));
@@ -713,6 +342,30 @@ void PayoutService::start() {
         s.platform.pool_options(s.settings.schema, 1), *s.outbox, s.platform.bus, s.platform.relay
     );
     s.relay->start();
+    if (!s.checker) {
+        s.checker = std::make_shared<RegistryRecipientChecker>(
+            s.platform.bus, s.settings.registry_command, s.settings.registry_timeout
+        );
+    }
+    s.open_system_accounts();
+    {
+        bus::ConsumerOptions options;
+        options.stream = s.settings.ledger_replies;
+        options.group = "payout";
+        options.consumer = bus::default_consumer_name("payout") + "-ledger";
+        options.max_batch = 32;
+        s.ledger_replies = std::make_unique<bus::Consumer>(
+            *s.pool,
+            s.outbox.get(),
+            s.platform.bus,
+            options,
+            [this](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
+                impl_->on_ledger_reply(tx, m);
+                return bus::HandlerResult{};
+            }
+        );
+        s.ledger_replies->start();
+    }
     for (std::size_t i = 0; i < s.settings.consumers; ++i) {
         bus::ConsumerOptions options;
         options.stream = s.settings.command_stream;
@@ -756,6 +409,7 @@ void PayoutService::start() {
     for (std::size_t i = 0; i < s.settings.workers; ++i) {
         s.workers.emplace_back([this] { impl_->worker_loop(); });
     }
+    s.jobs = std::thread([this] { impl_->jobs_loop(); });
     spdlog::info(
         "payout service up (schema {}, stream {}, {} workers)",
         s.settings.schema,
@@ -769,6 +423,10 @@ void PayoutService::stop() {
         return;
     }
     impl_->wake();
+    impl_->wake_jobs();
+    if (impl_->jobs.joinable()) {
+        impl_->jobs.join();
+    }
     for (auto& w : impl_->workers) {
         if (w.joinable()) {
             w.join();
@@ -779,9 +437,17 @@ void PayoutService::stop() {
         c->stop();
     }
     impl_->consumers.clear();
+    if (impl_->ledger_replies) {
+        impl_->ledger_replies->stop();
+        impl_->ledger_replies.reset();
+    }
     if (impl_->relay) {
         impl_->relay->stop();
     }
+}
+
+void PayoutService::apply_ledger_reply(pqxx::transaction_base& tx, const bus::Message& reply) {
+    impl_->on_ledger_reply(tx, reply);
 }
 
 std::size_t PayoutService::work_once() {
@@ -843,6 +509,18 @@ void PayoutService::accept_request(pqxx::dbtransaction& tx, const json& p) {
         std::string{partner ? mm::to_string(*partner) : method},
         now
     );
+    if (p.contains("principal_minor") && p["principal_minor"].is_number_integer() &&
+        p["principal_minor"].get<std::int64_t>() > 0) {
+        tx.exec_params0(
+            "UPDATE payouts SET principal_zar_minor = $2 WHERE remittance_id = $1",
+            id,
+            p["principal_minor"].get<std::int64_t>()
+        );
+    }
+    if (method == "cash_pickup") {
+        s.issue_voucher(tx, id, p);
+        return;
+    }
     if (partner && !msisdn) {
         // No partner can pay a number that is not a Lesotho mobile number: fail before sending.
         Impl::Locked locked;
@@ -861,6 +539,21 @@ void PayoutService::accept_request(pqxx::dbtransaction& tx, const json& p) {
 // ---- callbacks ---------------------------------------------------------------------------------
 
 api::Reply PayoutService::handle(pqxx::dbtransaction& tx, const api::Request& request) {
+    if (request.operation == "redeemCashPickup") {
+        // A refused PIN or national id counts against the voucher: that write is kept (403).
+        return platform::answer_in_savepoint(
+            tx,
+            "payout",
+            request,
+            [&](pqxx::dbtransaction& t) { return impl_->redeem(t, request); },
+            403
+        );
+    }
+    if (request.operation != "mpesaCallback" && request.operation != "ecocashCallback") {
+        return platform::answer_in_savepoint(tx, "payout", request, [&](pqxx::dbtransaction& t) {
+            return impl_->answer_settlement(t, request);
+        });
+    }
     return platform::answer_in_savepoint(tx, "payout", request, [&](pqxx::dbtransaction& t) {
         const auto& s = *impl_;
         mm::PartnerId partner{};
@@ -955,7 +648,14 @@ api::Reply PayoutService::handle(pqxx::dbtransaction& tx, const api::Request& re
                     after_callback(s.policy, locked->facts, locked->reference == cb.reference, cb);
                 effect = decided.effect;
                 if (decided.decision) {
-                    s.apply(t, remittance_id, *locked, *decided.decision, cb.transaction_id);
+                    s.apply(
+                        t,
+                        remittance_id,
+                        *locked,
+                        *decided.decision,
+                        cb.transaction_id,
+                        cb.reference
+                    );
                 }
                 if (decided.effect == CallbackEffect::kIgnoredFinal) {
                     spdlog::error(

@@ -11,6 +11,7 @@
 
 #include <chelete/mobile_money/partner.hpp>
 #include <chelete/platform/api.hpp>
+#include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/config.hpp>
 #include <chelete/platform/pg.hpp>
@@ -61,8 +62,30 @@ struct PayoutSettings {
     /// copies them here.
     std::string command_stream = "payout.cmd";
     std::string event_stream = "payout.events";
+    /// Streams of other services, copied here by the caller as the owners read them: ledger
+    /// commands (the partner side of each payout), registry queries (the recipient's national
+    /// id on a cash-pickup redeem) and SMS requests (the voucher to the recipient).
+    std::string ledger_command = "ledger.cmd";
+    std::string registry_command = "registry.cmd";
+    std::string notify_command = "notify.cmd";
+    /// Where the ledger answers this service's commands.
+    std::string ledger_replies = "payout.ledger";
     std::size_t consumers = 2;
     std::size_t workers = 2;  // threads that call partners
+    /// Cash pickup: how long a voucher can be collected before it expires and the sender is
+    /// refunded.
+    std::chrono::milliseconds voucher_lifetime{std::chrono::hours{24 * 30}};
+    /// How long a redeem waits for the registry's answer about the recipient's national id.
+    std::chrono::milliseconds registry_timeout{std::chrono::seconds{5}};
+    /// A partner float (less payouts in flight) under this raises the low-float alarm (LSL cents).
+    std::int64_t low_float_minor = 1'000'000;
+    /// The statement of a UTC day is reconciled automatically after this hour (UTC) of the next.
+    int reconcile_after_hour = 2;
+    /// How often the jobs run: voucher expiry, reconciliation, float alarms, unconfirmed ledger
+    /// postings.
+    std::chrono::milliseconds jobs_interval{std::chrono::seconds{5}};
+    /// An unconfirmed ledger posting is sent again after this long.
+    std::chrono::milliseconds ledger_resend_after{std::chrono::seconds{30}};
     std::size_t claim_batch = 8;
     PayoutTimings timings;
     std::chrono::seconds callback_window{300};
@@ -76,7 +99,36 @@ namespace messages {
 constexpr std::string_view kHttpRequest = "payout.http";
 constexpr std::string_view kPayoutRequest = "payout.request";  // on payout.cmd
 constexpr std::string_view kPayoutOutcome = "payout.outcome";  // on payout.events
+/// {remittance_id, voucher_code, expires_at}: a cash-pickup voucher was sent to the recipient.
+constexpr std::string_view kVoucherIssued = "payout.voucher_issued";  // on payout.events
+/// {partner, float_minor, pending_minor, threshold_minor}: a float runs low.
+constexpr std::string_view kFloatLow = "payout.float_low";                // on payout.events
+constexpr std::string_view kRecipientCheck = "registry.recipient_check";  // to the registry
 }  // namespace messages
+
+/// What the registry says about the person at an agent's counter (registry.recipient_check).
+struct RecipientCheck {
+    bool beneficiary_found = false;
+    bool identity_match = false;
+    std::string agent_country;  // "LS", "ZA", or empty for no such agent
+};
+
+/// Asks whether a presented national id is the beneficiary's, and where the agent works. The
+/// production one asks the registry over the bus; nullopt when it did not answer in time.
+class RecipientChecker {
+public:
+    virtual ~RecipientChecker() = default;
+    RecipientChecker() = default;
+    RecipientChecker(const RecipientChecker&) = delete;
+    RecipientChecker& operator=(const RecipientChecker&) = delete;
+    RecipientChecker(RecipientChecker&&) = delete;
+    RecipientChecker& operator=(RecipientChecker&&) = delete;
+    [[nodiscard]] virtual std::optional<RecipientCheck> check(
+        const std::string& beneficiary_id,
+        const std::string& national_id,
+        const std::string& agent_id
+    ) = 0;
+};
 
 using Partners = std::map<mobile_money::PartnerId, std::shared_ptr<mobile_money::PayoutPartner>>;
 
@@ -94,11 +146,13 @@ using Partners = std::map<mobile_money::PartnerId, std::shared_ptr<mobile_money:
 class PayoutService {
 public:
     /// `partners`: the adapters by partner (a missing one leaves its payouts waiting).
+    /// `checker`: how a redeem learns whether a national id is the recipient's.
     PayoutService(
         const platform::PlatformSettings& platform,
         PayoutSettings settings,
         Partners partners,
-        const platform::Clock& clock = default_clock()
+        const platform::Clock& clock = default_clock(),
+        std::shared_ptr<RecipientChecker> checker = nullptr  // null: the registry, over the bus
     );
     ~PayoutService();
     PayoutService(const PayoutService&) = delete;
@@ -118,9 +172,16 @@ public:
     [[nodiscard]] platform::api::Reply handle(
         pqxx::dbtransaction& tx, const platform::api::Request& request
     );
+    /// Takes the ledger's answer to one of this service's commands inside `tx` (what the
+    /// ledger-reply consumer calls): confirms a posting, or renews its ids to send it again.
+    void apply_ledger_reply(pqxx::transaction_base& tx, const platform::bus::Message& reply);
     /// One pass of a worker: claims due payouts, sends or asks about each. Returns how many it
     /// handled. What the worker threads loop on; tests call it directly.
     std::size_t work_once();
+    /// One pass of the jobs (what the jobs thread loops on; tests call it): expires uncollected
+    /// vouchers, queues the daily reconciliations and runs queued ones, raises or clears the
+    /// low-float alarms, and sends unconfirmed ledger postings again.
+    void run_jobs_once();
 
 private:
     static const platform::Clock& default_clock();
