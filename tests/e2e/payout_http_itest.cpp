@@ -571,7 +571,8 @@ TEST_F(PayoutHttpITest, ACashPickupIsCollectedOnceAtALesothoAgentWithPinAndNatio
         [&] { return (voucher = voucher_sms(phone.substr(1))).has_value(); }, 30s
     )) << "no voucher SMS reached "
        << phone;
-    const auto [code, pin] = *voucher;
+    const std::string code = voucher->first;
+    const std::string pin = voucher->second;
     json remittance;
     ASSERT_TRUE(testing::wait_until(
         [&] {

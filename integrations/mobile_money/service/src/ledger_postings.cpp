@@ -15,8 +15,7 @@ bool accepted(const std::string& result) {
     return result == "ok" || result == "exists";
 }
 
-/// A refusal that sending again can cure once the accounts exist (the ledger spends a failed
-/// transfer's id, hence the fresh ids).
+/// A refusal that sending again can cure once the accounts exist.
 bool curable(const std::string& result) {
     return result == "debit_account_not_found" || result == "credit_account_not_found" ||
            result == "id_already_failed" || result == "linked_event_failed";
@@ -196,14 +195,29 @@ void PayoutService::Impl::on_ledger_reply(pqxx::transaction_base& tx, const bus:
         return;
     }
     if (curable(refusal)) {
-        // Left 'sent' with fresh transfer ids; resend_postings() sends it once its accounts
-        // are confirmed.
+        // Sent again by resend_postings() once its accounts are confirmed. A chain's ids are
+        // not spent by a refusal (the ledger rolls the chain back), so it goes again as it was:
+        // a copy still in flight can only answer `exists`, never apply twice. A lone transfer's
+        // id is spent by a transient failure (it answers id_already_failed forever after), so
+        // only then do fresh ids go out, and the spent one can never apply later.
         const auto rows = tx.exec_params(
             "SELECT id::text, attempt, command FROM ledger_postings WHERE transfer_id = $1 AND "
             "state = 'sent' FOR UPDATE",
             first
         );
         if (rows.empty()) {
+            return;
+        }
+        const bool lone = json::parse(rows[0][2].as<std::string>())["transfers"].size() == 1;
+        if (!lone && refusal != "id_already_failed") {
+            tx.exec_params0(
+                "UPDATE ledger_postings SET result = $2 WHERE id = $1",
+                rows[0][0].as<std::string>(),
+                refusal
+            );
+            spdlog::warn(
+                "payout: ledger posting {} refused ({}); sent again later", first, refusal
+            );
             return;
         }
         const auto attempt = rows[0][1].as<int>() + 1;

@@ -836,25 +836,27 @@ TEST_F(SettlementPgTest, APaidPayoutLeavesThePartnerFloatOnceThroughLiquidity) {
     EXPECT_EQ(paid_reference, hex_of(id) + "A1");
 }
 
-TEST_F(SettlementPgTest, UnconfirmedPostingsAreResentAndRefusedOnesGetFreshIds) {
-    const auto id = paid();
+TEST_F(SettlementPgTest, UnconfirmedPostingsAreResentAndARefusedChainKeepsItsIds) {
+    (void)paid();
     const auto first_id = in_tx([&](pqxx::work& tx) {
         return tx.exec1("SELECT transfer_id::text FROM ledger_postings")[0].as<std::string>();
     });
-    // The ledger had not opened the float account yet: curable, sent again under new ids.
+    // The ledger had not opened the float account yet. A refused chain spends no id: it goes
+    // again as it was, so a copy still in flight can never apply a second time.
     ledger_answers("credit_account_not_found");
-    const auto renewed = in_tx([&](pqxx::work& tx) {
-        return tx.exec1("SELECT transfer_id::text, attempt, state FROM ledger_postings");
+    const auto kept = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT transfer_id::text, attempt, state, result FROM ledger_postings");
     });
-    EXPECT_NE(renewed[0].as<std::string>(), first_id);
-    EXPECT_EQ(renewed[1].as<int>(), 2);
-    EXPECT_EQ(renewed[2].as<std::string>(), "sent");
-    service_->run_jobs_once();
+    EXPECT_EQ(kept[0].as<std::string>(), first_id);
+    EXPECT_EQ(kept[1].as<int>(), 1);
+    EXPECT_EQ(kept[2].as<std::string>(), "sent");
+    EXPECT_EQ(kept[3].as<std::string>(), "credit_account_not_found");
     const auto count_sent = [&] {
         return in_tx([&](pqxx::work& tx) {
             return tx.exec("SELECT 1 FROM outbox WHERE type = 'ledger.create_transfers'").size();
         });
     };
+    service_->run_jobs_once();
     EXPECT_EQ(count_sent(), 0U);  // not due yet
     clock_.advance(31s);
     service_->run_jobs_once();
@@ -865,7 +867,47 @@ TEST_F(SettlementPgTest, UnconfirmedPostingsAreResentAndRefusedOnesGetFreshIds) 
     });
     EXPECT_EQ(state_now, "applied");
     EXPECT_EQ(partner_position()["float"]["amount"], "-500.00");
-    (void)id;
+}
+
+TEST_F(SettlementPgTest, ARefusedLoneTransferGoesAgainUnderAFreshIdOnly) {
+    const json top_up{
+        {"partner", "ecocash"},
+        {"amount", {{"amount", "250.00"}, {"currency", "LSL"}}},
+        {"reference", "BANK-9"}};
+    ASSERT_EQ(finance("topUpPartnerFloat", top_up).status, 201);
+    const auto first_id = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT transfer_id::text FROM ledger_postings")[0].as<std::string>();
+    });
+    // The ledger spent the lone transfer's id on the refusal: only a fresh id can apply.
+    ledger_answers("debit_account_not_found");
+    const auto renewed = in_tx([&](pqxx::work& tx) {
+        return tx.exec1("SELECT transfer_id::text, attempt, state FROM ledger_postings");
+    });
+    EXPECT_NE(renewed[0].as<std::string>(), first_id);
+    EXPECT_EQ(renewed[1].as<int>(), 2);
+    EXPECT_EQ(renewed[2].as<std::string>(), "sent");
+    // A late answer about the spent id changes nothing.
+    in_tx([&](pqxx::work& tx) {
+        platform::bus::Message m;
+        m.type = "ledger.create_transfers.reply";
+        m.payload =
+            api::json(
+                200,
+                json{
+                    {"results", json::array({{{"id", first_id}, {"result", "id_already_failed"}}})}}
+            ).to_payload();
+        service_->apply_ledger_reply(tx, m);
+    });
+    EXPECT_EQ(
+        in_tx([&](pqxx::work& tx) {
+            return tx.exec1("SELECT attempt FROM ledger_postings")[0].as<int>();
+        }),
+        2
+    );
+    clock_.advance(31s);
+    service_->run_jobs_once();
+    ledger_answers("ok");
+    EXPECT_EQ(partner_position("ecocash")["float"]["amount"], "250.00");
 }
 
 TEST_F(SettlementPgTest, TopUpsAreIdempotentByReferenceAndDriveTheLowFloatAlarm) {
