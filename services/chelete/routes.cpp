@@ -68,7 +68,14 @@ void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& st
     }
     const std::string payout_type{payout::messages::kHttpRequest};
     for (const auto& operation : payout::payout_operations()) {
-        gateway.route(operation, gateway.forward(streams.payout, payout_type));
+        gateway.route(
+            operation,
+            gateway.forward(
+                payout::is_counter_operation(operation) ? payout::counter_stream(streams.payout)
+                                                        : streams.payout,
+                payout_type
+            )
+        );
     }
     const std::string cbank_type{central_bank::messages::kHttpRequest};
     for (const auto& operation : central_bank::cbank_operations()) {

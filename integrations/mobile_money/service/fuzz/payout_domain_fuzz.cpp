@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             day_references.insert(line.reference);
             input.day_lines.push_back(line);
         } else {
-            input.previous_day_lines.push_back(line);
+            input.earlier_lines.push_back(line);
         }
     }
     const int records = in.ConsumeIntegralInRange(0, 16);

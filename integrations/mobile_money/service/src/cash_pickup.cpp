@@ -126,20 +126,58 @@ api::Reply PayoutService::Impl::redeem(pqxx::dbtransaction& tx, const api::Reque
         return api::forbidden("only an agent can redeem a voucher");
     }
     const std::string agent_id = request.caller->subject;
+    // Whom the voucher pays, read without a lock: the registry is asked before any row is
+    // locked (its answer may take CHELETE_PAYOUT_REGISTRY_TIMEOUT), and where the agent works is
+    // known before the PIN is looked at, so an agent outside Lesotho can neither burn the
+    // voucher's tries nor learn whether a PIN is right.
+    const auto whom = tx.exec_params(
+        "SELECT coalesce(p.beneficiary_id::text, '') FROM vouchers v JOIN payouts p USING "
+        "(remittance_id) WHERE v.code = $1",
+        code
+    );
+    if (whom.empty()) {
+        return api::not_found("voucher");
+    }
+    const std::string beneficiary_id = whom[0][0].as<std::string>();
+    std::optional<RecipientCheck> check;
+    if (checker && !beneficiary_id.empty()) {
+        check = checker->check(beneficiary_id, national_id, agent_id);
+    }
+    if (!check) {
+        return api::problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the recipient's national id could not be checked now; nothing changed, try again"
+        );
+    }
+    if (check->agent_country != "LS") {
+        return api::forbidden("cash pickups are paid by agents in Lesotho");
+    }
     const auto rows = tx.exec_params(
         "SELECT v.remittance_id::text, v.state, v.pin_hash, v.failed_attempts, v.expires_at <= "
-        "$2::timestamptz, coalesce(p.beneficiary_id::text, ''), p.amount_minor, p.recipient_name, "
-        "to_char(v.redeemed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "$2::timestamptz, p.amount_minor, p.recipient_name, "
+        "to_char(v.redeemed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+        "coalesce(v.redeemed_by::text, '') "
         "FROM vouchers v JOIN payouts p USING (remittance_id) WHERE v.code = $1 FOR UPDATE",
         code,
         now_text()
     );
-    if (rows.empty()) {
-        return api::not_found("voucher");
-    }
-    const auto& v = rows[0];
+    const auto& v = rows.at(0);
     const std::string remittance_id = v[0].as<std::string>();
     const std::string state = v[1].as<std::string>();
+    const auto amount = v[5].as<std::int64_t>();
+    const auto paid_answer = [&](const std::string& redeemed_at) {
+        return api::json(
+            200,
+            json{
+                {"remittance_id", remittance_id},
+                {"status", "paid"},
+                {"amount", {{"amount", platform::format_minor_units(amount)}, {"currency", "LSL"}}},
+                {"recipient_name", v[6].as<std::string>()},
+                {"redeemed_at", redeemed_at}}
+        );
+    };
     const auto record = [&](std::string_view result) {
         tx.exec_params0(
             "INSERT INTO voucher_attempts (remittance_id, agent_id, at, result) VALUES ($1, $2, "
@@ -151,11 +189,16 @@ api::Reply PayoutService::Impl::redeem(pqxx::dbtransaction& tx, const api::Reque
         );
     };
     if (state == "redeemed") {
+        if (v[8].as<std::string>() == agent_id && pin_hasher.verify(pin, v[2].as<std::string>()) &&
+            check->identity_match) {
+            // The same agent asking again (its answer was lost): the same answer, nothing moves.
+            return paid_answer(v[7].as<std::string>());
+        }
         return api::problem(
             409,
             "voucher-redeemed",
             "Conflict",
-            "this voucher was collected at " + v[8].as<std::string>()
+            "this voucher was collected at " + v[7].as<std::string>()
         );
     }
     if (state == "expired" || v[4].as<bool>()) {
@@ -199,23 +242,6 @@ api::Reply PayoutService::Impl::redeem(pqxx::dbtransaction& tx, const api::Reque
     if (!pin_hasher.verify(pin, v[2].as<std::string>())) {
         return count_failure("wrong_pin");
     }
-    const std::string beneficiary_id = v[5].as<std::string>();
-    std::optional<RecipientCheck> check;
-    if (checker && !beneficiary_id.empty()) {
-        check = checker->check(beneficiary_id, national_id, agent_id);
-    }
-    if (!check) {
-        return api::problem(
-            503,
-            "unavailable",
-            "Service unavailable",
-            "the recipient's national id could not be checked now; nothing changed, try again"
-        );
-    }
-    if (check->agent_country != "LS") {
-        record("agent_not_in_lesotho");
-        return api::forbidden("cash pickups are paid by agents in Lesotho");
-    }
     if (!check->beneficiary_found || !check->identity_match) {
         return count_failure("identity_mismatch");
     }
@@ -238,16 +264,7 @@ api::Reply PayoutService::Impl::redeem(pqxx::dbtransaction& tx, const api::Reque
     paid.reason = "collected in cash at an agent";
     apply(tx, remittance_id, *locked, paid, "CP" + code);
     post_payout(tx, remittance_id, agent_owner(agent_id), "cash_pickup");
-    const auto amount = v[6].as<std::int64_t>();
-    return api::json(
-        200,
-        json{
-            {"remittance_id", remittance_id},
-            {"status", "paid"},
-            {"amount", {{"amount", platform::format_minor_units(amount)}, {"currency", "LSL"}}},
-            {"recipient_name", v[7].as<std::string>()},
-            {"redeemed_at", now}}
-    );
+    return paid_answer(now);
 }
 
 int PayoutService::Impl::expire_vouchers() {

@@ -11,6 +11,9 @@ namespace chelete::payout {
 
 namespace {
 
+/// Tries of a lone transfer under fresh ids before a posting is left to finance.
+constexpr int kMaxFreshIds = 10;
+
 bool accepted(const std::string& result) {
     return result == "ok" || result == "exists";
 }
@@ -68,7 +71,7 @@ void PayoutService::Impl::open_system_accounts() {
     });
 }
 
-void PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& posting) const {
+bool PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& posting) const {
     json transfers = json::array();
     const std::size_t n = posting.transfers.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -96,7 +99,7 @@ void PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& postin
         posting.created_by
     );
     if (inserted.affected_rows() == 0) {
-        return;  // posted before: a repeated decision moves no money twice
+        return false;  // posted before: a repeated decision moves no money twice
     }
     outbox->enqueue(
         tx,
@@ -107,6 +110,7 @@ void PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& postin
             "",
             settings.ledger_replies}
     );
+    return true;
 }
 
 void PayoutService::Impl::post_payout(
@@ -221,6 +225,18 @@ void PayoutService::Impl::on_ledger_reply(pqxx::transaction_base& tx, const bus:
             return;
         }
         const auto attempt = rows[0][1].as<int>() + 1;
+        if (attempt > kMaxFreshIds) {
+            // Each try spends an id at the ledger for good: stop and leave it to finance.
+            tx.exec_params0(
+                "UPDATE ledger_postings SET state = 'refused', result = $2, answered_at = $3 "
+                "WHERE id = $1",
+                rows[0][0].as<std::string>(),
+                refusal + " (gave up after " + std::to_string(kMaxFreshIds) + " tries)",
+                now
+            );
+            spdlog::error("payout: ledger posting {} given up: {} (for finance)", first, refusal);
+            return;
+        }
         json command = json::parse(rows[0][2].as<std::string>());
         for (std::size_t i = 0; i < command["transfers"].size(); ++i) {
             command["transfers"][i]["id"] = derived_id(

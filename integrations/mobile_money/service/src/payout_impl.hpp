@@ -620,8 +620,8 @@ struct PayoutService::Impl {
     std::string ensure_account(
         pqxx::transaction_base& tx, const std::string& owner, int code, std::string_view currency
     ) const;
-    /// Records and sends one ledger command; nothing if `key` was posted before.
-    void post(pqxx::transaction_base& tx, const Posting& posting) const;
+    /// Records and sends one ledger command; nothing (false) if `key` was posted before.
+    bool post(pqxx::transaction_base& tx, const Posting& posting) const;
     /// A paid payout leaves the in-transit rand through liquidity to `subject`'s loti account:
     /// the partner's float, or the agent who handed out the cash.
     void post_payout(

@@ -641,10 +641,16 @@ TEST_F(CashPickupPgTest, TheRightPinAndNationalIdPayAndMoveTheAgentsFloatOnce) {
     EXPECT_EQ(legs[1]["currency"], "LSL");
     EXPECT_EQ(legs[1]["amount"], 50'000);
     EXPECT_EQ(legs[1]["credit_account_id"], derived_id("agent:" + agent_));
-    // Collected once: the same voucher again is refused and moves nothing.
+    // Collected once. The same agent asking again (its answer lost) gets the same answer;
+    // another agent is refused; neither moves anything.
     const auto again = redeem(sms["params"]["voucher_code"], sms["params"]["pin"]);
-    EXPECT_EQ(again.status, 409);
-    EXPECT_EQ(again.body["type"], "/problems/voucher-redeemed");
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(again.body["redeemed_at"], reply.body["redeemed_at"]);
+    const auto elsewhere = redeem(
+        sms["params"]["voucher_code"], sms["params"]["pin"], "LS0123456789", platform::new_uuid()
+    );
+    EXPECT_EQ(elsewhere.status, 409);
+    EXPECT_EQ(elsewhere.body["type"], "/problems/voucher-redeemed");
     EXPECT_EQ(outcomes(id).size(), 1U);
     EXPECT_EQ(
         in_tx([&](pqxx::work& tx) {
@@ -712,6 +718,10 @@ TEST_F(CashPickupPgTest, RefusalsThatAreNotTheRecipientsFaultCountNothing) {
     checker_->silent = false;
     checker_->agent_country = "ZA";
     EXPECT_EQ(redeem(code, pin).status, 403);
+    // An agent outside Lesotho learns nothing of the PIN and burns no try.
+    const auto za_wrong = redeem(code, wrong(pin));
+    EXPECT_EQ(za_wrong.status, 403);
+    EXPECT_EQ(za_wrong.body["type"], "/problems/forbidden");
     EXPECT_EQ(failed_attempts(id), 0);
     EXPECT_EQ(state(id), "accepted");
     // A well-formed code nobody was given.
@@ -982,16 +992,35 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
         line(changed, 45'000),
         line(open, 50'000),
         mm::StatementLine{"NOTOURS1", "TXZZ", "26658000000", 7'000, today() + "T00:00:09Z"}};
-    const auto started = finance("startReconciliation", json{{"date", today()}});
+    const std::string day = today();
+    // While the day is open a run only reports: the findings, nothing in suspense.
+    const auto started = finance("startReconciliation", json{{"date", day}});
     ASSERT_EQ(started.status, 202) << started.body.dump();
     ASSERT_EQ(started.body["runs"].size(), 1U);
-    const std::string run_id = started.body["runs"][0]["id"];
     EXPECT_EQ(started.body["runs"][0]["state"], "queued");
     service_->run_jobs_once();
+    const auto report = finance(
+        "getReconciliationRun",
+        json::object(),
+        json::object(),
+        json{{"id", started.body["runs"][0]["id"]}}
+    );
+    EXPECT_EQ(report.body["final"], false);
+    EXPECT_EQ(report.body["findings"].size(), 3U);
+    EXPECT_TRUE(report.body["break_items"].empty());
+    EXPECT_TRUE(break_effects().empty());
+    // The day closes; the scheduled run of it records the breaks.
+    clock_.advance(26h + 1min);
+    service_->run_jobs_once();
+    const auto listed = finance("listReconciliationRuns", json::object(), json{{"date", day}});
+    ASSERT_EQ(listed.body["items"].size(), 2U);
+    EXPECT_EQ(listed.body["items"][0]["requested_by"], "schedule");
+    const std::string run_id = listed.body["items"][0]["id"];
     const auto run =
         finance("getReconciliationRun", json::object(), json::object(), json{{"id", run_id}});
     ASSERT_EQ(run.status, 200);
     EXPECT_EQ(run.body["state"], "done");
+    EXPECT_EQ(run.body["final"], true);
     EXPECT_EQ(run.body["statement_lines"], 4);
     EXPECT_EQ(run.body["matched"], 1);
     EXPECT_EQ(run.body["in_flight"], 1);
@@ -1008,7 +1037,7 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
     EXPECT_EQ(break_effects(), (std::vector<std::int64_t>{-7'000, 5'000, 50'000}));
     // The same day again finds the same breaks and moves nothing twice.
     ASSERT_EQ(
-        finance("startReconciliation", json{{"date", today()}, {"partner", "mpesa"}}).status, 202
+        finance("startReconciliation", json{{"date", day}, {"partner", "mpesa"}}).status, 202
     );
     service_->run_jobs_once();
     EXPECT_EQ(break_effects().size(), 3U);
@@ -1046,9 +1075,32 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
         ).status,
         409
     );
-    const auto runs = finance("listReconciliationRuns", json::object(), json{{"date", today()}});
-    EXPECT_EQ(runs.body["items"].size(), 2U);
+    const auto runs = finance("listReconciliationRuns", json::object(), json{{"date", day}});
+    EXPECT_EQ(runs.body["items"].size(), 3U);
     (void)matched;
+}
+
+TEST_F(SettlementPgTest, APayoutLearnedPaidDaysLaterIsFoundOnItsDaysStatement) {
+    const auto id = request();
+    drain();  // accepted; the partner pays it today, its callback is lost for days
+    const std::string paid_day = today();
+    partner_->statements[paid_day] = {mm::StatementLine{
+        hex_of(id) + "A1", "TXLATE", "26658123456", 50'000, paid_day + "T00:00:05Z"}};
+    clock_.advance(26h + 1min);
+    service_->run_jobs_once();  // the paid day's run: in flight here
+    clock_.advance(48h);
+    ASSERT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
+    ASSERT_EQ(state(id), "paid");
+    const std::string learned_day = today();
+    clock_.advance(24h + 1min);
+    service_->run_jobs_once();  // the day we learned it: matched on the kept line, no break
+    const auto runs =
+        finance("listReconciliationRuns", json::object(), json{{"date", learned_day}});
+    ASSERT_EQ(runs.body["items"].size(), 1U);
+    EXPECT_EQ(runs.body["items"][0]["final"], true);
+    EXPECT_EQ(runs.body["items"][0]["matched"], 1);
+    EXPECT_EQ(runs.body["items"][0]["breaks"]["missing_there"], 0);
+    EXPECT_TRUE(break_effects().empty());
 }
 
 TEST_F(SettlementPgTest, AnUnreadableStatementFailsTheRunAndChangesNothing) {

@@ -230,6 +230,10 @@ std::vector<std::string> payout_operations() {
         "resolveReconciliationBreak"};
 }
 
+bool is_counter_operation(std::string_view operation) {
+    return operation == "redeemCashPickup";
+}
+
 namespace {
 
 /// The registry, asked over the bus (registry.recipient_check) with this process's own reply
@@ -314,7 +318,7 @@ PayoutService::PayoutService(
           platform, std::move(settings), std::move(partners), clock, std::move(checker)
       )) {
     impl_->pool = std::make_unique<platform::PgPool>(platform.pool_options(
-        impl_->settings.schema, impl_->settings.consumers + impl_->settings.workers + 2
+        impl_->settings.schema, impl_->settings.consumers + impl_->settings.workers + 6
     ));
     impl_->outbox = std::make_unique<bus::Outbox>(impl_->settings.schema);
 }
@@ -366,12 +370,16 @@ void PayoutService::start() {
         );
         s.ledger_replies->start();
     }
-    for (std::size_t i = 0; i < s.settings.consumers; ++i) {
+    const std::size_t counter_consumers = 2;
+    for (std::size_t i = 0; i < s.settings.consumers + counter_consumers; ++i) {
+        const bool counter = i >= s.settings.consumers;
         bus::ConsumerOptions options;
-        options.stream = s.settings.command_stream;
+        options.stream =
+            counter ? counter_stream(s.settings.command_stream) : s.settings.command_stream;
         options.group = "payout";
-        options.consumer = bus::default_consumer_name("payout") + "-cmd-" + std::to_string(i);
-        options.max_batch = 8;
+        options.consumer = bus::default_consumer_name("payout") +
+                           (counter ? "-counter-" : "-cmd-") + std::to_string(i);
+        options.max_batch = counter ? 1 : 8;
         s.consumers.push_back(std::make_unique<bus::Consumer>(
             *s.pool,
             s.outbox.get(),

@@ -38,12 +38,14 @@ void PayoutService::Impl::schedule_reconciliations() {
             if (!partner) {
                 continue;
             }
-            // Once a day per partner; a failed run (statement unreadable) is tried again later.
+            // Once a day per partner, until a run of the closed day is done (a report-only run
+            // of the open day does not count); a failed run is tried again later.
             tx.exec_params0(
                 "INSERT INTO recon_runs (id, partner, day, state, requested_by, requested_at) "
                 "SELECT $1, $2, $3::date, 'queued', 'schedule', $4 WHERE NOT EXISTS (SELECT 1 "
-                "FROM recon_runs WHERE partner = $2 AND day = $3::date AND (state <> 'failed' OR "
-                "requested_at > $5)) ON CONFLICT DO NOTHING",
+                "FROM recon_runs WHERE partner = $2 AND day = $3::date AND ((state = 'done' AND "
+                "final) OR state IN ('queued', 'running') OR (state = 'failed' AND requested_at > "
+                "$5))) ON CONFLICT DO NOTHING",
                 new_id(),
                 std::string{mm::to_string(id)},
                 yesterday,
@@ -115,6 +117,10 @@ void PayoutService::Impl::run_reconciliation(
         return;
     }
     const std::string previous = utc_day(*day_start - std::chrono::hours{24});
+    // The day's statement is complete once the day is over and the partner had until the
+    // reconcile hour to finish it; before that a run only reports.
+    const bool final_run = clock.now() >= *day_start + std::chrono::hours{24} +
+                                              std::chrono::hours{settings.reconcile_after_hour};
     auto today_lines = it->second->statement(day);
     if (!today_lines) {
         fail("the statement of " + day + " could not be read: " + today_lines.error());
@@ -129,11 +135,24 @@ void PayoutService::Impl::run_reconciliation(
     platform::with_transaction(*pool, [&](pqxx::work& tx) {
         ReconInput in;
         in.day_lines = std::move(today_lines.value());
-        in.previous_day_lines = std::move(previous_lines.value());
+        in.earlier_lines = std::move(previous_lines.value());
         std::vector<std::string> references;
-        for (const auto* lines : {&in.day_lines, &in.previous_day_lines}) {
+        for (const auto* lines : {&in.day_lines, &in.earlier_lines}) {
+            const bool today = lines == &in.day_lines;
             for (const auto& line : *lines) {
                 references.push_back(line.reference);
+                // Kept, so a payout learned paid days later is found on its day's statement.
+                tx.exec_params0(
+                    "INSERT INTO recon_lines (partner, day, reference, amount_minor, "
+                    "transaction_id, completed_at) VALUES ($1, $2::date, $3, $4, $5, $6) ON "
+                    "CONFLICT DO NOTHING",
+                    partner,
+                    today ? day : previous,
+                    line.reference,
+                    line.amount_minor,
+                    line.transaction_id,
+                    line.completed_at
+                );
             }
         }
         const auto ours = tx.exec_params(
@@ -160,21 +179,55 @@ void PayoutService::Impl::run_reconciliation(
         }
         const auto paid = tx.exec_params(
             "SELECT paid_reference, remittance_id::text, amount_minor FROM payouts WHERE state = "
-            "'paid' AND method = $1 AND paid_at >= $2::date AND paid_at < $2::date + 1",
+            "'paid' AND method = $1 AND paid_at >= ($2::date)::timestamp AT TIME ZONE 'UTC' AND "
+            "paid_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'",
             partner,
             day
         );
+        std::vector<std::string> paid_references;
         for (const auto& r : paid) {
             in.ours_paid_on_day.push_back(OurPayment{
                 r[0].as<std::string>(),
                 r[1].as<std::string>(),
                 r[2].as<std::int64_t>(),
                 OurOutcome::kPaid});
+            paid_references.push_back(r[0].as<std::string>());
+        }
+        // Paid days before we learned it (an outcome unknown for long): the line an earlier run
+        // kept.
+        const auto kept = tx.exec_params(
+            "SELECT reference, amount_minor, transaction_id, completed_at FROM recon_lines WHERE "
+            "partner = $1 AND day < $2::date - 1 AND reference = ANY($3::text[])",
+            partner,
+            day,
+            pg_text_array(paid_references)
+        );
+        for (const auto& r : kept) {
+            in.earlier_lines.push_back(mm::StatementLine{
+                r[0].as<std::string>(),
+                r[2].as<std::string>(),
+                "",
+                r[1].as<std::int64_t>(),
+                r[3].as<std::string>()});
         }
         const ReconReport report = reconcile(in);
         const std::string now = now_text();
         int fresh = 0;
+        json findings = json::array();
         for (const auto& b : report.breaks) {
+            findings.push_back(
+                {{"kind", std::string{to_string(b.kind)}},
+                 {"reference", b.reference},
+                 {"remittance_id", b.remittance_id.empty() ? json(nullptr) : json(b.remittance_id)},
+                 {"our_minor", b.our_amount},
+                 {"their_minor", b.their_amount},
+                 {"partner_transaction_id", b.transaction_id}}
+            );
+        }
+        for (const auto& b : report.breaks) {
+            if (!final_run) {
+                break;  // a report of an open day: nothing to suspense
+            }
             const std::string break_id = new_id();
             const auto inserted = tx.exec_params(
                 "INSERT INTO recon_breaks (id, run_id, partner, day, reference, kind, "
@@ -228,7 +281,7 @@ void PayoutService::Impl::run_reconciliation(
         tx.exec_params0(
             "UPDATE recon_runs SET state = 'done', finished_at = $2, statement_lines = $3, "
             "matched = $4, in_flight = $5, missing_here = $6, missing_there = $7, "
-            "amount_mismatch = $8, error = '' WHERE id = $1",
+            "amount_mismatch = $8, error = '', final = $9, findings = $10 WHERE id = $1",
             run_id,
             now,
             report.statement_lines,
@@ -236,12 +289,15 @@ void PayoutService::Impl::run_reconciliation(
             report.in_flight,
             report.count(BreakKind::kMissingHere),
             report.count(BreakKind::kMissingThere),
-            report.count(BreakKind::kAmountMismatch)
+            report.count(BreakKind::kAmountMismatch),
+            final_run,
+            findings.dump()
         );
         spdlog::info(
-            "reconciliation of {} {}: {} lines, {} matched, {} in flight, {} breaks ({} new)",
+            "reconciliation of {} {} ({}): {} lines, {} matched, {} in flight, {} breaks ({} new)",
             partner,
             day,
+            final_run ? "final" : "report only",
             report.statement_lines,
             report.matched,
             report.in_flight,

@@ -38,11 +38,33 @@ int page_size(const api::Request& r) {
     return kDefaultPage;
 }
 
+/// A run's findings as stored (minor units) in the API's shape.
+json findings_json(const std::string& stored) {
+    json out = json::array();
+    const json all = json::parse(stored, nullptr, false);
+    if (!all.is_array()) {
+        return out;
+    }
+    for (const auto& f : all) {
+        const auto ours = f.value("our_minor", std::int64_t{0});
+        const auto theirs = f.value("their_minor", std::int64_t{0});
+        out.push_back(
+            {{"kind", f.value("kind", "")},
+             {"reference", f.value("reference", "")},
+             {"remittance_id", f.contains("remittance_id") ? f["remittance_id"] : json(nullptr)},
+             {"our_amount", lsl(ours)},
+             {"their_amount", lsl(theirs)},
+             {"partner_transaction_id", f.value("partner_transaction_id", "")}}
+        );
+    }
+    return out;
+}
+
 std::string run_columns() {
     return "id::text, partner, day::text, state, requested_by, " + utc_text("requested_at") + ", " +
            utc_text("finished_at") +
            ", error, statement_lines, matched, in_flight, missing_here, missing_there, "
-           "amount_mismatch";
+           "amount_mismatch, final, findings";
 }
 
 json run_json(const pqxx::row& r) {
@@ -61,7 +83,10 @@ json run_json(const pqxx::row& r) {
         {"breaks",
          {{"missing_here", r[11].as<int>()},
           {"missing_there", r[12].as<int>()},
-          {"amount_mismatch", r[13].as<int>()}}}};
+          {"amount_mismatch", r[13].as<int>()}}},
+        // A run of a day not yet closed only reports: its findings are not breaks.
+        {"final", r[14].as<bool>()},
+        {"findings", findings_json(r[15].as<std::string>())}};
 }
 
 std::string break_columns() {
@@ -87,8 +112,9 @@ json break_json(const pqxx::row& r, platform::TimePoint now) {
          r[5].as<std::string>().empty() ? json(nullptr) : json(r[5].as<std::string>())},
         {"our_amount", lsl(ours)},
         {"their_amount", lsl(theirs)},
-        // What moved to suspense: positive when the float holds more than the partner paid.
-        {"suspense_amount", lsl(ours - theirs)},
+        // What it put in suspense, debits less credits as the suspense balance counts them:
+        // the float moved by ours less theirs, suspense by the opposite.
+        {"suspense_amount", lsl(theirs - ours)},
         {"partner_transaction_id", r[8].as<std::string>()},
         {"ledger_posting_id",
          r[9].as<std::string>().empty() ? json(nullptr) : json(r[9].as<std::string>())},
@@ -305,7 +331,21 @@ api::Reply PayoutService::Impl::answer_settlement(
               {"code", codes::kTopUpTransfer},
               {"user_data_128", posting_id}}}
         );
-        post(tx, p);
+        if (!post(tx, p)) {
+            // A concurrent request with the same reference got there first: answer as it did.
+            const auto raced = tx.exec_params(
+                "SELECT float_effect FROM ledger_postings WHERE id = $1", derived_id(p.key)
+            );
+            if (raced.empty() || raced[0][0].as<std::int64_t>() != minor.value()) {
+                return api::problem(
+                    409,
+                    "top-up-conflict",
+                    "Conflict",
+                    "a top-up with this reference was recorded with another amount"
+                );
+            }
+            return api::json(200, answer);
+        }
         spdlog::info(
             "payout: {} float topped up by {} ({}) by {}", owner, minor.value(), reference, who
         );
@@ -396,6 +436,10 @@ api::Reply PayoutService::Impl::answer_settlement(
             return api::not_found("reconciliation run");
         }
         json run = run_json(rows[0]);
+        if (!run["final"].get<bool>()) {
+            run["break_items"] = json::array();  // a report only: see `findings`
+            return api::json(200, run);
+        }
         const auto breaks = tx.exec_params(
             "SELECT " + break_columns() +
                 " FROM recon_breaks WHERE partner = $1 AND day = $2::date ORDER BY found_at, id",
@@ -517,14 +561,19 @@ void PayoutService::Impl::check_float_alarms() {
 
 void PayoutService::Impl::jobs_loop() {
     while (!stopping) {
-        try {
-            expire_vouchers();
-            schedule_reconciliations();
-            run_queued_reconciliations();
-            check_float_alarms();
-            resend_postings();
-        } catch (const std::exception& e) {
-            spdlog::error("payout jobs: {} (next pass retries)", e.what());
+        // Each job on its own: one that keeps failing must not stop the others.
+        const std::pair<const char*, std::function<void()>> jobs_of_a_pass[] = {
+            {"voucher expiry", [this] { (void)expire_vouchers(); }},
+            {"reconciliation schedule", [this] { schedule_reconciliations(); }},
+            {"reconciliation", [this] { (void)run_queued_reconciliations(); }},
+            {"float alarms", [this] { check_float_alarms(); }},
+            {"ledger resend", [this] { (void)resend_postings(); }}};
+        for (const auto& [name, job] : jobs_of_a_pass) {
+            try {
+                job();
+            } catch (const std::exception& e) {
+                spdlog::error("payout job {}: {} (next pass retries)", name, e.what());
+            }
         }
         std::unique_lock lock{jobs_mutex};
         jobs_cv.wait_for(lock, settings.jobs_interval, [this] { return stopping.load(); });

@@ -79,16 +79,16 @@ ReconReport reconcile(const ReconInput& input) {
                 break;
         }
     }
-    std::set<std::string> seen_yesterday;
-    for (const auto& line : input.previous_day_lines) {
-        seen_yesterday.insert(line.reference);
+    std::set<std::string> seen_earlier;
+    for (const auto& line : input.earlier_lines) {
+        seen_earlier.insert(line.reference);
     }
     for (const auto& ours : input.ours_paid_on_day) {
         if (seen_today.contains(ours.reference)) {
             continue;  // judged above, line by line
         }
-        if (seen_yesterday.contains(ours.reference)) {
-            ++report.matched;  // completed before midnight, learned after
+        if (seen_earlier.contains(ours.reference)) {
+            ++report.matched;  // completed on an earlier day, learned later
             continue;
         }
         report.breaks.push_back(Break{

@@ -50,9 +50,10 @@ struct Break {
 struct ReconInput {
     /// The statement of the day being reconciled.
     std::vector<mobile_money::StatementLine> day_lines;
-    /// The statement of the day before: a payment completed just before midnight whose answer
-    /// reached us after it is on that statement, not this one.
-    std::vector<mobile_money::StatementLine> previous_day_lines;
+    /// Earlier statements: the day before (a payment completed just before midnight whose
+    /// answer reached us after it is on that statement, not this one) and the lines earlier
+    /// runs kept of the references we learned were paid only days later.
+    std::vector<mobile_money::StatementLine> earlier_lines;
     /// Our record of every reference on either statement that is ours, by reference.
     std::map<std::string, OurPayment> ours_by_reference;
     /// Our payments recorded as paid on the day (by when we learned it).
@@ -68,8 +69,8 @@ struct ReconReport {
 };
 
 /// Compares the two sides. Every line of the day's statement is matched, in flight or a break;
-/// every payment we recorded as paid on the day is found on the day's or the previous day's
-/// statement or is missing there. A reference appearing twice on a statement is a break for its
+/// every payment we recorded as paid on the day is found on the day's or an earlier statement or
+/// is missing there. A reference appearing twice on a statement is a break for its
 /// second line (the partner paid twice).
 [[nodiscard]] ReconReport reconcile(const ReconInput& input);
 

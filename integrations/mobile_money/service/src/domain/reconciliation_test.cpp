@@ -88,7 +88,7 @@ TEST(ReconciliationTest, AnOpenPayoutOnTheStatementIsInFlightNotABreak) {
 
 TEST(ReconciliationTest, APaymentCompletedBeforeMidnightIsOnYesterdaysStatement) {
     auto in = with({}, {ours("A1", 1000, OurOutcome::kPaid)});
-    in.previous_day_lines = {line("A1", 1000)};
+    in.earlier_lines = {line("A1", 1000)};
     const auto r = reconcile(in);
     EXPECT_EQ(r.matched, 1);
     EXPECT_TRUE(r.breaks.empty());

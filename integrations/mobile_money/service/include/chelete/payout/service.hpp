@@ -139,6 +139,13 @@ using Partners = std::map<mobile_money::PartnerId, std::shared_ptr<mobile_money:
 [[nodiscard]] std::vector<platform::Migration> payout_migrations();
 /// The operationIds of api-spec/openapi.yaml the payout service answers.
 [[nodiscard]] std::vector<std::string> payout_operations();
+/// Those answered at an agent's counter (a redeem waits for the registry): they arrive on a
+/// stream of their own, one message per transaction, so a slow registry answer never delays
+/// the replies of other requests past the gateway's timeout.
+[[nodiscard]] bool is_counter_operation(std::string_view operation);
+[[nodiscard]] inline std::string counter_stream(const std::string& command_stream) {
+    return command_stream + ".counter";
+}
 
 /// The payout process: consumers of payout.cmd (payout requests from the remittance saga, and the
 /// partners' callbacks the gateway forwards), workers that send payouts to partners and ask them
