@@ -177,6 +177,9 @@ bool OutboxRelay::try_become_leader() {
 
 std::size_t OutboxRelay::publish_once() {
     ensure_connection();
+    if (!leader_) {
+        return 0;  // another relay holds the schema: publishing too would break the order
+    }
     const std::string& schema = outbox_.schema();
     pqxx::work tx{*conn_};
     const auto rows = tx.exec_params(
@@ -248,6 +251,9 @@ std::size_t OutboxRelay::publish_once() {
 
 SweepReport OutboxRelay::sweep_once() {
     ensure_connection();
+    if (!leader_) {
+        return {};  // the active relay sweeps; republishing from here could reorder a stream
+    }
     const std::string& schema = outbox_.schema();
     SweepReport report;
     std::vector<std::string> streams;
@@ -335,17 +341,62 @@ SweepReport OutboxRelay::sweep_once() {
             any_group = true;
         }
         if (any_group && watermark) {
+            // Passed by every group counts only if the entry is still in the stream: after Redis
+            // lost it (restart without persistence, flush), the groups are created again at 0
+            // and their last-delivered-id runs past the old ids without having read them.
+            std::vector<std::pair<std::int64_t, std::string>> passed;
+            {
+                pqxx::read_transaction tx{*conn_};
+                for (const auto& row : tx.exec_params(
+                         "SELECT id, entry_ms, entry_seq FROM " + schema +
+                             ".outbox WHERE stream = $1 AND published_at IS NOT NULL AND "
+                             "delivered_at IS NULL AND (entry_ms, entry_seq) <= ($2, $3) "
+                             "ORDER BY entry_ms, entry_seq LIMIT 5000",
+                         stream,
+                         watermark->ms,
+                         watermark->seq
+                     )) {
+                    passed.emplace_back(
+                        row[0].as<std::int64_t>(),
+                        row[1].as<std::string>() + "-" + row[2].as<std::string>()
+                    );
+                }
+            }
+            const auto lost = missing_entries(stream, passed);
+            std::vector<std::int64_t> delivered;
+            for (const auto& [id, entry] : passed) {
+                if (!std::binary_search(lost.begin(), lost.end(), id)) {
+                    delivered.push_back(id);
+                }
+            }
             pqxx::work tx{*conn_};
-            const auto r = tx.exec_params0(
+            tx.exec_params0(
                 "UPDATE " + schema +
-                    ".outbox SET delivered_at = now() WHERE stream = $1 AND published_at IS NOT "
-                    "NULL AND delivered_at IS NULL AND (entry_ms, entry_seq) <= ($2, $3)",
-                stream,
-                watermark->ms,
-                watermark->seq
+                    ".outbox SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND "
+                    "delivered_at IS NULL",
+                int_array(delivered)
             );
+            if (!lost.empty()) {
+                tx.exec_params0(
+                    "UPDATE " + schema +
+                        ".outbox SET published_at = NULL WHERE id = ANY($1::bigint[]) AND "
+                        "delivered_at IS NULL",
+                    int_array(lost)
+                );
+            }
             tx.commit();
-            report.delivered += r.affected_rows();
+            report.delivered += delivered.size();
+            if (!lost.empty()) {
+                report.republished += lost.size();
+                republished_counter().with({schema}).inc(lost.size());
+                spdlog::warn(
+                    "outbox relay {}: {} entries of {} were passed by every group but are gone "
+                    "from Redis (the stream was rebuilt); queued again",
+                    schema,
+                    lost.size(),
+                    stream
+                );
+            }
         }
         // 2. Are the entries still unacknowledged after a while still in Redis?
         std::vector<std::pair<std::int64_t, std::string>> suspects;
@@ -369,16 +420,7 @@ SweepReport OutboxRelay::sweep_once() {
         if (suspects.empty()) {
             continue;
         }
-        for (const auto& [id, entry] : suspects) {
-            redis_.append({"XRANGE", stream, entry, entry, "COUNT", "1"});
-        }
-        std::vector<std::int64_t> lost;
-        for (const auto& [id, entry] : suspects) {
-            const auto r = redis_.read_reply();
-            if (!r.is_error() && r.value().is_array() && r.value().size() == 0) {
-                lost.push_back(id);
-            }
-        }
+        const auto lost = missing_entries(stream, suspects);
         if (!lost.empty()) {
             pqxx::work tx{*conn_};
             tx.exec_params0(
@@ -399,6 +441,23 @@ SweepReport OutboxRelay::sweep_once() {
         }
     }
     return report;
+}
+
+std::vector<std::int64_t> OutboxRelay::missing_entries(
+    const std::string& stream, const std::vector<std::pair<std::int64_t, std::string>>& rows
+) {
+    for (const auto& row : rows) {
+        redis_.append({"XRANGE", stream, row.second, row.second, "COUNT", "1"});
+    }
+    std::vector<std::int64_t> lost;
+    for (const auto& row : rows) {
+        const auto r = redis_.read_reply();
+        if (!r.is_error() && r.value().is_array() && r.value().size() == 0) {
+            lost.push_back(row.first);
+        }
+    }
+    std::sort(lost.begin(), lost.end());
+    return lost;
 }
 
 std::size_t OutboxRelay::prune_once() {

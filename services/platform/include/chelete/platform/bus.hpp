@@ -116,7 +116,8 @@ public:
     void start();
     void stop();
 
-    // Single steps, for tests and tools (not thread-safe against a started relay).
+    // Single steps, for tests and tools (not thread-safe against a started relay). Publishing
+    // and sweeping do nothing (0, empty) unless try_become_leader() holds the schema's lock.
     bool try_become_leader();
     std::size_t publish_once();
     SweepReport sweep_once();
@@ -125,6 +126,10 @@ public:
 private:
     void run();
     void ensure_connection();
+    /// Of (row id, entry id) pairs, the row ids whose entries Redis no longer has, sorted.
+    std::vector<std::int64_t> missing_entries(
+        const std::string& stream, const std::vector<std::pair<std::int64_t, std::string>>& rows
+    );
 
     PgPoolOptions pg_;
     Outbox& outbox_;
