@@ -11,6 +11,8 @@
 //   chelete payout         payouts through M-Pesa and EcoCash, their callbacks (payout.cmd)
 //   chelete notifier       SMS to workers and families through the SMS gateway (notify.cmd)
 //   chelete central-bank   the daily cross-border return and other reports (cbank.cmd)
+//   chelete relay          every schema's outbox relay, for services run with
+//                          CHELETE_RELAY_EMBEDDED=false (one relay per schema is active at a time)
 //   chelete migrate        apply every schema's migrations and exit
 //   chelete config         list every configuration variable (--markdown for the README table)
 //
@@ -366,9 +368,45 @@ int run_services(const Settings& s) {
     return 0;
 }
 
+/// The outbox relays of every service schema in one process (`chelete relay`). Each relay takes
+/// its schema's advisory lock, so a relay embedded in a service and this one never publish the
+/// same schema at once; a killed relay's lock goes with its session and a standby takes over.
+int run_relays(const Settings& s) {
+    sigset_t signals;
+    block_stop_signals(signals);
+    std::vector<std::string> schemas;
+    for (const auto* schema :
+         {s.ledger ? &s.ledger->schema : nullptr,
+          s.registry ? &s.registry->schema : nullptr,
+          s.remittance ? &s.remittance->schema : nullptr,
+          s.compliance ? &s.compliance->schema : nullptr,
+          s.payout ? &s.payout->schema : nullptr,
+          s.cbank ? &s.cbank->schema : nullptr}) {
+        if (schema != nullptr) {
+            schemas.push_back(*schema);
+        }
+    }
+    std::vector<std::unique_ptr<platform::bus::Outbox>> outboxes;
+    std::vector<std::unique_ptr<platform::bus::OutboxRelay>> relays;
+    for (const auto& schema : schemas) {
+        outboxes.push_back(std::make_unique<platform::bus::Outbox>(schema));
+        relays.push_back(std::make_unique<platform::bus::OutboxRelay>(
+            s.platform.pool_options(schema, 1), *outboxes.back(), s.platform.bus, s.platform.relay
+        ));
+        relays.back()->start();
+    }
+    spdlog::info("outbox relays running for {} schemas", schemas.size());
+    wait_for_stop_signal(signals);
+    for (auto& relay : relays) {
+        relay->stop();
+    }
+    return 0;
+}
+
 void usage() {
     std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry [rotate-keys]|remittance|"
-                 "compliance|payout|notifier|central-bank|migrate|config [--markdown]|version>\n";
+                 "compliance|payout|notifier|central-bank|relay|migrate|config [--markdown]|"
+                 "version>\n";
 }
 
 }  // namespace
@@ -409,7 +447,7 @@ int main(int argc, char** argv) {
         components.notifier = true;
     } else if (command == "central-bank") {
         components.cbank = true;
-    } else if (command == "migrate") {
+    } else if (command == "migrate" || command == "relay") {
         components.ledger = true;
         components.registry = true;
         components.remittance = true;
@@ -445,6 +483,9 @@ int main(int argc, char** argv) {
         }
         if (command == "migrate") {
             return migrate(settings);
+        }
+        if (command == "relay") {
+            return run_relays(settings);
         }
         if (command == "ledger" && args.size() > 1) {
             return verify(settings);

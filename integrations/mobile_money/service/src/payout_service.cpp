@@ -342,10 +342,15 @@ void PayoutService::start() {
     migrate();
     auto& s = *impl_;
     s.stopping = false;
-    s.relay = std::make_unique<bus::OutboxRelay>(
-        s.platform.pool_options(s.settings.schema, 1), *s.outbox, s.platform.bus, s.platform.relay
-    );
-    s.relay->start();
+    if (s.platform.embedded_relay) {
+        s.relay = std::make_unique<bus::OutboxRelay>(
+            s.platform.pool_options(s.settings.schema, 1),
+            *s.outbox,
+            s.platform.bus,
+            s.platform.relay
+        );
+        s.relay->start();
+    }
     if (!s.checker) {
         s.checker = std::make_shared<RegistryRecipientChecker>(
             s.platform.bus, s.settings.registry_command, s.settings.registry_timeout

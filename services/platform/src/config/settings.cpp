@@ -70,6 +70,11 @@ PlatformSettings PlatformSettings::load(ConfigReader& reader) {
         60000ms,
         "Outbox poll interval when no in-process wake-up arrives"
     );
+    s.embedded_relay = reader.boolean(
+        "CHELETE_RELAY_EMBEDDED",
+        true,
+        "Each service relays its own outbox; false leaves it to a `chelete relay` process"
+    );
     s.relay.sweep_interval = reader.duration(
         "CHELETE_RELAY_SWEEP_INTERVAL",
         2000ms,

@@ -418,13 +418,15 @@ void RemittanceService::start() {
     migrate();
     auto& s = impl_->settings;
     impl_->client->start();
-    impl_->relay = std::make_unique<bus::OutboxRelay>(
-        impl_->platform.pool_options(s.schema, 1),
-        *impl_->outbox,
-        impl_->platform.bus,
-        impl_->platform.relay
-    );
-    impl_->relay->start();
+    if (impl_->platform.embedded_relay) {
+        impl_->relay = std::make_unique<bus::OutboxRelay>(
+            impl_->platform.pool_options(s.schema, 1),
+            *impl_->outbox,
+            impl_->platform.bus,
+            impl_->platform.relay
+        );
+        impl_->relay->start();
+    }
     impl_->open_system_accounts();
     Impl* impl = impl_.get();
     for (std::size_t i = 0; i < s.consumers; ++i) {

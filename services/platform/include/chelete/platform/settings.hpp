@@ -14,6 +14,9 @@ struct PlatformSettings {
     std::size_t pg_pool_size = 8;
     bus::BusOptions bus;
     bus::RelayOptions relay;
+    /// Each service runs its own schema's outbox relay; false leaves every relay to a separate
+    /// `chelete relay` process (it polls, since no in-process wake-up reaches it).
+    bool embedded_relay = true;
     LogOptions log;
     std::string faults;
 
