@@ -1579,13 +1579,25 @@ public:
         }
         return add(value);
     }
-    bool string(string_t& value) { return add(std::move(value)); }
+    // PostgreSQL cannot hold U+0000 in text or jsonb, and libpq reads a text parameter up to its
+    // first NUL: a stored "a\u0000b" silently became "a". Refused here, for every body.
+    bool string(string_t& value) {
+        if (value.find('\0') != string_t::npos) {
+            error_ = "body contains a NUL character (\\u0000)";
+            return false;
+        }
+        return add(std::move(value));
+    }
     bool binary(binary_t& /*value*/) {
         error_ = "body is not valid JSON";
         return false;
     }
     bool start_object(std::size_t /*elements*/) { return open(json::object()); }
     bool key(string_t& name) {
+        if (name.find('\0') != string_t::npos) {
+            error_ = "body contains a NUL character (\\u0000)";
+            return false;
+        }
         auto& object = stack_.back()->get_ref<json::object_t&>();
         const auto [it, inserted] = object.try_emplace(name);
         if (!inserted) {

@@ -696,6 +696,18 @@ TEST(ParseJsonBodyTest, RefusesDuplicateKeys) {
     EXPECT_TRUE(parse(R"({"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]})", error).has_value()) << error;
 }
 
+// PostgreSQL text cannot hold U+0000 and libpq stops a text parameter at it, so a NUL would be
+// stored truncated: refused in values and keys, at any depth. Other control characters pass.
+TEST(ParseJsonBodyTest, RefusesNulCharacters) {
+    std::string error;
+    EXPECT_FALSE(parse(R"({"reason": "a\u0000b"})", error).has_value());
+    EXPECT_EQ(error, "body contains a NUL character (\\u0000)");
+    EXPECT_FALSE(parse(R"({"a": [{"b": "\u0000"}]})", error).has_value());
+    EXPECT_FALSE(parse(R"({"a\u0000": 1})", error).has_value());
+    EXPECT_FALSE(parse(R"("\u0000")", error).has_value());
+    EXPECT_TRUE(parse(R"({"a": "tab\there \u0001"})", error).has_value()) << error;
+}
+
 TEST(ParseJsonBodyTest, DuplicateKeyMessageIsTruncated) {
     std::string error;
     const std::string key(1000, 'k');
