@@ -163,3 +163,11 @@ cmake_build() {
         die "cmake configure failed for $dir"
     cmake --build "$dir" -j "$(nproc)" || die "build failed in $dir"
 }
+
+# pg_crash <datadir>: stops PostgreSQL at once (`-m immediate`: no checkpoint, every backend
+# killed), as a power cut would; the next pg_start runs crash recovery. The chaos test uses it.
+pg_crash() {
+    local dir
+    dir=$(realpath -m "$1")
+    as_pg_user "$(pg_bindir)/pg_ctl" -D "$dir" -m immediate -w -t 60 stop >/dev/null
+}

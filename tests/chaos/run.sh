@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The full chaos run, one command (docs/testing.md "The chaos run" explains the figures):
+#   tests/chaos/run.sh                  5,000 remittances at 25/s, seed 7
+#   tests/chaos/run.sh 1000 20 42       remittances, rate per second, seed
+# Builds Release with the tests, then runs tests/chaos/chaos_itest.cpp, which starts its own
+# PostgreSQL and Redis under var/chaos, every service as a process of its own and the partner
+# simulators, kills and crashes them on the seeded schedule, drains, checks and prints the table.
+# scripts/test.sh runs the same test with 500 remittances.
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
+
+BUILD="$CHELETE_ROOT/build/chaos"
+VAR="$CHELETE_ROOT/var/chaos"
+
+ensure_packages
+log "building (Release, with the tests) in $BUILD"
+cmake_build "$BUILD" Release -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF
+rm -rf "$VAR"
+mkdir -p "$VAR"
+export CHELETE_CHAOS_REMITTANCES=${1:-5000} CHELETE_CHAOS_RATE=${2:-25} CHELETE_CHAOS_SEED=${3:-7}
+export CHELETE_CHAOS_DIR="$VAR" CHELETE_TEST_BIN_DIR="$BUILD/bin"
+log "chaos: $CHELETE_CHAOS_REMITTANCES remittances at $CHELETE_CHAOS_RATE/s, seed $CHELETE_CHAOS_SEED (logs in $VAR)"
+"$BUILD/bin/chaos_itest" | tee "$VAR/chaos.md"
