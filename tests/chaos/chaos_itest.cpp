@@ -13,7 +13,9 @@
 //   CHELETE_CHAOS_RATE (10)          remittances started per second
 //   CHELETE_CHAOS_SEED (7)           the schedule's seed: the same seed, the same schedule
 //   CHELETE_CHAOS_INSTANCES (1)      2: two processes of every stateless service, two gateways
-//   CHELETE_CHAOS_DIR                where servers and logs live (default /tmp/chelete-chaos-<pid>)
+//   CHELETE_CHAOS_DIR                where servers and logs live, a directory per test inside
+//                                    (default /tmp/chelete-chaos-<pid>)
+// Those set the first test; the second always runs 300 remittances with two of everything.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -381,17 +383,16 @@ std::string random_digits(std::mt19937_64& rng, std::size_t n) {
     return out;
 }
 
-TEST(ChaosITest, EveryAcknowledgedRemittanceEndsOnceAndTheBooksAgree) {
-    const int remittances = env_int("CHELETE_CHAOS_REMITTANCES", 500);
-    const int rate = env_int("CHELETE_CHAOS_RATE", 10);
-    const auto seed = static_cast<std::uint64_t>(env_int("CHELETE_CHAOS_SEED", 7));
+/// One chaos run: `instances` processes of every stateless service (1 or 2).
+void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
     ASSERT_GT(remittances, 0);
     ASSERT_GT(rate, 0);
     const char* dir_env = std::getenv("CHELETE_CHAOS_DIR");  // NOLINT(concurrency-mt-unsafe)
-    const std::filesystem::path dir = dir_env != nullptr
-                                          ? std::filesystem::path{dir_env}
-                                          : std::filesystem::temp_directory_path() /
-                                                ("chelete-chaos-" + std::to_string(getpid()));
+    const std::filesystem::path dir =
+        (dir_env != nullptr ? std::filesystem::path{dir_env}
+                            : std::filesystem::temp_directory_path() /
+                                  ("chelete-chaos-" + std::to_string(getpid()))) /
+        ("instances-" + std::to_string(instances));
     std::filesystem::create_directories(dir);
     std::cout << "chaos: " << remittances << " remittances at " << rate << "/s, seed " << seed
               << ", logs in " << dir.string() << "\n";
@@ -523,7 +524,6 @@ TEST(ChaosITest, EveryAcknowledgedRemittanceEndsOnceAndTheBooksAgree) {
     Fleet fleet{env, dir};
     // CHELETE_CHAOS_INSTANCES=2 runs two processes of every stateless service (a second gateway
     // on its own port, the clients alternating) and a standby relay: docs/scaling.md.
-    const int instances = env_int("CHELETE_CHAOS_INSTANCES", 1);
     ASSERT_TRUE(instances == 1 || instances == 2);
     std::vector<std::string> gateways{gateway};
     fleet.add("ledger", "ledger");
@@ -1097,6 +1097,21 @@ TEST(ChaosITest, EveryAcknowledgedRemittanceEndsOnceAndTheBooksAgree) {
     if (!::testing::Test::HasFailure()) {
         servers.discard_data_on_stop();
     }
+}
+
+TEST(ChaosITest, EveryAcknowledgedRemittanceEndsOnceAndTheBooksAgree) {
+    run_chaos(
+        env_int("CHELETE_CHAOS_REMITTANCES", 500),
+        env_int("CHELETE_CHAOS_RATE", 10),
+        static_cast<std::uint64_t>(env_int("CHELETE_CHAOS_SEED", 7)),
+        env_int("CHELETE_CHAOS_INSTANCES", 1)
+    );
+}
+
+// docs/scaling.md: two processes of every stateless service (two gateways, two relays, one on
+// standby) share the work through their consumer groups, under the same chaos and the same proof.
+TEST(ChaosITest, TwoOfEveryStatelessServiceUnderTheSameChaos) {
+    run_chaos(300, 10, 11, 2);
 }
 
 }  // namespace
