@@ -2,7 +2,8 @@
 # Builds Chelete and passes every test: unit, PostgreSQL (pg) and integration (itest) tests
 # against a throw-away PostgreSQL 15 and Redis 7 it starts for the run (and always stops), the
 # OpenAPI lint, then an ASan+UBSan build (clang-14) that runs the unit tests and every libFuzzer
-# target for a bounded time. Exits non-zero on any failure, any skipped test or any missing piece.
+# target for a bounded time, then a TSan build of the concurrency tests. Exits non-zero on any
+# failure, any skipped test or any missing piece.
 #
 #   scripts/test.sh                 everything (what CI runs)
 #   CHELETE_FUZZ_SECONDS=60 ...     seconds per fuzz target (default 30)
@@ -15,6 +16,7 @@ started=$(date +%s)
 VAR="$CHELETE_ROOT/var/test"
 BUILD="$CHELETE_ROOT/build/test"
 SAN_BUILD="$CHELETE_ROOT/build/sanitize"
+TSAN_BUILD="$CHELETE_ROOT/build/tsan"
 PG_PORT=${CHELETE_TEST_PG_PORT:-25432}
 REDIS_PORT=${CHELETE_TEST_REDIS_PORT_BASE:-26379}
 JOBS=${CHELETE_TEST_JOBS:-$(nproc)}
@@ -89,6 +91,20 @@ log "running the unit and pg tests under ASan+UBSan"
 run_ctest "$SAN_BUILD" 'unit|pg' "$VAR/ctest-sanitize.log"
 log "fuzzing each target for ${FUZZ_SECONDS}s"
 JOBS=$JOBS run_ctest "$SAN_BUILD" 'fuzz' "$VAR/ctest-fuzz.log"
+
+# ThreadSanitizer over the tests that race threads against each other (CONCURRENCY in their
+# chelete_add_test; label `concurrency`): only those targets are built. Debian's libpq, hiredis
+# and libcurl are not instrumented; scripts/tsan.supp may name reports from inside them only.
+log "building the concurrency tests with clang-14 and TSan in $TSAN_BUILD"
+cmake -S "$CHELETE_ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCHELETE_SANITIZE=thread \
+    -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
+cmake --build "$TSAN_BUILD" -j "$(nproc)" --target concurrency_tests
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$CHELETE_ROOT/scripts/tsan.supp"
+export CHELETE_TEST_BIN_DIR="$TSAN_BUILD/bin"
+log "running the concurrency tests under TSan"
+run_ctest "$TSAN_BUILD" 'concurrency' "$VAR/ctest-tsan.log"
 
 echo
 log "summary (whole run $(elapsed)):"
