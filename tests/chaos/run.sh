@@ -3,7 +3,7 @@
 #   tests/chaos/run.sh                  5,000 remittances at 25/s, seed 7
 #   tests/chaos/run.sh 1000 20 42       remittances, rate per second, seed
 #   CHELETE_CHAOS_INSTANCES=2 tests/chaos/run.sh   two processes of every stateless service
-# Builds Release with the tests, then runs tests/chaos/chaos_itest.cpp, which starts its own
+# Builds (Release) what it needs, then runs tests/chaos/chaos_itest.cpp, which starts its own
 # PostgreSQL and Redis under var/chaos, every service as a process of its own and the partner
 # simulators, kills and crashes them on the seeded schedule, drains, checks and prints the table.
 # scripts/test.sh runs the same test with 500 remittances.
@@ -15,8 +15,12 @@ BUILD="$CHELETE_ROOT/build/chaos"
 VAR="$CHELETE_ROOT/var/chaos"
 
 ensure_packages
-log "building (Release, with the tests) in $BUILD"
-cmake_build "$BUILD" Release -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF
+log "building (Release) chelete, the simulators and the chaos test in $BUILD"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+cmake -S "$CHELETE_ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
+    -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF >/dev/null || die "cmake configure failed for $BUILD"
+cmake --build "$BUILD" -j "$(nproc)" --target chelete chelete-simulator chaos_itest || die "build failed in $BUILD"
 rm -rf "$VAR"
 mkdir -p "$VAR"
 export CHELETE_CHAOS_REMITTANCES=${1:-5000} CHELETE_CHAOS_RATE=${2:-25} CHELETE_CHAOS_SEED=${3:-7}
