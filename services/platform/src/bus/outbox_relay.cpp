@@ -157,6 +157,16 @@ void OutboxRelay::ensure_connection() {
     leader_ = false;
     PgPool factory{pg_};
     conn_ = factory.connect_dedicated();
+    // The relay reads through partial indexes (outbox_unpublished, outbox_undelivered) that keep
+    // an entry for every row that has left the index's predicate until VACUUM removes it: every
+    // published message. A bitmap scan, which the planner picks from stale statistics, visits the
+    // heap page of each such entry on every poll and never marks it, so a poll cost grew with
+    // every message published since the last vacuum. A plain index scan in id order marks the
+    // entries of dead rows as it passes (kill_prior_tuple) and later polls skip them. This
+    // connection runs only the relay's statements.
+    pqxx::nontransaction setup{*conn_};
+    setup.exec0("SET enable_bitmapscan = off");
+    setup.commit();
 }
 
 bool OutboxRelay::try_become_leader() {
