@@ -229,6 +229,7 @@ PollReport Consumer::process(std::vector<Message> batch) {
     for (std::size_t start = 0; start < batch.size(); start += options_.max_batch) {
         const std::size_t end = std::min(batch.size(), start + options_.max_batch);
         std::vector<ItemResult> results;
+        const std::uint64_t enqueued_before = outbox_ != nullptr ? outbox_->enqueued() : 0;
         with_transaction(pool_, [&](pqxx::work& tx) {
             results.assign(end - start, ItemResult{});
             for (std::size_t i = start; i < end; ++i) {
@@ -281,7 +282,10 @@ PollReport Consumer::process(std::vector<Message> batch) {
             }
         });
         faults::hit("consumer.after_commit");
-        if (outbox_ != nullptr) {
+        // Only a batch that wrote to the outbox wakes the relay. Waking it after every commit
+        // (a query answered by reply, an SMS stored) made it poll and find nothing: BEGIN,
+        // SELECT, ROLLBACK for most batches of the notifier and the registry.
+        if (outbox_ != nullptr && outbox_->enqueued() != enqueued_before) {
             outbox_->wake();
         }
         std::vector<std::string> ack{"XACK", options_.stream, options_.group};

@@ -86,6 +86,7 @@ void Outbox::enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message)
     tx.exec_params0(
         insert_sql_, message.stream, message.type, cid, message.reply_to, message.payload
     );
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages)
@@ -107,6 +108,7 @@ void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<Outgoing
     tx.exec_params0(
         insert_many_sql_, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
     );
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Outbox::wake() {
