@@ -64,6 +64,8 @@ constexpr std::int64_t kSendSpreadCents = 44'000;
 constexpr const char* kDeposit = "3000.00";
 /// Deposits per agent, under the per-client burst of the rate limiter (60).
 constexpr int kWorkersPerAgent = 40;
+/// The longest setup allowed (12,000 workers took 158 s on the loaded 2-core machine).
+constexpr std::chrono::seconds kSetupLimit{1800};
 
 struct Args {
     std::uint16_t gateway_port = 0;
@@ -563,7 +565,15 @@ void Bench::setup_phase() {
         start_one();
     }
     auto report_at = Steady::now() + 5s;
+    // Bounded like every phase: a gateway that stops answering ends the run instead of hanging it.
+    const auto setup_deadline = Steady::now() + kSetupLimit;
     while (done < worker_count) {
+        if (Steady::now() > setup_deadline) {
+            throw std::runtime_error(
+                "setup unfinished after " + std::to_string(kSetupLimit.count()) +
+                " s: " + std::to_string(done) + "/" + std::to_string(worker_count) + " workers"
+            );
+        }
         client.poll(100ms);
         if (Steady::now() >= report_at) {
             log("setup: " + std::to_string(done) + "/" + std::to_string(worker_count) +
