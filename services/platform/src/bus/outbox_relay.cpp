@@ -86,6 +86,7 @@ void Outbox::enqueue(pqxx::transaction_base& tx, const OutgoingMessage& message)
     tx.exec_params0(
         insert_sql_, message.stream, message.type, cid, message.reply_to, message.payload
     );
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<OutgoingMessage>& messages)
@@ -107,6 +108,7 @@ void Outbox::enqueue_many(pqxx::transaction_base& tx, const std::vector<Outgoing
     tx.exec_params0(
         insert_many_sql_, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
     );
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Outbox::wake() {
@@ -157,6 +159,16 @@ void OutboxRelay::ensure_connection() {
     leader_ = false;
     PgPool factory{pg_};
     conn_ = factory.connect_dedicated();
+    // The relay reads through partial indexes (outbox_unpublished, outbox_undelivered) that keep
+    // an entry for every row that has left the index's predicate until VACUUM removes it: every
+    // published message. A bitmap scan, which the planner picks from stale statistics, visits the
+    // heap page of each such entry on every poll and never marks it, so a poll cost grew with
+    // every message published since the last vacuum. A plain index scan in id order marks the
+    // entries of dead rows as it passes (kill_prior_tuple) and later polls skip them. This
+    // connection runs only the relay's statements.
+    pqxx::nontransaction setup{*conn_};
+    setup.exec0("SET enable_bitmapscan = off");
+    setup.commit();
 }
 
 bool OutboxRelay::try_become_leader() {

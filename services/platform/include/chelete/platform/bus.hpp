@@ -71,6 +71,12 @@ public:
         const;
     /// Wakes the in-process relay; call after committing a transaction that enqueued.
     void wake();
+    /// How often enqueue() and enqueue_many() have run in this process, in any transaction. A
+    /// caller compares it before and after its transaction to wake the relay only when it wrote
+    /// to the outbox (another thread's enqueue in between only makes the wake-up early).
+    [[nodiscard]] std::uint64_t enqueued() const {
+        return enqueued_.load(std::memory_order_relaxed);
+    }
     /// Relay side: waits until woken or the timeout passes; true if woken.
     bool wait_for_work(std::chrono::milliseconds timeout);
     [[nodiscard]] const std::string& schema() const { return schema_; }
@@ -82,6 +88,7 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     bool signalled_ = false;
+    mutable std::atomic<std::uint64_t> enqueued_{0};
 };
 
 struct RelayOptions {
