@@ -89,6 +89,20 @@ GatewaySettings GatewaySettings::load(platform::ConfigReader& r) {
         1'000'000,
         "Burst allowed per address without a token"
     );
+    s.dispatch.partner_limit.rate = r.integer(
+        "CHELETE_RATE_LIMIT_PARTNER",
+        60'000,
+        1,
+        10'000'000,
+        "Signed partner callbacks per minute per callback and sending address"
+    );
+    s.dispatch.partner_limit.burst = r.integer(
+        "CHELETE_RATE_BURST_PARTNER",
+        2000,
+        1,
+        1'000'000,
+        "Burst allowed for partner callbacks per callback and sending address"
+    );
     s.rate_limit_prefix = r.string(
         "CHELETE_RATE_LIMIT_PREFIX", "chelete:rl:", "Redis key prefix of the rate limiter"
     );

@@ -19,6 +19,10 @@ struct DispatcherSettings {
     std::size_t max_body_bytes = std::size_t{64} * 1024;
     RateLimit authenticated_limit{600, std::chrono::milliseconds{60'000}, 60};
     RateLimit anonymous_limit{120, std::chrono::milliseconds{60'000}, 20};
+    /// A partner's signed callbacks, per callback operation and sending address: one callback per
+    /// payout, so the bucket must carry the partners' whole payout rate (a 429 leaves the payout to
+    /// the status query, tens of seconds later), apart from anyone else calling from elsewhere.
+    RateLimit partner_limit{60'000, std::chrono::milliseconds{60'000}, 2000};
     /// Static bearer token for operations secured by the `metricsToken` scheme (Prometheus);
     /// empty: those operations accept only an admin JWT.
     std::string metrics_token;
