@@ -197,7 +197,10 @@ TEST_F(BusFixture, OneRelayPerSchemaAndTheStandbyTakesOver) {
 
     produce(5, "second");
     active.reset();  // its session ends, and with it the lock
-    EXPECT_TRUE(standby.try_become_leader());
+    // PostgreSQL releases a session's advisory lock when its backend exits, a moment after the
+    // client disconnects: the standby asks again, as the relay's loop does every second.
+    EXPECT_TRUE(wait_until([&] { return standby.try_become_leader(); }, 5s))
+        << "the standby never got the lock";
     EXPECT_EQ(standby.publish_once(), 5U);
     EXPECT_EQ(xlen(stream_), 15) << "every row reached the stream once";
 }
