@@ -17,12 +17,7 @@ SAN_BUILD="$CHELETE_ROOT/build/sanitize"
 
 ensure_packages
 log "building the fuzz targets (clang-14, ASan+UBSan) in $SAN_BUILD, ${SECONDS_PER_TARGET}s each"
-cmake_build "$SAN_BUILD" Debug -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCHELETE_SANITIZE=address,undefined -DCHELETE_BUILD_FUZZERS=ON -DCHELETE_BUILD_BENCH=OFF \
-    -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
-    -DCHELETE_FUZZ_SECONDS="$SECONDS_PER_TARGET"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize_build "$SAN_BUILD" "$SECONDS_PER_TARGET"
 mkdir -p "$CHELETE_ROOT/var/fuzz"
 
 status=0

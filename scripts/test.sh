@@ -80,12 +80,7 @@ run_ctest "$BUILD" 'unit|pg|itest' "$VAR/ctest.log"
 log "tests passed after $(elapsed)"
 
 log "building with clang-14, ASan and UBSan, and the libFuzzer targets in $SAN_BUILD"
-cmake_build "$SAN_BUILD" Debug -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCHELETE_SANITIZE=address,undefined -DCHELETE_BUILD_FUZZERS=ON -DCHELETE_BUILD_BENCH=OFF \
-    -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
-    -DCHELETE_FUZZ_SECONDS="$FUZZ_SECONDS"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize_build "$SAN_BUILD" "$FUZZ_SECONDS"
 export CHELETE_TEST_BIN_DIR="$SAN_BUILD/bin"
 log "running the unit and pg tests under ASan+UBSan"
 run_ctest "$SAN_BUILD" 'unit|pg' "$VAR/ctest-sanitize.log"
@@ -96,10 +91,8 @@ JOBS=$JOBS run_ctest "$SAN_BUILD" 'fuzz' "$VAR/ctest-fuzz.log"
 # chelete_add_test; label `concurrency`): only those targets are built. Debian's libpq, hiredis
 # and libcurl are not instrumented; scripts/tsan.supp may name reports from inside them only.
 log "building the concurrency tests with clang-14 and TSan in $TSAN_BUILD"
-cmake -S "$CHELETE_ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCHELETE_SANITIZE=thread \
-    -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
+cmake_configure "$TSAN_BUILD" Debug -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DCHELETE_SANITIZE=thread -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF
 cmake --build "$TSAN_BUILD" -j "$(nproc)" --target concurrency_tests
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$CHELETE_ROOT/scripts/tsan.supp"
 export CHELETE_TEST_BIN_DIR="$TSAN_BUILD/bin"

@@ -153,15 +153,32 @@ redis_stop() {
     fi
 }
 
-# cmake_build <build dir> <build type> [extra cmake args...]
-cmake_build() {
+# cmake_configure <build dir> <build type> [extra cmake args...]: Ninja, ccache when present.
+cmake_configure() {
     local dir=$1 type=$2
     shift 2
     local launcher=()
     command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
     cmake -S "$CHELETE_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@" >/dev/null ||
         die "cmake configure failed for $dir"
+}
+
+# cmake_build <build dir> <build type> [extra cmake args...]: configures and builds everything.
+cmake_build() {
+    local dir=$1
+    cmake_configure "$@"
     cmake --build "$dir" -j "$(nproc)" || die "build failed in $dir"
+}
+
+# sanitize_build <build dir> <seconds per fuzz target>: the clang-14 ASan+UBSan tree with the
+# libFuzzer targets (scripts/test.sh and scripts/fuzz.sh), and the sanitizers' options.
+sanitize_build() {
+    cmake_build "$1" Debug -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+        -DCHELETE_SANITIZE=address,undefined -DCHELETE_BUILD_FUZZERS=ON -DCHELETE_BUILD_BENCH=OFF \
+        -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link \
+        -DCHELETE_FUZZ_SECONDS="$2"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 }
 
 # pg_crash <datadir>: stops PostgreSQL at once (`-m immediate`: no checkpoint, every backend

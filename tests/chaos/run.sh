@@ -16,10 +16,7 @@ VAR="$CHELETE_ROOT/var/chaos"
 
 ensure_packages
 log "building (Release) chelete, the simulators and the chaos test in $BUILD"
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-cmake -S "$CHELETE_ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
-    -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF >/dev/null || die "cmake configure failed for $BUILD"
+cmake_configure "$BUILD" Release -DCHELETE_BUILD_TESTS=ON -DCHELETE_BUILD_BENCH=OFF
 cmake --build "$BUILD" -j "$(nproc)" --target chelete chelete-simulator chaos_itest || die "build failed in $BUILD"
 rm -rf "$VAR"
 mkdir -p "$VAR"
