@@ -66,3 +66,18 @@ function(chelete_add_fuzzer name)
     endif()
     set(CHELETE_FUZZERS ${CHELETE_FUZZERS} "${name}|${corpus}" CACHE INTERNAL "")
 endfunction()
+
+# chelete_add_script_test(<name> LABEL unit|pg|itest [TIMEOUT s] SCRIPT <file> [ARGS ...])
+# A test that is a shell script (the operator's scripts tested as an operator runs them). The
+# script exits non-zero on failure and prints what it checked.
+function(chelete_add_script_test name)
+    cmake_parse_arguments(ARG "" "LABEL;TIMEOUT;SCRIPT" "ARGS" ${ARGN})
+    if(NOT ARG_LABEL IN_LIST CHELETE_TEST_LABELS)
+        message(FATAL_ERROR "chelete_add_script_test(${name}): LABEL must be one of ${CHELETE_TEST_LABELS}, got '${ARG_LABEL}'")
+    endif()
+    if(NOT ARG_TIMEOUT)
+        set(ARG_TIMEOUT 300)
+    endif()
+    add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SCRIPT} ${ARG_ARGS})
+    set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABEL}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()

@@ -4,6 +4,8 @@
 # $CHELETE_LINT_BUILD (default build/test, relative to the checkout).
 #   scripts/lint.sh            check
 #   scripts/lint.sh --fix      apply clang-format in place
+#   scripts/lint.sh --format   only the clang-format check and the purity rule (fast; a ctest
+#                              unit test, `source_format`, so scripts/test.sh enforces them)
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -24,6 +26,10 @@ if grep -rnE '#include <(pistache|pqxx|hiredis|openssl|spdlog|nlohmann)' --inclu
     $(find . -path ./build -prune -o -type d -name domain -print); then
     log "domain code includes an I/O library (STYLE.md §2.2)"
     status=1
+fi
+if [[ ${1:-} == --format ]]; then
+    ((status == 0)) && log "clang-format and the domain purity rule hold over ${#sources[@]} files"
+    exit "$status"
 fi
 [[ -f $build_dir/compile_commands.json ]] || die "build first (scripts/test.sh) to get $build_dir/compile_commands.json"
 mapfile -t units < <(git ls-files '*.cpp' | grep -vE '_test\.cpp$|_pgtest\.cpp$|_itest\.cpp$|_fuzz\.cpp$|^tests/')

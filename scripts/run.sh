@@ -13,12 +13,15 @@
 # CHELETE_RUN_REDIS_PORT=16379, and the partner simulators (integrations/simulators) that stand in
 # for the permit registry, M-Pesa, EcoCash and the SMS gateway: CHELETE_RUN_SIM_PORT_BASE=18100
 # (permit registry +1, M-Pesa +2, EcoCash +3, SMS +4).
+# CHELETE_RUN_VAR (default var/run) holds the servers' data, secrets, pid files and logs.
+# CHELETE_RUN_PREBUILT=<build dir> runs the binaries of an existing build instead of building
+# Release (tests/scripts/run_sh_itest.sh uses the test build).
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-VAR="$CHELETE_ROOT/var/run"
-BUILD="$CHELETE_ROOT/build/release"
+VAR=$(realpath -m "${CHELETE_RUN_VAR:-$CHELETE_ROOT/var/run}")
+BUILD=$(realpath -m "${CHELETE_RUN_PREBUILT:-$CHELETE_ROOT/build/release}")
 PG_PORT=${CHELETE_RUN_PG_PORT:-15432}
 REDIS_PORT=${CHELETE_RUN_REDIS_PORT:-16379}
 HTTP_PORT=${CHELETE_HTTP_PORT:-8080}
@@ -141,10 +144,19 @@ start() {
         log "Chelete is already running (pid $pid) on http://127.0.0.1:$HTTP_PORT"
         return 0
     fi
+    # A start that fails or is interrupted (Ctrl-C during the build included) stops whatever it
+    # had started already, so nothing is left running behind an error message.
+    trap 'log "start did not finish; stopping what it started"; stop' EXIT
+    trap 'exit 130' INT TERM
     ensure_packages
     ensure_npm_tools
-    log "building (Release) in $BUILD"
-    cmake_build "$BUILD" Release -DCHELETE_BUILD_TESTS=OFF -DCHELETE_BUILD_BENCH=OFF
+    if [[ -n ${CHELETE_RUN_PREBUILT:-} ]]; then
+        [[ -x "$BUILD/bin/chelete" ]] || die "CHELETE_RUN_PREBUILT=$BUILD has no bin/chelete"
+        log "using the binaries of $BUILD"
+    else
+        log "building (Release) in $BUILD"
+        cmake_build "$BUILD" Release -DCHELETE_BUILD_TESTS=OFF -DCHELETE_BUILD_BENCH=OFF
+    fi
     pg_start "$VAR/pg" "$PG_PORT"
     redis_start "$VAR/redis" "$REDIS_PORT" persist
     ensure_secrets
@@ -159,6 +171,14 @@ start() {
         if curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; then
             log "Chelete is up: http://127.0.0.1:$HTTP_PORT  (docs: /docs, spec: /openapi.yaml, logs: $LOG_DIR)"
             log "admin login: username 'admin', password '$CHELETE_ADMIN_PASSWORD' (from $VAR/secrets.env)"
+            # Up: from here Ctrl-C stops everything in the foreground mode and nothing otherwise.
+            # The new INT trap is set before the EXIT trap goes, so no moment is unguarded.
+            if [[ ${FOREGROUND:-0} == 1 ]]; then
+                trap 'echo; stop; exit 0' INT TERM
+            else
+                trap - INT TERM
+            fi
+            trap - EXIT
             return 0
         fi
         chelete_pid >/dev/null || { tail -30 "$LOG_DIR/chelete.log" >&2; die "chelete exited during start"; }
@@ -205,8 +225,7 @@ case "${1:-foreground}" in
             start
             exit 0
         fi
-        start
-        trap 'echo; stop; exit 0' INT TERM
+        FOREGROUND=1 start
         log "press Ctrl-C to stop everything"
         tail -n 0 -F "$LOG_DIR/chelete.log" &
         tail_pid=$!

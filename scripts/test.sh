@@ -65,6 +65,7 @@ run_ctest() {
     fi
     if ((status != 0)); then
         grep -E "Failed|\*\*\*|Timeout|Exception" "$log_file" | tail -40 >&2 || true
+        grep -E "tests passed|tests failed" "$log_file" >&2 || true
         log "ctest failed ($labels); full log: $log_file"
         return "$status"
     fi

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <chelete/gateway/gateway.hpp>
+#include <chelete/platform/redis.hpp>
 #include <chelete/testing/env.hpp>
 #include <chelete/testing/http_client.hpp>
 
@@ -104,6 +106,44 @@ TEST_F(GatewayITest, HealthReadinessSpecAndDocs) {
     EXPECT_EQ(r.status, 200);
     EXPECT_THAT(r.headers["content-type"], HasSubstr("text/html"));
     EXPECT_THAT(r.body, HasSubstr("Chelete API docs"));
+}
+
+TEST_F(GatewayITest, ReadinessNamesTheServerThatIsDown) {
+    // A load balancer takes a gateway out of rotation on 503; the body says which server to look
+    // at.
+    gateway_.reset();
+    start({{"CHELETE_REDIS_PORT", std::to_string(testing::unused_port())}});
+    HttpClient http{base_};
+    EXPECT_EQ(http.get("/healthz").status, 200);  // alive, only not ready
+    const auto r = http.get("/readyz");
+    EXPECT_EQ(r.status, 503) << r.body;
+    const auto body = json::parse(r.body);
+    EXPECT_EQ(body["checks"]["postgresql"], "ok");
+    EXPECT_NE(body["checks"]["redis"], "ok");
+}
+
+TEST_F(GatewayITest, TheRequestIdTravelsIntoTheStreamMessage) {
+    // One id follows a request from the client's header into the message a service consumes, so the
+    // logs of every process it touched can be joined on it.
+    gateway_.reset();
+    start({{"CHELETE_HTTP_REQUEST_TIMEOUT", "300ms"}});
+    HttpClient http{base_};
+    const std::string request_id = testing::unique_name("trace");
+    const auto r = http.get(
+        "/v1/staff", {"Authorization: Bearer " + admin_token(), "X-Request-Id: " + request_id}
+    );
+    EXPECT_EQ(r.status, 504) << r.body;  // nobody consumes the unrouted stream
+    EXPECT_EQ(r.headers.at("x-request-id"), request_id);
+    platform::RedisClient redis{*testing::redis_options()};
+    const auto entries = redis.command({"XRANGE", unrouted_stream_, "-", "+"});
+    ASSERT_EQ(entries.value().size(), 1U);
+    const auto fields = entries.value()[0][1];
+    std::map<std::string, std::string> by_name;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        by_name[std::string{fields[i].str()}] = std::string{fields[i + 1].str()};
+    }
+    EXPECT_EQ(by_name["cid"], request_id);
+    EXPECT_THAT(by_name["payload"], HasSubstr(R"("operation":"listStaff")"));
 }
 
 TEST_F(GatewayITest, KeepsConnectionsAlive) {

@@ -390,6 +390,7 @@ TEST_F(DispatcherTest, HandlerExceptionsBecomeAGeneric500) {
     r0.headers["x-request-id"] = "trace-me-42";
     const auto r = call(r0);
     EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.content_type, "application/problem+json");
     EXPECT_THAT(r.body, ::testing::Not(HasSubstr("hunter2")));
     EXPECT_THAT(r.body, ::testing::Not(HasSubstr("secret")));
     EXPECT_THAT(r.body, HasSubstr("trace-me-42"));
