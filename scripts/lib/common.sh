@@ -60,6 +60,13 @@ ensure_npm_tools() {
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         return 0
     fi
+    # The pinned @redocly/cli needs Node.js 20.19 or newer (its "engines"); npm ci would only warn
+    # and the lint would fail later with a less helpful message.
+    local node_version
+    node_version=$(node --version 2>/dev/null | tr -d v)
+    if ! printf '%s\n' 20.19.0 "$node_version" | sort -V -C; then
+        die "Node.js ${node_version:-missing} is too old: the pinned npm tools need 20.19 or newer"
+    fi
     log "installing pinned npm tools (npm ci)"
     (cd "$CHELETE_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
     echo "$want" >"$stamp"
