@@ -1,0 +1,106 @@
+#pragma once
+// The beneficiary's USSD menu (docs/ussd.md), as a pure function of the session's inputs.
+//
+// The gateway sends every input of the session again on every turn ("1*2*58213"), so the menu
+// walks the whole path each time from the first screen: no menu state is kept between turns. The
+// one thing that cannot be recomputed is a PIN check (each check counts towards the lockout), so
+// the caller remembers the answer of each PIN input for the session and passes it back; when the
+// walk reaches a PIN it has no answer for, it asks for the check instead of answering.
+//
+// No I/O: the service adapter loads the caller's remittances, checks PINs against the registry
+// (with its lockout), and carries out the action of a finished session asynchronously (no turn
+// waits on a partner, DOMAIN.md §4).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace chelete::ussd {
+
+enum class Language { kSesotho, kEnglish };
+enum class PayoutMethod { kMpesa, kEcocash, kCashPickup };
+
+/// Where a remittance to this family stands, in the words a family needs.
+enum class Stage { kOnItsWay, kReadyToCollect, kPaid, kReturned };
+
+struct IncomingRemittance {
+    std::string reference;          // what the family quotes at an agent or on the phone
+    std::int64_t amount_minor = 0;  // LSL lisente, what the family receives
+    std::string sender_name;        // the worker's given name
+    Stage stage = Stage::kOnItsWay;
+    PayoutMethod method = PayoutMethod::kMpesa;
+    bool voucher_resendable = false;            // cash pickup with a voucher still live
+    std::vector<PayoutMethod> methods_allowed;  // empty: the method can no longer change
+};
+
+/// The menu shows at most this many remittances, newest first, so every screen fits.
+inline constexpr std::size_t kMaxListed = 4;
+/// Plain characters per screen, after "CON " or "END " (DOMAIN.md §4).
+inline constexpr std::size_t kMaxScreenChars = 182;
+
+struct Caller {
+    Language language = Language::kSesotho;       // the registered preference; "9" switches
+    std::vector<IncomingRemittance> remittances;  // newest first
+};
+
+/// What a PIN check said. The registry counts wrong PINs and locks the login after five.
+enum class PinCheck { kCorrect, kWrong, kLocked };
+
+/// The answers of the PIN checks made so far in this session, by input position.
+using PinAnswers = std::map<std::size_t, PinCheck>;
+
+// What a finished session asks the service to do. Carried out after the reply, by message.
+struct ResendVoucher {
+    std::string reference;
+};
+struct ChooseMethod {
+    std::string reference;
+    PayoutMethod method;
+};
+struct ChangePin {
+    std::string new_pin;
+};
+using Action = std::variant<ResendVoucher, ChooseMethod, ChangePin>;
+
+struct Reply {
+    enum class Kind { kContinue, kEnd, kCheckPin };
+    Kind kind = Kind::kEnd;
+    std::string text;              // the screen, without "CON "/"END "
+    std::optional<Action> action;  // with kEnd when the session asked for something
+    std::size_t pin_input = 0;     // with kCheckPin: the position of the PIN to check
+    std::string pin;               // with kCheckPin: the PIN to check
+
+    /// The body for the gateway: "CON <text>" or "END <text>". Not for kCheckPin.
+    [[nodiscard]] std::string body() const;
+};
+
+/// Whether a new PIN is acceptable; nullopt when it is, the reason otherwise (the registry's
+/// rule: registry::check_pin).
+using PinRule = std::function<std::optional<std::string>(std::string_view)>;
+
+/// Answers one turn. `inputs` is split_inputs(text).
+[[nodiscard]] Reply answer(
+    const std::vector<std::string>& inputs,
+    const Caller& caller,
+    const PinAnswers& pins,
+    const PinRule& pin_rule
+);
+
+/// Screens that do not come from the menu's walk.
+[[nodiscard]] Reply not_registered(Language language);
+[[nodiscard]] Reply session_expired(Language language);
+[[nodiscard]] Reply service_unavailable(Language language);
+
+/// Keeps printable ASCII, turns every other UTF-8 character into one '?', and cuts to `max`
+/// characters (the last one '.' when cut). Names come from registration; screens must be plain.
+[[nodiscard]] std::string plain(std::string_view text, std::size_t max);
+
+[[nodiscard]] std::string_view to_string(PayoutMethod method);
+
+}  // namespace chelete::ussd
