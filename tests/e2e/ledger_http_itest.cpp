@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
@@ -73,6 +74,26 @@ protected:
         std::string fraction = std::to_string(ns % 1'000'000'000);
         fraction.insert(0, 9 - fraction.size(), '0');
         return whole.substr(0, 19) + "." + fraction + "Z";
+    }
+
+    json verify() {
+        const auto res = http_->request(
+            "POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("admin")}
+        );
+        EXPECT_EQ(res.status, 200) << res.body;
+        return res.status == 200 ? json::parse(res.body) : json{};
+    }
+
+    /// Runs `sql` on the ledger's schema with its append-only triggers off, as the tables' owner
+    /// (or a superuser) could.
+    void tamper(const std::string& table, const std::string& sql) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("SET LOCAL search_path TO " + chelete_->ledger_schema());
+        tx.exec("ALTER TABLE " + table + " DISABLE TRIGGER USER");
+        tx.exec(sql);
+        tx.exec("ALTER TABLE " + table + " ENABLE TRIGGER USER");
+        tx.commit();
     }
 
     testing::HttpResult get(const std::string& path, const std::string& role) {
@@ -289,6 +310,43 @@ TEST_F(LedgerHttpITest, BalancesAtAPastMomentWithAndWithoutHistory) {
     res = get("/v1/ledger/accounts/" + wallet + "?at=yesterday", "finance");
     EXPECT_EQ(res.status, 400) << res.body;
     EXPECT_THAT(res.body, HasSubstr("\"at\"")) << "the problem names the parameter";
+}
+
+// Verify over HTTP on a history someone edited behind the append-only triggers: the answer is a
+// report that is not ok and names what is wrong.
+TEST_F(LedgerHttpITest, VerifyReportsAnEditedTransfer) {
+    const std::string wallet = platform::new_uuid();
+    const std::string cash = platform::new_uuid();
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}},
+           {{"id", cash}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
+    ASSERT_EQ(r["status"], 200) << r.dump();
+    const std::string edited = platform::new_uuid();
+    ASSERT_NO_FATAL_FAILURE(transfer_ok(json::array(
+        {{{"id", edited},
+          {"debit_account_id", cash},
+          {"credit_account_id", wallet},
+          {"amount", 30'000},
+          {"currency", "ZAR"},
+          {"code", 1}}}
+    )));
+    auto report = verify();
+    ASSERT_EQ(report["ok"], true) << report.dump();
+
+    // 300.00 becomes 0.01 in the transfers table; its entries still say 300.00.
+    tamper("transfers", "UPDATE transfers SET amount = 1 WHERE id = '" + edited + "'");
+    report = verify();
+    EXPECT_EQ(report["ok"], false) << report.dump();
+    ASSERT_TRUE(report["problems"].is_array() && !report["problems"].empty()) << report.dump();
+    const std::string problems = report["problems"].dump();
+    EXPECT_THAT(problems, HasSubstr("rows do not match its digest")) << "the hash chain";
+    EXPECT_THAT(
+        problems, HasSubstr("posted transfer " + edited + " has 0 debit and 0 credit entries")
+    ) << "its entries no longer match it";
+    EXPECT_THAT(problems, HasSubstr("differs on replay")) << "the replay";
 }
 
 }  // namespace
