@@ -1,4 +1,5 @@
-// The chelete binary as an operator meets it: configuration errors, the documented variables.
+// The chelete binary as an operator meets it: configuration errors, the documented variables,
+// `chelete ledger verify`.
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chelete/ledger/engine.hpp>
+#include <chelete/ledger/pg_store.hpp>
 #include <chelete/testing/env.hpp>
 
 namespace chelete {
@@ -78,6 +81,85 @@ TEST(CheleteCliITest, TheReadmeListsEveryConfigurationVariable) {
         EXPECT_THAT(text.str(), HasSubstr("`" + v + "`"))
             << v << " is read by the code but not in README.md";
     }
+}
+
+// `chelete ledger verify` on a ledger written by the engine: exit 0 while the history is intact;
+// exit 1, naming the problem, once a stored running balance has been edited behind the
+// append-only triggers (as the tables' owner can: ALTER TABLE ... DISABLE TRIGGER).
+TEST(CheleteCliITest, LedgerVerifyExitsOneAndNamesAnEditedRunningBalance) {
+    CHELETE_REQUIRE_PG();
+    testing::TempSchema schema;
+    {
+        auto conn = schema.connect();
+        (void)platform::apply_migrations(*conn, schema.name(), ledger::ledger_migrations());
+    }
+    const platform::Id128 wallet{7, 1};
+    const platform::Id128 cash{7, 2};
+    const platform::Id128 deposit{8, 1};
+    const platform::Id128 spend{8, 2};
+    {
+        platform::SystemClock clock;
+        ledger::Engine engine{
+            std::make_unique<ledger::PgLedgerStore>(schema.pool_options(1)), clock};
+        engine.start();
+        ledger::Account w;
+        w.id = wallet;
+        w.code = 100;
+        w.flags = ledger::kDebitsMustNotExceedCredits | ledger::kHistory;
+        ledger::Account c;
+        c.id = cash;
+        c.code = 200;
+        ASSERT_TRUE(engine.create_accounts({w, c}).ok);
+        ledger::Transfer in;
+        in.id = deposit;
+        in.debit_account_id = cash;
+        in.credit_account_id = wallet;
+        in.amount = 50'000;
+        in.code = 1;
+        ledger::Transfer out = in;
+        out.id = spend;
+        out.debit_account_id = wallet;
+        out.credit_account_id = cash;
+        out.amount = 12'000;
+        const auto result = engine.create_transfers({in, out});
+        ASSERT_TRUE(result.ok);
+        ASSERT_EQ(
+            result.transfer_results,
+            (std::vector<ledger::CreateTransferResult>{
+                ledger::CreateTransferResult::kOk, ledger::CreateTransferResult::kOk})
+        );
+    }
+    const std::string verify = "env -i CHELETE_PG_DSN='" + *testing::pg_dsn() +
+                               "' CHELETE_LEDGER_SCHEMA=" + schema.name() + " " + chelete() +
+                               " ledger verify";
+    auto out = run(verify);
+    ASSERT_EQ(out.exit_code, 0) << out.text;
+    EXPECT_THAT(out.text, HasSubstr("\"ok\": true"));
+
+    // The wallet's running balance after the spend, as if 20.00 of it had never left.
+    {
+        auto conn = schema.connect();
+        pqxx::work tx{*conn};
+        tx.exec("ALTER TABLE entries DISABLE TRIGGER USER");
+        tx.exec_params0(
+            "UPDATE entries SET debits_posted = debits_posted - 2000 WHERE account_id = $1 AND "
+            "transfer_id = $2",
+            wallet.to_string(),
+            spend.to_string()
+        );
+        tx.exec("ALTER TABLE entries ENABLE TRIGGER USER");
+        tx.commit();
+    }
+    out = run(verify);
+    EXPECT_EQ(out.exit_code, 1) << out.text;
+    EXPECT_THAT(out.text, HasSubstr("\"ok\": false"));
+    EXPECT_THAT(
+        out.text,
+        HasSubstr(
+            "account " + wallet.to_string() + ": the running balance after transfer " +
+            spend.to_string() + " does not equal the sum of its entries"
+        )
+    );
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // The ledger's HTTP operations as finance staff meet them: `chelete all` as a child process (the
 // gateway forwarding to the ledger over the bus, as in production), real PostgreSQL and Redis.
 // Money is put in through the ledger's command stream, as the remittance service will.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include <chelete/platform/bus.hpp>
+#include <chelete/platform/clock.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "chelete_process.hpp"
@@ -13,6 +16,7 @@ namespace chelete {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 namespace bus = platform::bus;
 
@@ -46,6 +50,51 @@ protected:
     }
 
     std::string token(const std::string& role) { return chelete_->token(role, "staff-1"); }
+
+    /// Sends one request of transfers and expects every one `ok`.
+    void transfer_ok(const json& transfers) {
+        const auto r = command("ledger.create_transfers", {{"transfers", transfers}});
+        ASSERT_EQ(r["status"], 200) << r.dump();
+        for (const auto& result : r["body"]["results"]) {
+            ASSERT_EQ(result["result"], "ok") << r.dump();
+        }
+    }
+
+    /// The transfer's ledger timestamp (nanoseconds), asked of the ledger over the bus.
+    std::int64_t timestamp_of(const std::string& transfer_id) {
+        const auto r = command("ledger.get_transfer", {{"id", transfer_id}});
+        EXPECT_EQ(r["status"], 200) << r.dump();
+        return r["status"] == 200 ? r["body"]["timestamp"].get<std::int64_t>() : 0;
+    }
+
+    /// A moment to the nanosecond, as `at` takes it: RFC 3339 with nine fractional digits.
+    static std::string moment(std::int64_t ns) {
+        const std::string whole =
+            platform::format_rfc3339(platform::from_unix_ms(ns / 1'000'000'000 * 1000));
+        std::string fraction = std::to_string(ns % 1'000'000'000);
+        fraction.insert(0, 9 - fraction.size(), '0');
+        return whole.substr(0, 19) + "." + fraction + "Z";
+    }
+
+    json verify() {
+        const auto res = http_->request(
+            "POST", "/v1/ledger/verify", "", {"Authorization: Bearer " + token("admin")}
+        );
+        EXPECT_EQ(res.status, 200) << res.body;
+        return res.status == 200 ? json::parse(res.body) : json{};
+    }
+
+    /// Runs `sql` on the ledger's schema with its append-only triggers off, as the tables' owner
+    /// (or a superuser) could.
+    void tamper(const std::string& table, const std::string& sql) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("SET LOCAL search_path TO " + chelete_->ledger_schema());
+        tx.exec("ALTER TABLE " + table + " DISABLE TRIGGER USER");
+        tx.exec(sql);
+        tx.exec("ALTER TABLE " + table + " ENABLE TRIGGER USER");
+        tx.commit();
+    }
 
     testing::HttpResult get(const std::string& path, const std::string& role) {
         return http_->get(path, {"Authorization: Bearer " + token(role)});
@@ -147,6 +196,157 @@ TEST_F(LedgerHttpITest, OnlyFinanceReadsAndBadIdsAreRefusedWithTheField) {
     res = get("/v1/ledger/accounts/" + account + "/entries?limit=0", "finance");
     EXPECT_EQ(res.status, 400) << res.body;
     EXPECT_NE(res.body.find("limit"), std::string::npos) << res.body;
+}
+
+// `?at=`: the balances at a past moment, to the nanosecond of the ledger's timestamps (a transfer
+// counts from its own timestamp on). An account with the `history` flag answers all four balances
+// as they were; one without history answers its posted balances only, rebuilt from its entries:
+// its pending amounts are not recorded per moment. Before the account existed, everything is zero.
+TEST_F(LedgerHttpITest, BalancesAtAPastMomentWithAndWithoutHistory) {
+    const std::string wallet = platform::new_uuid();
+    const std::string cash = platform::new_uuid();
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet},
+            {"currency", "ZAR"},
+            {"code", 100},
+            {"flags", {"debits_must_not_exceed_credits", "history"}}},
+           {{"id", cash}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
+    ASSERT_EQ(r["status"], 200) << r.dump();
+    const std::string deposit = platform::new_uuid();
+    const std::string hold = platform::new_uuid();
+    const std::string spend = platform::new_uuid();
+    const std::string capture = platform::new_uuid();
+    const auto move = [&](const std::string& id,
+                          const std::string& debit,
+                          const std::string& credit,
+                          std::int64_t amount,
+                          const json& flags) {
+        return json{
+            {"id", id},
+            {"debit_account_id", debit},
+            {"credit_account_id", credit},
+            {"amount", amount},
+            {"currency", "ZAR"},
+            {"code", 1},
+            {"flags", flags}};
+    };
+    // One request each, so each is a batch (and a moment) of its own.
+    ASSERT_NO_FATAL_FAILURE(
+        transfer_ok(json::array({move(deposit, cash, wallet, 10'000, json::array())}))
+    );
+    ASSERT_NO_FATAL_FAILURE(
+        transfer_ok(json::array({move(hold, wallet, cash, 3'000, json::array({"pending"}))}))
+    );
+    ASSERT_NO_FATAL_FAILURE(
+        transfer_ok(json::array({move(spend, wallet, cash, 2'500, json::array())}))
+    );
+    ASSERT_NO_FATAL_FAILURE(transfer_ok(json::array(
+        {{{"id", capture},
+          {"pending_id", hold},
+          {"amount", 0},
+          {"currency", "ZAR"},
+          {"flags", json::array({"post_pending_transfer"})}}}
+    )));
+    const std::int64_t t_deposit = timestamp_of(deposit);
+    const std::int64_t t_hold = timestamp_of(hold);
+    const std::int64_t t_spend = timestamp_of(spend);
+    const std::int64_t t_capture = timestamp_of(capture);
+    ASSERT_TRUE(0 < t_deposit && t_deposit < t_hold && t_hold < t_spend && t_spend < t_capture);
+
+    const auto zar = [](const char* amount) {
+        return json{{"amount", amount}, {"currency", "ZAR"}};
+    };
+    const auto four = [&](const char* dp, const char* dpo, const char* cp, const char* cpo) {
+        return json{
+            {"debits_pending", zar(dp)},
+            {"debits_posted", zar(dpo)},
+            {"credits_pending", zar(cp)},
+            {"credits_posted", zar(cpo)}};
+    };
+    const auto posted = [&](const char* dpo, const char* cpo) {
+        return json{{"debits_posted", zar(dpo)}, {"credits_posted", zar(cpo)}};
+    };
+    struct Moment {
+        std::string at;
+        json wallet;  // history: all four
+        json cash;    // no history: posted only
+    };
+    const std::vector<Moment> moments{
+        {"2000-01-01T00:00:00Z", four("0.00", "0.00", "0.00", "0.00"), posted("0.00", "0.00")},
+        {moment(t_deposit - 1), four("0.00", "0.00", "0.00", "0.00"), posted("0.00", "0.00")},
+        {moment(t_deposit), four("0.00", "0.00", "0.00", "100.00"), posted("100.00", "0.00")},
+        {moment(t_hold - 1), four("0.00", "0.00", "0.00", "100.00"), posted("100.00", "0.00")},
+        {moment(t_hold), four("30.00", "0.00", "0.00", "100.00"), posted("100.00", "0.00")},
+        {moment(t_spend), four("30.00", "25.00", "0.00", "100.00"), posted("100.00", "25.00")},
+        {moment(t_capture - 1),
+         four("30.00", "25.00", "0.00", "100.00"),
+         posted("100.00", "25.00")},
+        {moment(t_capture), four("0.00", "55.00", "0.00", "100.00"), posted("100.00", "55.00")},
+        {"2199-12-31T23:59:59Z",
+         four("0.00", "55.00", "0.00", "100.00"),
+         posted("100.00", "55.00")},
+    };
+    for (const auto& m : moments) {
+        for (const auto& [account, expected] :
+             {std::pair{wallet, m.wallet}, std::pair{cash, m.cash}}) {
+            const auto res = get("/v1/ledger/accounts/" + account + "?at=" + m.at, "finance");
+            ASSERT_EQ(res.status, 200) << m.at << ": " << res.body;
+            const auto body = json::parse(res.body);
+            EXPECT_EQ(body["balances"], expected)
+                << (account == wallet ? "history" : "no history") << " account at " << m.at;
+            EXPECT_EQ(body["as_of"], platform::format_rfc3339(*platform::parse_rfc3339(m.at)))
+                << "as_of echoes the moment (to the millisecond)";
+        }
+    }
+    // Without `at`: the current balances, all four, for both.
+    auto res = get("/v1/ledger/accounts/" + cash, "finance");
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(json::parse(res.body)["balances"], four("0.00", "100.00", "0.00", "55.00"));
+    EXPECT_FALSE(json::parse(res.body).contains("as_of"));
+
+    res = get("/v1/ledger/accounts/" + wallet + "?at=yesterday", "finance");
+    EXPECT_EQ(res.status, 400) << res.body;
+    EXPECT_THAT(res.body, HasSubstr("\"at\"")) << "the problem names the parameter";
+}
+
+// Verify over HTTP on a history someone edited behind the append-only triggers: the answer is a
+// report that is not ok and names what is wrong.
+TEST_F(LedgerHttpITest, VerifyReportsAnEditedTransfer) {
+    const std::string wallet = platform::new_uuid();
+    const std::string cash = platform::new_uuid();
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}},
+           {{"id", cash}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
+    ASSERT_EQ(r["status"], 200) << r.dump();
+    const std::string edited = platform::new_uuid();
+    ASSERT_NO_FATAL_FAILURE(transfer_ok(json::array(
+        {{{"id", edited},
+          {"debit_account_id", cash},
+          {"credit_account_id", wallet},
+          {"amount", 30'000},
+          {"currency", "ZAR"},
+          {"code", 1}}}
+    )));
+    auto report = verify();
+    ASSERT_EQ(report["ok"], true) << report.dump();
+
+    // 300.00 becomes 0.01 in the transfers table; its entries still say 300.00.
+    tamper("transfers", "UPDATE transfers SET amount = 1 WHERE id = '" + edited + "'");
+    report = verify();
+    EXPECT_EQ(report["ok"], false) << report.dump();
+    ASSERT_TRUE(report["problems"].is_array() && !report["problems"].empty()) << report.dump();
+    const std::string problems = report["problems"].dump();
+    EXPECT_THAT(problems, HasSubstr("rows do not match its digest")) << "the hash chain";
+    EXPECT_THAT(
+        problems, HasSubstr("posted transfer " + edited + " has 0 debit and 0 credit entries")
+    ) << "its entries no longer match it";
+    EXPECT_THAT(problems, HasSubstr("differs on replay")) << "the replay";
 }
 
 }  // namespace

@@ -1,3 +1,5 @@
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -112,22 +114,76 @@ TEST_F(PgStoreTest, OnlyOneEngineWritesASchema) {
     EXPECT_THROW((void)second.load(), std::runtime_error);
 }
 
+// Every ledger table refuses UPDATE, DELETE and TRUNCATE, whoever asks through SQL. Each table
+// holds rows first: a row trigger has nothing to refuse on an empty table, and the test would pass
+// without one.
 TEST_F(PgStoreTest, StoredRowsAreImmutable) {
-    auto e = engine();
-    seed(*e);
-    for (const std::string sql :
-         {"UPDATE transfers SET amount = amount + 1",
-          "DELETE FROM entries",
-          "UPDATE accounts SET code = 7",
-          "TRUNCATE batches",
-          "DELETE FROM account_balances"}) {
-        try {
-            exec(sql);
-            ADD_FAILURE() << sql << " should have been refused";
-        } catch (const pqxx::sql_error& err) {
-            EXPECT_THAT(err.what(), HasSubstr("append-only")) << sql;
+    {
+        // A ledger with a row in every table: accounts, transfers and entries, a history
+        // account's balance snapshots, a failure that spends an id, and an expiry.
+        platform::ManualClock clock;
+        Engine e{std::make_unique<PgLedgerStore>(schema_->pool_options(1)), clock};
+        e.start();
+        seed(e);
+        Transfer short_hold;
+        short_hold.id = id(20);
+        short_hold.debit_account_id = id(1);
+        short_hold.credit_account_id = id(2);
+        short_hold.amount = 5;
+        short_hold.code = 1;
+        short_hold.flags = kPending;
+        short_hold.timeout = 1;
+        Transfer too_much = short_hold;
+        too_much.id = id(21);
+        too_much.flags = 0;
+        too_much.timeout = 0;
+        too_much.amount = 1'000'000;
+        ASSERT_EQ(
+            e.create_transfers({short_hold, too_much}).transfer_results,
+            (std::vector<R>{R::kOk, R::kExceedsCredits})
+        );
+        clock.advance(std::chrono::seconds{2});
+        Transfer later = too_much;
+        later.id = id(22);
+        later.amount = 1;
+        ASSERT_EQ(e.create_transfers({later}).transfer_results, std::vector<R>{R::kOk})
+            << "its batch expires the short hold first";
+    }
+    const std::vector<std::pair<std::string, std::string>> updates{
+        {"batches", "UPDATE batches SET digest = prev_digest"},
+        {"accounts", "UPDATE accounts SET code = 7"},
+        {"transfers", "UPDATE transfers SET amount = amount + 1"},
+        {"entries", "UPDATE entries SET credits_posted = credits_posted + 1"},
+        {"account_balances", "UPDATE account_balances SET debits_pending = 0"},
+        {"expiries", "UPDATE expiries SET timestamp = timestamp + 1"},
+        {"failed_transfers", "UPDATE failed_transfers SET result = 'ok'"}};
+    const auto rows = [&](const std::string& table) {
+        auto conn = schema_->connect();
+        pqxx::read_transaction tx{*conn};
+        return tx.exec1("SELECT count(*) FROM " + table)[0].as<int>();
+    };
+    std::map<std::string, int> before;
+    for (const auto& [table, update] : updates) {
+        before[table] = rows(table);
+        ASSERT_GT(before[table], 0) << table << " holds no row to protect";
+        for (const auto& [sql, op] : std::vector<std::pair<std::string, std::string>>{
+                 {update, "UPDATE"},
+                 {"DELETE FROM " + table, "DELETE"},
+                 {"TRUNCATE " + table, "TRUNCATE"}}) {
+            try {
+                exec(sql);
+                ADD_FAILURE() << sql << " should have been refused";
+            } catch (const pqxx::sql_error& err) {
+                EXPECT_THAT(
+                    err.what(), HasSubstr("ledger table " + table + " is append-only: " + op)
+                ) << sql;
+            }
         }
     }
+    for (const auto& [table, count] : before) {
+        EXPECT_EQ(rows(table), count) << table;
+    }
+    EXPECT_TRUE(verify_ledger(schema_->pool_options(1)).ok) << "nothing was changed";
 }
 
 TEST_F(PgStoreTest, VerifyFindsTampering) {

@@ -421,5 +421,94 @@ TEST_F(LedgerStateTest, OverflowsAreRefused) {
     EXPECT_EQ(state_.find_failed(id(2)), R::kOverflowsDebitsPosted);
 }
 
+TEST_F(LedgerStateTest, PendingOverflowsAreRefused) {
+    ASSERT_EQ(
+        accounts({account(30), account(31), account(32)}), (std::vector<A>{A::kOk, A::kOk, A::kOk})
+    );
+    constexpr std::int64_t kMax = INT64_MAX;
+    // 30 reserves everything it can to 31: its pending debits and 31's pending credits are full.
+    ASSERT_EQ(one(transfer(1, 30, 31, kMax, kPending)), R::kOk);
+    const auto full_30 = balances(30);
+    const auto full_31 = balances(31);
+    delta_.clear();
+    EXPECT_EQ(one(transfer(2, 30, 32, 1, kPending)), R::kOverflowsDebitsPending);
+    EXPECT_EQ(one(transfer(3, 32, 31, 1, kPending)), R::kOverflowsCreditsPending);
+    EXPECT_EQ(balances(30), full_30);
+    EXPECT_EQ(balances(31), full_31);
+    EXPECT_EQ(balances(32), Balances{});
+    EXPECT_TRUE(delta_.transfers.empty());
+    EXPECT_EQ(state_.find_failed(id(2)), R::kOverflowsDebitsPending) << "the id is spent";
+    EXPECT_EQ(state_.find_failed(id(3)), R::kOverflowsCreditsPending) << "the id is spent";
+    EXPECT_EQ(one(transfer(3, 32, 31, 1, kPending)), R::kIdAlreadyFailed);
+    // Released, the room is there again.
+    ASSERT_EQ(one(resolve(4, 1, 0, kVoidPendingTransfer)), R::kOk);
+    EXPECT_EQ(one(transfer(5, 32, 31, 1, kPending)), R::kOk);
+}
+
+TEST_F(LedgerStateTest, PostedCreditOverflowsAreRefused) {
+    ASSERT_EQ(
+        accounts({account(40), account(41), account(42), account(43), account(44)}),
+        (std::vector<A>{A::kOk, A::kOk, A::kOk, A::kOk, A::kOk})
+    );
+    constexpr std::int64_t kMax = INT64_MAX;
+    // 41's posted credits are full: one more posted credit overflows them ...
+    ASSERT_EQ(one(transfer(1, 40, 41, kMax)), R::kOk);
+    delta_.clear();
+    EXPECT_EQ(one(transfer(2, 42, 41, 1)), R::kOverflowsCreditsPosted);
+    // ... and a pending credit, which fits beside its (empty) pending credits, would take its
+    // pending and posted credits together past the limit.
+    EXPECT_EQ(one(transfer(3, 42, 41, 1, kPending)), R::kOverflowsCredits);
+    // The same from the other side: 43's pending credits are full, a posted credit would fit in
+    // its posted credits but not beside the pending ones.
+    ASSERT_EQ(one(transfer(4, 42, 43, kMax, kPending)), R::kOk);
+    EXPECT_EQ(one(transfer(5, 44, 43, 1)), R::kOverflowsCredits);
+    EXPECT_EQ(balances(41), (Balances{0, 0, 0, kMax}));
+    EXPECT_EQ(balances(42).debits_posted, 0) << "the refused transfers moved nothing";
+    EXPECT_EQ(balances(43), (Balances{0, 0, kMax, 0}));
+    EXPECT_EQ(delta_.entries.size(), 0U);
+    EXPECT_EQ(state_.find_failed(id(2)), R::kOverflowsCreditsPosted);
+    EXPECT_EQ(state_.find_failed(id(3)), R::kOverflowsCredits);
+    EXPECT_EQ(state_.find_failed(id(5)), R::kOverflowsCredits);
+}
+
+// overflows_timeout: the deadline (the transfer's timestamp + timeout seconds, in uint64
+// nanoseconds) would wrap. Not reachable through the engine: its timestamps come from
+// std::chrono::system_clock in int64 nanoseconds (and are stored as bigint), so a timestamp is at
+// most INT64_MAX (~9.22e18, the year 2262) and the longest timeout, UINT32_MAX seconds, adds
+// ~4.29e18: ~1.35e19 < UINT64_MAX (~1.84e19). The state machine itself takes any clock reading,
+// so it is tested here with one no engine can give, and the nearest real case beside it: the
+// longest timeout today gets an exact deadline and expires on it.
+TEST_F(LedgerStateTest, ATimeoutPastTheEndOfTimeIsRefused) {
+    ASSERT_EQ(accounts({account(50), account(51)}), (std::vector<A>{A::kOk, A::kOk}));
+    auto longest = transfer(1, 50, 51, 10, kPending);
+    longest.timeout = UINT32_MAX;
+    ASSERT_EQ(one(longest), R::kOk);
+    const auto* record = state_.find_transfer(id(1));
+    ASSERT_NE(record, nullptr);
+    const Timestamp deadline = record->transfer.timestamp + Timestamp{UINT32_MAX} * kSecond;
+    EXPECT_EQ(record->expires_at, deadline);
+    EXPECT_LE(deadline, static_cast<Timestamp>(INT64_MAX)) << "fits the int64 clock";
+    delta_.clear();
+    state_.expire_due(deadline - 1, delta_);
+    EXPECT_TRUE(delta_.expiries.empty());
+    state_.expire_due(deadline, delta_);
+    ASSERT_EQ(delta_.expiries.size(), 1U);
+    EXPECT_EQ(balances(50).debits_pending, 0);
+
+    now_ = UINT64_MAX - 5 * kSecond;  // a clock no engine has
+    auto late = transfer(2, 50, 51, 10, kPending);
+    late.timeout = 10;
+    delta_.clear();
+    EXPECT_EQ(one(late), R::kOverflowsTimeout);
+    EXPECT_EQ(balances(50).debits_pending, 0);
+    EXPECT_TRUE(delta_.empty()) << "refused before anything moved";
+    late.timeout = 4;
+    EXPECT_EQ(one(late), R::kOk) << "a deadline that still fits is accepted";
+    EXPECT_EQ(
+        state_.find_transfer(id(2))->expires_at,
+        state_.find_transfer(id(2))->transfer.timestamp + 4 * kSecond
+    );
+}
+
 }  // namespace
 }  // namespace chelete::ledger
