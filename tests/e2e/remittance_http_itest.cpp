@@ -3,6 +3,7 @@
 // Workers register, agents take their cash, they quote and send; each failure the issue names is
 // driven through the API, and a seeded random run ends with the ledger verified and every
 // remittance consistent with its transfers.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -37,6 +39,25 @@ using testing::PayoutOutcome;
 using namespace std::chrono_literals;
 
 const std::set<std::string> kFinal{"paid", "refunded", "rejected", "cancelled"};
+
+// Ledger transfer flags as the ledger stores them (ledger/include/chelete/ledger/types.hpp).
+constexpr int kLinked = 1;
+constexpr int kPending = 2;
+constexpr int kPostPending = 4;
+constexpr int kVoidPending = 8;
+
+/// `LOCK TABLE … IN EXCLUSIVE MODE` until destroyed: plain reads go on, while every writer and
+/// every SELECT … FOR UPDATE on the table waits. Tests use it to hold one step of the saga.
+class TableLock {
+public:
+    explicit TableLock(const std::string& table) : conn_{*testing::pg_dsn()}, tx_{conn_} {
+        tx_.exec0("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
+    }
+
+private:
+    pqxx::connection conn_;
+    pqxx::work tx_;  // never committed: the destructor rolls back, which releases the lock
+};
 
 struct Sender {
     std::string id;
@@ -242,6 +263,201 @@ protected:
     }
 
     static std::string officer() { return chelete_->bearer("compliance_officer", officer_id_); }
+    static std::string finance() { return chelete_->bearer("finance", finance_id_); }
+
+    static std::string header_of(const HttpResult& r, const std::string& lower_case_name) {
+        const auto it = r.headers.find(lower_case_name);
+        return it == r.headers.end() ? std::string{} : it->second;
+    }
+
+    static std::int64_t minor_of(const json& m) {
+        return *platform::parse_minor_units(m.value("amount", std::string{"x"}));
+    }
+
+    static std::string in_transit_account() { return remittance::derived_id("system:in_transit"); }
+    static std::string revenue_account() { return remittance::derived_id("system:fee_revenue"); }
+
+    /// A ledger account's committed balances in minor units, as finance reads them.
+    static json ledger_balances(const std::string& account_id) {
+        const auto r = get("/v1/ledger/accounts/" + account_id, finance());
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json account = body(r);
+        json out = json::object();
+        for (const char* k :
+             {"debits_pending", "debits_posted", "credits_pending", "credits_posted"}) {
+            out[k] = r.status == 200 ? minor_of(account["balances"][k]) : -1;
+        }
+        return out;
+    }
+
+    /// A transfer as the ledger committed it (its own table); null when it has none.
+    static json ledger_transfer(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto rows = tx.exec_params(
+            "SELECT debit_account_id::text, credit_account_id::text, amount, pending_id::text, "
+            "flags FROM " +
+                chelete_->ledger_schema() + ".transfers WHERE id = $1::uuid",
+            id
+        );
+        if (rows.empty()) {
+            return json{};
+        }
+        return json{
+            {"debit", rows[0][0].as<std::string>()},
+            {"credit", rows[0][1].as<std::string>()},
+            {"amount", rows[0][2].as<std::int64_t>()},
+            {"pending_id", rows[0][3].as<std::string>()},
+            {"flags", rows[0][4].as<int>()}};
+    }
+
+    /// What the remittance service stores beside the status (not in the API).
+    static json remit_row(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto r = tx.exec_params1(
+            "SELECT status, ledger_state, partner_reference, reserve_transfer_id::text, "
+            "reserve_fee_transfer_id::text, settle_transfer_id::text, send_minor, fee_minor FROM " +
+                chelete_->remit_schema() + ".remittances WHERE id = $1",
+            id
+        );
+        const auto text = [](const pqxx::field& f) {
+            return f.is_null() ? json(nullptr) : json(f.as<std::string>());
+        };
+        return json{
+            {"status", r[0].as<std::string>()},
+            {"ledger_state", r[1].as<std::string>()},
+            {"partner_reference", text(r[2])},
+            {"reserve_id", r[3].as<std::string>()},
+            {"reserve_fee_id", r[4].as<std::string>()},
+            {"settle_id", text(r[5])},
+            {"send", r[6].as<std::int64_t>()},
+            {"fee", r[7].as<std::int64_t>()}};
+    }
+
+    /// Rows of the remittance service's outbox that name the remittance (commands and events).
+    static int outbox_rows_about(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx
+            .exec_params1(
+                "SELECT count(*) FROM " + chelete_->remit_schema() +
+                    ".outbox WHERE strpos(payload, $1) > 0",
+                id
+            )[0]
+            .as<int>();
+    }
+
+    /// Whether a consumer of the remittance service has handled the bus message (its inbox row).
+    static bool remit_handled(const std::string& message_id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx.exec_params1(
+                     "SELECT count(*) FROM " + chelete_->remit_schema() +
+                         ".inbox WHERE message_id = $1",
+                     message_id
+               )[0]
+                   .as<int>() > 0;
+    }
+
+    /// A remittance cancelled after its approval (reservation asked for): cancelled, with the
+    /// history saying so; both pending transfers (principal and fee) in the ledger and both voided,
+    /// never posted; the wallet whole again; in transit and revenue back where they were; and
+    /// nothing ever sent to the partner.
+    static void expect_reservation_voided_by_cancel(
+        const Sender& s,
+        const std::string& id,
+        const std::string& deposited,
+        const json& in_transit_before,
+        const json& revenue_before
+    ) {
+        // The reservation's reply (late: after the cancel) comes first on the ledger's reply
+        // stream, then the void's: once voided is recorded, both were handled.
+        ASSERT_TRUE(
+            testing::wait_until([&] { return remit_row(id)["ledger_state"] == "voided"; }, 20s)
+        ) << remit_row(id).dump();
+        const json r = body(get("/v1/remittances/" + id, s.auth));
+        EXPECT_EQ(r["status"], "cancelled") << r.dump(2);
+        EXPECT_EQ(
+            statuses_of(r),
+            (std::vector<std::string>{"created", "screening", "approved", "cancelled"})
+        ) << r.dump(2);
+        EXPECT_EQ(r["status_history"].back()["reason"], "cancelled by the sender");
+        EXPECT_TRUE(r["payout"]["partner_reference"].is_null()) << r.dump(2);
+
+        const json row = remit_row(id);
+        const std::int64_t send = row["send"];
+        const std::int64_t fee = row["fee"];
+        ASSERT_GT(fee, 0) << "the fee has a transfer of its own only when there is a fee";
+        const std::string wallet = remittance::wallet_account_id(s.id);
+        const json principal = ledger_transfer(row["reserve_id"]);
+        const json fee_reserve = ledger_transfer(row["reserve_fee_id"]);
+        ASSERT_FALSE(principal.is_null()) << "the principal was never reserved";
+        ASSERT_FALSE(fee_reserve.is_null()) << "the fee was never reserved";
+        EXPECT_EQ(
+            principal,
+            (json{
+                {"debit", wallet},
+                {"credit", in_transit_account()},
+                {"amount", send - fee},
+                {"pending_id", "00000000-0000-0000-0000-000000000000"},
+                {"flags", kPending | kLinked}})
+        );
+        EXPECT_EQ(
+            fee_reserve,
+            (json{
+                {"debit", wallet},
+                {"credit", revenue_account()},
+                {"amount", fee},
+                {"pending_id", "00000000-0000-0000-0000-000000000000"},
+                {"flags", kPending}})
+        );
+        const std::string void_id = remittance::derived_id("void:" + id);
+        EXPECT_EQ(row["settle_id"], void_id);
+        const json void_principal = ledger_transfer(void_id);
+        const json void_fee = ledger_transfer(remittance::derived_id("void-fee:" + id));
+        ASSERT_FALSE(void_principal.is_null()) << "the principal's reservation was not voided";
+        ASSERT_FALSE(void_fee.is_null()) << "the fee's reservation was not voided";
+        EXPECT_EQ(void_principal["pending_id"], row["reserve_id"]);
+        EXPECT_EQ(void_principal["flags"], kVoidPending | kLinked);
+        EXPECT_EQ(void_fee["pending_id"], row["reserve_fee_id"]);
+        EXPECT_EQ(void_fee["flags"], kVoidPending);
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post-fee:" + id)).is_null());
+
+        const json w = wallet_of(s);
+        EXPECT_EQ(w["balance"], money(deposited));
+        EXPECT_EQ(w["available"], money(deposited));
+        EXPECT_EQ(w["held"], money("0.00"));
+        EXPECT_EQ(ledger_balances(in_transit_account()), in_transit_before);
+        EXPECT_EQ(ledger_balances(revenue_account()), revenue_before);
+        EXPECT_EQ(responder_->requests_for(id), 0)
+            << "a cancelled remittance never reaches the partner";
+    }
+
+    /// The wallet once nothing is held for the worker any more.
+    static json wallet_of(const Sender& s) {
+        testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 10s);
+        return wallet(s);
+    }
+
+    /// A payout answer for a remittance that never reached the partner (a late, stray or forged
+    /// one) changes nothing: not the remittance, not its history, not the ledger, no message.
+    static void expect_late_payout_changes_nothing(const Sender& s, const std::string& id) {
+        const json before = body(get("/v1/remittances/" + id, s.auth));
+        const json row_before = remit_row(id);
+        const json wallet_before = wallet(s);
+        const int outbox_before = outbox_rows_about(id);
+        const std::string message =
+            responder_->answer(id, "paid", before["payout"]["reference"].get<std::string>());
+        ASSERT_TRUE(testing::wait_until([&] { return remit_handled(message); }, 15s))
+            << "the payout event was never handled";
+        EXPECT_EQ(body(get("/v1/remittances/" + id, s.auth)), before);
+        EXPECT_EQ(remit_row(id), row_before);
+        EXPECT_EQ(outbox_rows_about(id), outbox_before) << "no event, command or SMS";
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
+        EXPECT_EQ(wallet(s), wallet_before);
+    }
 
     /// The open case of a held remittance.
     static json case_of(const std::string& remittance_id) {
@@ -265,6 +481,7 @@ protected:
     static inline int checked_responses_ = 0;
     static inline const std::string agent_id_ = platform::new_uuid();
     static inline const std::string officer_id_ = platform::new_uuid();
+    static inline const std::string finance_id_ = platform::new_uuid();
 };
 
 TEST_F(RemittanceHttpITest, HappyPathFromCashInToPaidOut) {
@@ -575,6 +792,87 @@ TEST_F(RemittanceHttpITest, CancelBeforePayoutRefundsAndIsRefusedOnceThePartnerP
     );
     testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 5s);
     EXPECT_EQ(wallet(s)["available"], money("1000.00"));
+}
+
+TEST_F(RemittanceHttpITest, CancelAfterTheReservationVoidsItAndALatePayoutChangesNothing) {
+    const Sender s = new_sender("Karabo Lebona");
+    deposit(s, "1000.00");
+    const json q = quote(s, "600.00");
+    ASSERT_EQ(q["fee"], money("8.00"));  // R2.00 + 1 %: R592.00 to in transit, R8.00 to revenue
+    const json in_transit = ledger_balances(in_transit_account());
+    const json revenue = ledger_balances(revenue_account());
+    std::string id;
+    {
+        // Every ledger reply waits: on_ledger_reply first looks for a deposit with the transfer
+        // (SELECT … FOR UPDATE on deposits), which a cancel never touches. So the ledger reserves
+        // while the remittance service has not heard of it yet.
+        const TableLock replies_wait{chelete_->remit_schema() + ".deposits"};
+        const auto r = send(s, q["id"]);
+        ASSERT_EQ(r.status, 202) << r.body;
+        id = body(r)["id"];
+        const std::string reserve_id = remit_row(id)["reserve_id"];
+        ASSERT_TRUE(testing::wait_until([&] { return !ledger_transfer(reserve_id).is_null(); }, 20s)
+        ) << "the ledger never reserved: "
+          << remit_row(id).dump();
+        // The reservation exists; its answer has not been handled, so the remittance is approved.
+        ASSERT_EQ(body(get("/v1/remittances/" + id, s.auth))["status"], "approved");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "reserve_requested");
+        const json w = wallet(s);
+        EXPECT_EQ(w["balance"], money("1000.00"));
+        EXPECT_EQ(w["held"], money("600.00"));
+        EXPECT_EQ(w["available"], money("400.00"));
+        EXPECT_EQ(
+            ledger_balances(in_transit_account())["credits_pending"],
+            in_transit["credits_pending"].get<std::int64_t>() + 59'200
+        );
+        EXPECT_EQ(
+            ledger_balances(revenue_account())["credits_pending"],
+            revenue["credits_pending"].get<std::int64_t>() + 800
+        );
+
+        const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, s.auth);
+        ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+        EXPECT_EQ(body(cancelled)["status"], "cancelled");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "void_requested");
+    }
+    // The replies flow again: the reservation's (late: ignored), then the void's.
+    ASSERT_NO_FATAL_FAILURE(
+        expect_reservation_voided_by_cancel(s, id, "1000.00", in_transit, revenue)
+    );
+    ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
+}
+
+TEST_F(RemittanceHttpITest, CancelWhileTheReservationIsOnItsWayVoidsItAfterwards) {
+    const Sender s = new_sender("Karabo Lebona");
+    deposit(s, "1000.00");
+    const json q = quote(s, "600.00");
+    const json in_transit = ledger_balances(in_transit_account());
+    const json revenue = ledger_balances(revenue_account());
+    std::string id;
+    {
+        // The ledger can commit nothing (its batch row waits), so the reservation is asked for
+        // but not in the ledger, and no answer comes: the cancel overtakes it.
+        const TableLock ledger_waits{chelete_->ledger_schema() + ".batches"};
+        const auto r = send(s, q["id"]);
+        ASSERT_EQ(r.status, 202) << r.body;
+        id = body(r)["id"];
+        const json approved = wait_for(s, id, {"approved", "held", "rejected"});
+        ASSERT_EQ(approved["status"], "approved") << approved.dump(2);
+        EXPECT_EQ(remit_row(id)["ledger_state"], "reserve_requested");
+        EXPECT_TRUE(ledger_transfer(remit_row(id)["reserve_id"]).is_null())
+            << "the reservation must still be on its way";
+
+        const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, s.auth);
+        ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+        EXPECT_EQ(body(cancelled)["status"], "cancelled");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "void_requested");
+    }
+    // The ledger applies the reservation and then the void (one ordered stream); the
+    // reservation's "ok" reaches a cancelled remittance and is ignored.
+    ASSERT_NO_FATAL_FAILURE(
+        expect_reservation_voided_by_cancel(s, id, "1000.00", in_transit, revenue)
+    );
+    ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
 }
 
 TEST_F(RemittanceHttpITest, UnknownPayoutOutcomesSettleBySecondAnswer) {
