@@ -875,6 +875,153 @@ TEST_F(RemittanceHttpITest, CancelWhileTheReservationIsOnItsWayVoidsItAfterwards
     ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
 }
 
+TEST_F(RemittanceHttpITest, DepositRetriedWithTheSameKeyIsOneDeposit) {
+    const Sender s = new_sender();
+    const std::string agent = chelete_->bearer("agent", agent_id_);
+    const std::string key = platform::new_uuid();
+    const json request{{"worker_id", s.id}, {"amount", money("250.00")}};
+    const auto first = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(first.status, 201) << first.body;
+    const std::string id = body(first)["id"];
+    // The retry gets the first answer again, byte for byte, and makes nothing new.
+    const auto again = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(again.status, 201) << again.body;
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(header_of(again, "idempotent-replayed"), "true");
+    // The same key for another deposit (another amount, another worker) is refused.
+    const Sender other = new_sender();
+    for (const json& changed :
+         {json{{"worker_id", s.id}, {"amount", money("300.00")}},
+          json{{"worker_id", other.id}, {"amount", money("250.00")}}}) {
+        const auto reused = post("/v1/deposits", changed, agent, key);
+        EXPECT_EQ(reused.status, 409) << reused.body;
+        EXPECT_EQ(header_of(reused, "content-type"), "application/problem+json") << reused.body;
+        EXPECT_EQ(body(reused)["type"], "/problems/idempotency-key-reused") << reused.body;
+    }
+    json d;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            d = body(get("/v1/deposits/" + id, agent));
+            return d.value("status", "") != "pending";
+        },
+        15s
+    ));
+    EXPECT_EQ(d["status"], "completed") << d.dump();
+
+    // The service keeps the key as long as the deposit (the gateway only for its TTL): with the
+    // gateway's record gone, a retry is still the same deposit and another body still a 409.
+    const auto forget_gateway_record = [&] {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0("DELETE FROM gateway.idempotency_keys WHERE idempotency_key = $1", key);
+        tx.commit();
+    };
+    forget_gateway_record();
+    const auto late = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(late.status, 201) << late.body;
+    EXPECT_EQ(body(late)["id"], id);
+    EXPECT_EQ(body(late)["status"], "completed");
+    EXPECT_FALSE(late.headers.contains("idempotent-replayed"))
+        << "the service answered, not the gateway";
+    forget_gateway_record();
+    const auto late_reuse =
+        post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("300.00")}}, agent, key);
+    EXPECT_EQ(late_reuse.status, 409) << late_reuse.body;
+    EXPECT_EQ(body(late_reuse)["type"], "/problems/idempotency-key-reused") << late_reuse.body;
+
+    // One deposit, one transfer, the wallet credited once; the other worker got nothing.
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT count(*) FROM " + chelete_->remit_schema() +
+                  ".deposits WHERE idempotency_key = $1",
+              key
+        )[0]
+            .as<int>(),
+        1
+    );
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT count(*) FROM " + chelete_->ledger_schema() +
+                  ".transfers WHERE credit_account_id = $1::uuid",
+              remittance::wallet_account_id(s.id)
+        )[0]
+            .as<int>(),
+        1
+    );
+    const json w = wallet(s);
+    EXPECT_EQ(w["balance"], money("250.00"));
+    EXPECT_EQ(w["available"], money("250.00"));
+    EXPECT_EQ(wallet(other)["balance"], money("0.00"));
+}
+
+TEST_F(RemittanceHttpITest, QuoteByReceiveAmountAddsTheFeeOnTopAndCanBeSent) {
+    const Sender s = new_sender();
+    deposit(s, "1000.00");
+    const auto by_receive = [&](const std::string& amount, const std::string& method) {
+        const auto r = post(
+            "/v1/quotes",
+            {{"receive_amount", money(amount, "LSL")}, {"payout_method", method}},
+            s.auth
+        );
+        EXPECT_EQ(r.status, 201) << r.body;
+        return body(r);
+    };
+    // fee + receive = send (at par), the breakdown adds up to the fee, and one cent less to send
+    // would deliver less than asked: the smallest send that delivers the target.
+    const auto expect_fee_on_top = [&](const json& q, const std::string& target) {
+        SCOPED_TRACE(q.dump());
+        EXPECT_EQ(q["basis"], "receive_amount");
+        const std::int64_t send = minor_of(q["send_amount"]);
+        const std::int64_t fee = minor_of(q["fee"]);
+        const std::int64_t receive = minor_of(q["receive_amount"]);
+        EXPECT_EQ(q["receive_amount"]["currency"], "LSL");
+        EXPECT_EQ(fee + receive, send);
+        EXPECT_GE(receive, minor_of(money(target)));
+        EXPECT_EQ(
+            minor_of(q["fee_breakdown"]["flat"]) + minor_of(q["fee_breakdown"]["percentage"]) +
+                minor_of(q["fee_breakdown"]["payout_method"]),
+            fee
+        );
+        const json priced = quote(s, platform::format_minor_units(send), q["payout_method"]);
+        EXPECT_EQ(priced["fee"], q["fee"]) << "the same send costs the same either way";
+        EXPECT_EQ(priced["receive_amount"], q["receive_amount"]);
+        const json less = quote(s, platform::format_minor_units(send - 1), q["payout_method"]);
+        EXPECT_LT(minor_of(less["receive_amount"]), minor_of(money(target))) << less.dump();
+    };
+    // Inside a band the target is met exactly: M294.00 costs R300.00 (fee R3.00 + 1 %).
+    const json q = by_receive("294.00", "mpesa");
+    EXPECT_EQ(q["send_amount"], money("300.00"));
+    EXPECT_EQ(q["fee"], money("6.00"));
+    EXPECT_EQ(q["receive_amount"], money("294.00", "LSL"));
+    expect_fee_on_top(q, "294.00");
+    // In the gap where the fee steps down (R499.99 pays R8.00, R500.00 pays R7.00) no send
+    // delivers M492.50 exactly: R500.00 delivers M493.00, never less than asked.
+    const json gap = by_receive("492.50", "mpesa");
+    EXPECT_EQ(gap["send_amount"], money("500.00"));
+    EXPECT_EQ(gap["receive_amount"], money("493.00", "LSL"));
+    expect_fee_on_top(gap, "492.50");
+    // Cash pickup adds its R3.00: M294.00 costs R303.03 (R3.00 + R3.03 + R3.00).
+    const json cash = by_receive("294.00", "cash_pickup");
+    EXPECT_EQ(cash["send_amount"], money("303.03"));
+    expect_fee_on_top(cash, "294.00");
+
+    // Sent: the wallet pays the send amount, the partner is asked for the receive amount.
+    const auto r = send(s, q["id"]);
+    ASSERT_EQ(r.status, 202) << r.body;
+    const std::string id = body(r)["id"];
+    EXPECT_EQ(body(r)["send_amount"], money("300.00"));
+    EXPECT_EQ(body(r)["receive_amount"], money("294.00", "LSL"));
+    const json paid = wait_for(s, id, kFinal);
+    EXPECT_EQ(paid["status"], "paid") << paid.dump(2);
+    EXPECT_EQ(responder_->request_of(id)["amount_minor"], 29'400);
+    EXPECT_EQ(responder_->request_of(id)["principal_minor"], 29'400);
+    const json w = wallet_of(s);
+    EXPECT_EQ(w["balance"], money("700.00"));
+    EXPECT_EQ(w["available"], money("700.00"));
+}
+
 TEST_F(RemittanceHttpITest, UnknownPayoutOutcomesSettleBySecondAnswer) {
     const Sender paid = new_sender("Nthabiseng Lebona", "ecocash", PayoutOutcome::kUnknownThenPaid);
     const Sender failed =
