@@ -742,11 +742,17 @@ TEST_F(RemittanceHttpITest, ExpiredAndUsedQuotesAreRefused) {
     EXPECT_EQ(r.status, 409) << r.body;
     EXPECT_NE(r.body.find("quote-expired"), std::string::npos) << r.body;
     EXPECT_EQ(body(get("/v1/remittances", s.auth))["items"].size(), 0U) << "nothing was created";
-    // Another worker's quote is not found; a quote for another payout method does not fit.
+    // Another worker's quote is answered like one that does not exist (422 on quote_id, as
+    // docs/remittance.md "Validity and state" says); a quote for another payout method does not
+    // fit.
     const Sender other = new_sender();
     const json theirs = quote(other, "200.00");
     const auto stolen = send(s, theirs["id"]);
     EXPECT_EQ(stolen.status, 422) << stolen.body;
+    const auto unknown = send(s, platform::new_uuid());
+    EXPECT_EQ(unknown.status, 422) << unknown.body;
+    EXPECT_EQ(body(stolen)["errors"], body(unknown)["errors"]) << "nothing tells them apart";
+    EXPECT_EQ(body(stolen)["errors"][0]["field"], "quote_id") << stolen.body;
     const json cash = quote(s, "200.00", "cash_pickup");
     const auto mismatch = send(s, cash["id"]);
     EXPECT_EQ(mismatch.status, 422) << mismatch.body;
