@@ -13,7 +13,7 @@ namespace {
 namespace bus = platform::bus;
 using nlohmann::json;
 
-void publish(platform::RedisClient& redis, const std::string& stream, const json& payload) {
+std::string publish(platform::RedisClient& redis, const std::string& stream, const json& payload) {
     bus::Message m;
     m.id = platform::new_uuid();
     m.type = "payout.outcome";
@@ -27,6 +27,7 @@ void publish(platform::RedisClient& redis, const std::string& stream, const json
     if (r.is_error()) {
         throw std::runtime_error("XADD " + stream + ": " + std::string{r.str()});
     }
+    return m.id;
 }
 
 json outcome(const json& request, const std::string& what) {
@@ -73,9 +74,17 @@ json PayoutResponder::request_of(const std::string& remittance_id) const {
     return it == last_.end() ? json{} : it->second;
 }
 
-void PayoutResponder::answer(const std::string& remittance_id, const std::string& what) {
+std::string PayoutResponder::answer(
+    const std::string& remittance_id, const std::string& what, const std::string& payout_reference
+) {
     platform::RedisClient redis{*redis_options()};
-    publish(redis, event_stream_, outcome(json{{"remittance_id", remittance_id}}, what));
+    return publish(
+        redis,
+        event_stream_,
+        outcome(
+            json{{"remittance_id", remittance_id}, {"payout_reference", payout_reference}}, what
+        )
+    );
 }
 
 void PayoutResponder::run() {

@@ -42,8 +42,14 @@ public:
     [[nodiscard]] std::map<std::string, int> requests() const;
     /// The last request seen for the remittance (null when none).
     [[nodiscard]] nlohmann::json request_of(const std::string& remittance_id) const;
-    /// Publishes one outcome now ("paid", "failed", "unknown"), e.g. for a kNoAnswer request.
-    void answer(const std::string& remittance_id, const std::string& outcome);
+    /// Publishes one outcome now ("paid", "failed", "unknown"), e.g. for a kNoAnswer request or
+    /// a late answer; "paid" carries the partner reference `TEST-<payout_reference>`. Returns the
+    /// bus message id (the consumer's inbox row has it once the message was handled).
+    std::string answer(
+        const std::string& remittance_id,
+        const std::string& outcome,
+        const std::string& payout_reference = {}
+    );
 
 private:
     void run();

@@ -3,6 +3,7 @@
 // Workers register, agents take their cash, they quote and send; each failure the issue names is
 // driven through the API, and a seeded random run ends with the ledger verified and every
 // remittance consistent with its transfers.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -37,6 +39,25 @@ using testing::PayoutOutcome;
 using namespace std::chrono_literals;
 
 const std::set<std::string> kFinal{"paid", "refunded", "rejected", "cancelled"};
+
+// Ledger transfer flags as the ledger stores them (ledger/include/chelete/ledger/types.hpp).
+constexpr int kLinked = 1;
+constexpr int kPending = 2;
+constexpr int kPostPending = 4;
+constexpr int kVoidPending = 8;
+
+/// `LOCK TABLE … IN EXCLUSIVE MODE` until destroyed: plain reads go on, while every writer and
+/// every SELECT … FOR UPDATE on the table waits. Tests use it to hold one step of the saga.
+class TableLock {
+public:
+    explicit TableLock(const std::string& table) : conn_{*testing::pg_dsn()}, tx_{conn_} {
+        tx_.exec0("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
+    }
+
+private:
+    pqxx::connection conn_;
+    pqxx::work tx_;  // never committed: the destructor rolls back, which releases the lock
+};
 
 struct Sender {
     std::string id;
@@ -242,6 +263,201 @@ protected:
     }
 
     static std::string officer() { return chelete_->bearer("compliance_officer", officer_id_); }
+    static std::string finance() { return chelete_->bearer("finance", finance_id_); }
+
+    static std::string header_of(const HttpResult& r, const std::string& lower_case_name) {
+        const auto it = r.headers.find(lower_case_name);
+        return it == r.headers.end() ? std::string{} : it->second;
+    }
+
+    static std::int64_t minor_of(const json& m) {
+        return *platform::parse_minor_units(m.value("amount", std::string{"x"}));
+    }
+
+    static std::string in_transit_account() { return remittance::derived_id("system:in_transit"); }
+    static std::string revenue_account() { return remittance::derived_id("system:fee_revenue"); }
+
+    /// A ledger account's committed balances in minor units, as finance reads them.
+    static json ledger_balances(const std::string& account_id) {
+        const auto r = get("/v1/ledger/accounts/" + account_id, finance());
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json account = body(r);
+        json out = json::object();
+        for (const char* k :
+             {"debits_pending", "debits_posted", "credits_pending", "credits_posted"}) {
+            out[k] = r.status == 200 ? minor_of(account["balances"][k]) : -1;
+        }
+        return out;
+    }
+
+    /// A transfer as the ledger committed it (its own table); null when it has none.
+    static json ledger_transfer(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto rows = tx.exec_params(
+            "SELECT debit_account_id::text, credit_account_id::text, amount, pending_id::text, "
+            "flags FROM " +
+                chelete_->ledger_schema() + ".transfers WHERE id = $1::uuid",
+            id
+        );
+        if (rows.empty()) {
+            return json{};
+        }
+        return json{
+            {"debit", rows[0][0].as<std::string>()},
+            {"credit", rows[0][1].as<std::string>()},
+            {"amount", rows[0][2].as<std::int64_t>()},
+            {"pending_id", rows[0][3].as<std::string>()},
+            {"flags", rows[0][4].as<int>()}};
+    }
+
+    /// What the remittance service stores beside the status (not in the API).
+    static json remit_row(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto r = tx.exec_params1(
+            "SELECT status, ledger_state, partner_reference, reserve_transfer_id::text, "
+            "reserve_fee_transfer_id::text, settle_transfer_id::text, send_minor, fee_minor FROM " +
+                chelete_->remit_schema() + ".remittances WHERE id = $1",
+            id
+        );
+        const auto text = [](const pqxx::field& f) {
+            return f.is_null() ? json(nullptr) : json(f.as<std::string>());
+        };
+        return json{
+            {"status", r[0].as<std::string>()},
+            {"ledger_state", r[1].as<std::string>()},
+            {"partner_reference", text(r[2])},
+            {"reserve_id", r[3].as<std::string>()},
+            {"reserve_fee_id", r[4].as<std::string>()},
+            {"settle_id", text(r[5])},
+            {"send", r[6].as<std::int64_t>()},
+            {"fee", r[7].as<std::int64_t>()}};
+    }
+
+    /// Rows of the remittance service's outbox that name the remittance (commands and events).
+    static int outbox_rows_about(const std::string& id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx
+            .exec_params1(
+                "SELECT count(*) FROM " + chelete_->remit_schema() +
+                    ".outbox WHERE strpos(payload, $1) > 0",
+                id
+            )[0]
+            .as<int>();
+    }
+
+    /// Whether a consumer of the remittance service has handled the bus message (its inbox row).
+    static bool remit_handled(const std::string& message_id) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        return tx.exec_params1(
+                     "SELECT count(*) FROM " + chelete_->remit_schema() +
+                         ".inbox WHERE message_id = $1",
+                     message_id
+               )[0]
+                   .as<int>() > 0;
+    }
+
+    /// A remittance cancelled after its approval (reservation asked for): cancelled, with the
+    /// history saying so; both pending transfers (principal and fee) in the ledger and both voided,
+    /// never posted; the wallet whole again; in transit and revenue back where they were; and
+    /// nothing ever sent to the partner.
+    static void expect_reservation_voided_by_cancel(
+        const Sender& s,
+        const std::string& id,
+        const std::string& deposited,
+        const json& in_transit_before,
+        const json& revenue_before
+    ) {
+        // The reservation's reply (late: after the cancel) comes first on the ledger's reply
+        // stream, then the void's: once voided is recorded, both were handled.
+        ASSERT_TRUE(
+            testing::wait_until([&] { return remit_row(id)["ledger_state"] == "voided"; }, 20s)
+        ) << remit_row(id).dump();
+        const json r = body(get("/v1/remittances/" + id, s.auth));
+        EXPECT_EQ(r["status"], "cancelled") << r.dump(2);
+        EXPECT_EQ(
+            statuses_of(r),
+            (std::vector<std::string>{"created", "screening", "approved", "cancelled"})
+        ) << r.dump(2);
+        EXPECT_EQ(r["status_history"].back()["reason"], "cancelled by the sender");
+        EXPECT_TRUE(r["payout"]["partner_reference"].is_null()) << r.dump(2);
+
+        const json row = remit_row(id);
+        const std::int64_t send = row["send"];
+        const std::int64_t fee = row["fee"];
+        ASSERT_GT(fee, 0) << "the fee has a transfer of its own only when there is a fee";
+        const std::string wallet = remittance::wallet_account_id(s.id);
+        const json principal = ledger_transfer(row["reserve_id"]);
+        const json fee_reserve = ledger_transfer(row["reserve_fee_id"]);
+        ASSERT_FALSE(principal.is_null()) << "the principal was never reserved";
+        ASSERT_FALSE(fee_reserve.is_null()) << "the fee was never reserved";
+        EXPECT_EQ(
+            principal,
+            (json{
+                {"debit", wallet},
+                {"credit", in_transit_account()},
+                {"amount", send - fee},
+                {"pending_id", "00000000-0000-0000-0000-000000000000"},
+                {"flags", kPending | kLinked}})
+        );
+        EXPECT_EQ(
+            fee_reserve,
+            (json{
+                {"debit", wallet},
+                {"credit", revenue_account()},
+                {"amount", fee},
+                {"pending_id", "00000000-0000-0000-0000-000000000000"},
+                {"flags", kPending}})
+        );
+        const std::string void_id = remittance::derived_id("void:" + id);
+        EXPECT_EQ(row["settle_id"], void_id);
+        const json void_principal = ledger_transfer(void_id);
+        const json void_fee = ledger_transfer(remittance::derived_id("void-fee:" + id));
+        ASSERT_FALSE(void_principal.is_null()) << "the principal's reservation was not voided";
+        ASSERT_FALSE(void_fee.is_null()) << "the fee's reservation was not voided";
+        EXPECT_EQ(void_principal["pending_id"], row["reserve_id"]);
+        EXPECT_EQ(void_principal["flags"], kVoidPending | kLinked);
+        EXPECT_EQ(void_fee["pending_id"], row["reserve_fee_id"]);
+        EXPECT_EQ(void_fee["flags"], kVoidPending);
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post-fee:" + id)).is_null());
+
+        const json w = wallet_of(s);
+        EXPECT_EQ(w["balance"], money(deposited));
+        EXPECT_EQ(w["available"], money(deposited));
+        EXPECT_EQ(w["held"], money("0.00"));
+        EXPECT_EQ(ledger_balances(in_transit_account()), in_transit_before);
+        EXPECT_EQ(ledger_balances(revenue_account()), revenue_before);
+        EXPECT_EQ(responder_->requests_for(id), 0)
+            << "a cancelled remittance never reaches the partner";
+    }
+
+    /// The wallet once nothing is held for the worker any more.
+    static json wallet_of(const Sender& s) {
+        testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 10s);
+        return wallet(s);
+    }
+
+    /// A payout answer for a remittance that never reached the partner (a late, stray or forged
+    /// one) changes nothing: not the remittance, not its history, not the ledger, no message.
+    static void expect_late_payout_changes_nothing(const Sender& s, const std::string& id) {
+        const json before = body(get("/v1/remittances/" + id, s.auth));
+        const json row_before = remit_row(id);
+        const json wallet_before = wallet(s);
+        const int outbox_before = outbox_rows_about(id);
+        const std::string message =
+            responder_->answer(id, "paid", before["payout"]["reference"].get<std::string>());
+        ASSERT_TRUE(testing::wait_until([&] { return remit_handled(message); }, 15s))
+            << "the payout event was never handled";
+        EXPECT_EQ(body(get("/v1/remittances/" + id, s.auth)), before);
+        EXPECT_EQ(remit_row(id), row_before);
+        EXPECT_EQ(outbox_rows_about(id), outbox_before) << "no event, command or SMS";
+        EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
+        EXPECT_EQ(wallet(s), wallet_before);
+    }
 
     /// The open case of a held remittance.
     static json case_of(const std::string& remittance_id) {
@@ -265,6 +481,7 @@ protected:
     static inline int checked_responses_ = 0;
     static inline const std::string agent_id_ = platform::new_uuid();
     static inline const std::string officer_id_ = platform::new_uuid();
+    static inline const std::string finance_id_ = platform::new_uuid();
 };
 
 TEST_F(RemittanceHttpITest, HappyPathFromCashInToPaidOut) {
@@ -525,11 +742,17 @@ TEST_F(RemittanceHttpITest, ExpiredAndUsedQuotesAreRefused) {
     EXPECT_EQ(r.status, 409) << r.body;
     EXPECT_NE(r.body.find("quote-expired"), std::string::npos) << r.body;
     EXPECT_EQ(body(get("/v1/remittances", s.auth))["items"].size(), 0U) << "nothing was created";
-    // Another worker's quote is not found; a quote for another payout method does not fit.
+    // Another worker's quote is answered like one that does not exist (422 on quote_id, as
+    // docs/remittance.md "Validity and state" says); a quote for another payout method does not
+    // fit.
     const Sender other = new_sender();
     const json theirs = quote(other, "200.00");
     const auto stolen = send(s, theirs["id"]);
     EXPECT_EQ(stolen.status, 422) << stolen.body;
+    const auto unknown = send(s, platform::new_uuid());
+    EXPECT_EQ(unknown.status, 422) << unknown.body;
+    EXPECT_EQ(body(stolen)["errors"], body(unknown)["errors"]) << "nothing tells them apart";
+    EXPECT_EQ(body(stolen)["errors"][0]["field"], "quote_id") << stolen.body;
     const json cash = quote(s, "200.00", "cash_pickup");
     const auto mismatch = send(s, cash["id"]);
     EXPECT_EQ(mismatch.status, 422) << mismatch.body;
@@ -575,6 +798,234 @@ TEST_F(RemittanceHttpITest, CancelBeforePayoutRefundsAndIsRefusedOnceThePartnerP
     );
     testing::wait_until([&] { return wallet(s)["held"] == money("0.00"); }, 5s);
     EXPECT_EQ(wallet(s)["available"], money("1000.00"));
+}
+
+TEST_F(RemittanceHttpITest, CancelAfterTheReservationVoidsItAndALatePayoutChangesNothing) {
+    const Sender s = new_sender("Karabo Lebona");
+    deposit(s, "1000.00");
+    const json q = quote(s, "600.00");
+    ASSERT_EQ(q["fee"], money("8.00"));  // R2.00 + 1 %: R592.00 to in transit, R8.00 to revenue
+    const json in_transit = ledger_balances(in_transit_account());
+    const json revenue = ledger_balances(revenue_account());
+    std::string id;
+    {
+        // Every ledger reply waits: on_ledger_reply first looks for a deposit with the transfer
+        // (SELECT … FOR UPDATE on deposits), which a cancel never touches. So the ledger reserves
+        // while the remittance service has not heard of it yet.
+        const TableLock replies_wait{chelete_->remit_schema() + ".deposits"};
+        const auto r = send(s, q["id"]);
+        ASSERT_EQ(r.status, 202) << r.body;
+        id = body(r)["id"];
+        const std::string reserve_id = remit_row(id)["reserve_id"];
+        ASSERT_TRUE(testing::wait_until([&] { return !ledger_transfer(reserve_id).is_null(); }, 20s)
+        ) << "the ledger never reserved: "
+          << remit_row(id).dump();
+        // The reservation exists; its answer has not been handled, so the remittance is approved.
+        ASSERT_EQ(body(get("/v1/remittances/" + id, s.auth))["status"], "approved");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "reserve_requested");
+        const json w = wallet(s);
+        EXPECT_EQ(w["balance"], money("1000.00"));
+        EXPECT_EQ(w["held"], money("600.00"));
+        EXPECT_EQ(w["available"], money("400.00"));
+        EXPECT_EQ(
+            ledger_balances(in_transit_account())["credits_pending"],
+            in_transit["credits_pending"].get<std::int64_t>() + 59'200
+        );
+        EXPECT_EQ(
+            ledger_balances(revenue_account())["credits_pending"],
+            revenue["credits_pending"].get<std::int64_t>() + 800
+        );
+
+        const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, s.auth);
+        ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+        EXPECT_EQ(body(cancelled)["status"], "cancelled");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "void_requested");
+    }
+    // The replies flow again: the reservation's (late: ignored), then the void's.
+    ASSERT_NO_FATAL_FAILURE(
+        expect_reservation_voided_by_cancel(s, id, "1000.00", in_transit, revenue)
+    );
+    ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
+}
+
+TEST_F(RemittanceHttpITest, CancelWhileTheReservationIsOnItsWayVoidsItAfterwards) {
+    const Sender s = new_sender("Karabo Lebona");
+    deposit(s, "1000.00");
+    const json q = quote(s, "600.00");
+    const json in_transit = ledger_balances(in_transit_account());
+    const json revenue = ledger_balances(revenue_account());
+    std::string id;
+    {
+        // The ledger can commit nothing (its batch row waits), so the reservation is asked for
+        // but not in the ledger, and no answer comes: the cancel overtakes it.
+        const TableLock ledger_waits{chelete_->ledger_schema() + ".batches"};
+        const auto r = send(s, q["id"]);
+        ASSERT_EQ(r.status, 202) << r.body;
+        id = body(r)["id"];
+        const json approved = wait_for(s, id, {"approved", "held", "rejected"});
+        ASSERT_EQ(approved["status"], "approved") << approved.dump(2);
+        EXPECT_EQ(remit_row(id)["ledger_state"], "reserve_requested");
+        EXPECT_TRUE(ledger_transfer(remit_row(id)["reserve_id"]).is_null())
+            << "the reservation must still be on its way";
+
+        const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, s.auth);
+        ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+        EXPECT_EQ(body(cancelled)["status"], "cancelled");
+        EXPECT_EQ(remit_row(id)["ledger_state"], "void_requested");
+    }
+    // The ledger applies the reservation and then the void (one ordered stream); the
+    // reservation's "ok" reaches a cancelled remittance and is ignored.
+    ASSERT_NO_FATAL_FAILURE(
+        expect_reservation_voided_by_cancel(s, id, "1000.00", in_transit, revenue)
+    );
+    ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
+}
+
+TEST_F(RemittanceHttpITest, DepositRetriedWithTheSameKeyIsOneDeposit) {
+    const Sender s = new_sender();
+    const std::string agent = chelete_->bearer("agent", agent_id_);
+    const std::string key = platform::new_uuid();
+    const json request{{"worker_id", s.id}, {"amount", money("250.00")}};
+    const auto first = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(first.status, 201) << first.body;
+    const std::string id = body(first)["id"];
+    // The retry gets the first answer again, byte for byte, and makes nothing new.
+    const auto again = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(again.status, 201) << again.body;
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(header_of(again, "idempotent-replayed"), "true");
+    // The same key for another deposit (another amount, another worker) is refused.
+    const Sender other = new_sender();
+    for (const json& changed :
+         {json{{"worker_id", s.id}, {"amount", money("300.00")}},
+          json{{"worker_id", other.id}, {"amount", money("250.00")}}}) {
+        const auto reused = post("/v1/deposits", changed, agent, key);
+        EXPECT_EQ(reused.status, 409) << reused.body;
+        EXPECT_EQ(header_of(reused, "content-type"), "application/problem+json") << reused.body;
+        EXPECT_EQ(body(reused)["type"], "/problems/idempotency-key-reused") << reused.body;
+    }
+    json d;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            d = body(get("/v1/deposits/" + id, agent));
+            return d.value("status", "") != "pending";
+        },
+        15s
+    ));
+    EXPECT_EQ(d["status"], "completed") << d.dump();
+
+    // The service keeps the key as long as the deposit (the gateway only for its TTL): with the
+    // gateway's record gone, a retry is still the same deposit and another body still a 409.
+    const auto forget_gateway_record = [&] {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0("DELETE FROM gateway.idempotency_keys WHERE idempotency_key = $1", key);
+        tx.commit();
+    };
+    forget_gateway_record();
+    const auto late = post("/v1/deposits", request, agent, key);
+    ASSERT_EQ(late.status, 201) << late.body;
+    EXPECT_EQ(body(late)["id"], id);
+    EXPECT_EQ(body(late)["status"], "completed");
+    EXPECT_FALSE(late.headers.contains("idempotent-replayed"))
+        << "the service answered, not the gateway";
+    forget_gateway_record();
+    const auto late_reuse =
+        post("/v1/deposits", {{"worker_id", s.id}, {"amount", money("300.00")}}, agent, key);
+    EXPECT_EQ(late_reuse.status, 409) << late_reuse.body;
+    EXPECT_EQ(body(late_reuse)["type"], "/problems/idempotency-key-reused") << late_reuse.body;
+
+    // One deposit, one transfer, the wallet credited once; the other worker got nothing.
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT count(*) FROM " + chelete_->remit_schema() +
+                  ".deposits WHERE idempotency_key = $1",
+              key
+        )[0]
+            .as<int>(),
+        1
+    );
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT count(*) FROM " + chelete_->ledger_schema() +
+                  ".transfers WHERE credit_account_id = $1::uuid",
+              remittance::wallet_account_id(s.id)
+        )[0]
+            .as<int>(),
+        1
+    );
+    const json w = wallet(s);
+    EXPECT_EQ(w["balance"], money("250.00"));
+    EXPECT_EQ(w["available"], money("250.00"));
+    EXPECT_EQ(wallet(other)["balance"], money("0.00"));
+}
+
+TEST_F(RemittanceHttpITest, QuoteByReceiveAmountAddsTheFeeOnTopAndCanBeSent) {
+    const Sender s = new_sender();
+    deposit(s, "1000.00");
+    const auto by_receive = [&](const std::string& amount, const std::string& method) {
+        const auto r = post(
+            "/v1/quotes",
+            {{"receive_amount", money(amount, "LSL")}, {"payout_method", method}},
+            s.auth
+        );
+        EXPECT_EQ(r.status, 201) << r.body;
+        return body(r);
+    };
+    // fee + receive = send (at par), the breakdown adds up to the fee, and one cent less to send
+    // would deliver less than asked: the smallest send that delivers the target.
+    const auto expect_fee_on_top = [&](const json& q, const std::string& target) {
+        SCOPED_TRACE(q.dump());
+        EXPECT_EQ(q["basis"], "receive_amount");
+        const std::int64_t send = minor_of(q["send_amount"]);
+        const std::int64_t fee = minor_of(q["fee"]);
+        const std::int64_t receive = minor_of(q["receive_amount"]);
+        EXPECT_EQ(q["receive_amount"]["currency"], "LSL");
+        EXPECT_EQ(fee + receive, send);
+        EXPECT_GE(receive, minor_of(money(target)));
+        EXPECT_EQ(
+            minor_of(q["fee_breakdown"]["flat"]) + minor_of(q["fee_breakdown"]["percentage"]) +
+                minor_of(q["fee_breakdown"]["payout_method"]),
+            fee
+        );
+        const json priced = quote(s, platform::format_minor_units(send), q["payout_method"]);
+        EXPECT_EQ(priced["fee"], q["fee"]) << "the same send costs the same either way";
+        EXPECT_EQ(priced["receive_amount"], q["receive_amount"]);
+        const json less = quote(s, platform::format_minor_units(send - 1), q["payout_method"]);
+        EXPECT_LT(minor_of(less["receive_amount"]), minor_of(money(target))) << less.dump();
+    };
+    // Inside a band the target is met exactly: M294.00 costs R300.00 (fee R3.00 + 1 %).
+    const json q = by_receive("294.00", "mpesa");
+    EXPECT_EQ(q["send_amount"], money("300.00"));
+    EXPECT_EQ(q["fee"], money("6.00"));
+    EXPECT_EQ(q["receive_amount"], money("294.00", "LSL"));
+    expect_fee_on_top(q, "294.00");
+    // In the gap where the fee steps down (R499.99 pays R8.00, R500.00 pays R7.00) no send
+    // delivers M492.50 exactly: R500.00 delivers M493.00, never less than asked.
+    const json gap = by_receive("492.50", "mpesa");
+    EXPECT_EQ(gap["send_amount"], money("500.00"));
+    EXPECT_EQ(gap["receive_amount"], money("493.00", "LSL"));
+    expect_fee_on_top(gap, "492.50");
+    // Cash pickup adds its R3.00: M294.00 costs R303.03 (R3.00 + R3.03 + R3.00).
+    const json cash = by_receive("294.00", "cash_pickup");
+    EXPECT_EQ(cash["send_amount"], money("303.03"));
+    expect_fee_on_top(cash, "294.00");
+
+    // Sent: the wallet pays the send amount, the partner is asked for the receive amount.
+    const auto r = send(s, q["id"]);
+    ASSERT_EQ(r.status, 202) << r.body;
+    const std::string id = body(r)["id"];
+    EXPECT_EQ(body(r)["send_amount"], money("300.00"));
+    EXPECT_EQ(body(r)["receive_amount"], money("294.00", "LSL"));
+    const json paid = wait_for(s, id, kFinal);
+    EXPECT_EQ(paid["status"], "paid") << paid.dump(2);
+    EXPECT_EQ(responder_->request_of(id)["amount_minor"], 29'400);
+    EXPECT_EQ(responder_->request_of(id)["principal_minor"], 29'400);
+    const json w = wallet_of(s);
+    EXPECT_EQ(w["balance"], money("700.00"));
+    EXPECT_EQ(w["available"], money("700.00"));
 }
 
 TEST_F(RemittanceHttpITest, UnknownPayoutOutcomesSettleBySecondAnswer) {
@@ -659,8 +1110,11 @@ TEST_F(RemittanceHttpITest, BadRequestsNameTheFieldAndChangeNothing) {
     EXPECT_EQ(quote(s, "100.00")["state"], "issued");
 }
 
-/// Many remittances, random amounts, random payout outcomes and random cancels; at the end every
-/// one is final, the ledger verifies, and each remittance agrees with its transfers.
+/// Many remittances, random amounts, random payout outcomes, random cancels (some at once, some
+/// after approval with the reservation in the ledger) and officers' decisions on held ones; at the
+/// end every one is final, every outcome occurred, the ledger verifies, each remittance agrees
+/// with its transfers (principal and fee), and in transit and revenue hold what the remittances
+/// say.
 TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
     const char* seed_text = std::getenv("CHELETE_REMIT_SEED");
     const std::uint64_t seed = seed_text ? std::strtoull(seed_text, nullptr, 10) : 20261123;
@@ -678,28 +1132,47 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
     std::vector<Sender> senders;
     std::map<std::string, std::int64_t> deposited;  // sender id -> cents
     for (int i = 0; i < 16; ++i) {
-        senders.push_back(
-            new_sender("Lineo Lebona", i % 3 == 0 ? "ecocash" : "mpesa", kOutcomes.at(rng() % 4))
-        );
+        // One beneficiary is on the internal list, so some remittances are held whatever the seed.
+        senders.push_back(new_sender(
+            i == 7 ? "Lerato Ramakatsa" : "Lineo Lebona",
+            i % 3 == 0 ? "ecocash" : "mpesa",
+            kOutcomes.at(rng() % 4)
+        ));
         const std::int64_t cents = 50'000 + static_cast<std::int64_t>(rng() % 200'000);
         deposit(senders.back(), platform::format_minor_units(cents));
         deposited[senders.back().id] = cents;
     }
     std::vector<Sent> sent;
+    int cancels_after_approval = 0;
     for (int i = 0; i < 100; ++i) {
         const std::size_t k = rng() % senders.size();
         const std::int64_t cents = 5'000 + static_cast<std::int64_t>(rng() % 95'000);  // R50-R1,000
-        const auto r = send(
-            senders[k],
-            quote(senders[k], platform::format_minor_units(cents), senders[k].method)["id"]
-        );
+        const json q = quote(senders[k], platform::format_minor_units(cents), senders[k].method);
+        // 0: cancel at whatever point it has reached; 1: cancel once approved, the ledger's
+        // answer held back (as in CancelAfterTheReservationVoidsIt...): after the reservation.
+        const auto cancel = rng() % 8;
+        std::optional<TableLock> replies_wait;
+        if (cancel == 1) {
+            replies_wait.emplace(chelete_->remit_schema() + ".deposits");
+        }
+        const auto r = send(senders[k], q["id"]);
         ASSERT_EQ(r.status, 202) << r.body;
         sent.push_back({k, body(r)["id"]});
-        if (rng() % 6 == 0) {  // cancel at whatever point it has reached
-            const auto c =
-                post("/v1/remittances/" + sent.back().id + "/cancel", nullptr, senders[k].auth);
+        const std::string cancel_path = "/v1/remittances/" + sent.back().id + "/cancel";
+        if (cancel == 0) {
+            const auto c = post(cancel_path, nullptr, senders[k].auth);
             EXPECT_TRUE(c.status == 200 || c.status == 409) << c.body;
+        } else if (cancel == 1) {
+            // Held or rejected by screening instead: left to the officer, or final.
+            const json screened =
+                wait_for(senders[k], sent.back().id, {"approved", "held", "rejected"});
+            if (screened["status"] == "approved") {
+                const auto c = post(cancel_path, nullptr, senders[k].auth);
+                EXPECT_EQ(c.status, 200) << c.body;
+                ++cancels_after_approval;
+            }
         }
+        replies_wait.reset();
     }
     std::map<std::string, int> by_status;
     std::map<std::string, std::int64_t> spent;  // sender id -> cents paid out
@@ -740,9 +1213,15 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
     for (const auto& [status, n] : by_status) {
         std::cout << " " << status << "=" << n;
     }
-    std::cout << " (" << decided << " held and decided by an officer)\n";
+    std::cout << " (" << decided << " held and decided by an officer, " << cancels_after_approval
+              << " cancelled after approval)\n";
+    // Every way a remittance can end (a seed that misses one proves less: change the choices).
     EXPECT_GT(by_status["paid"], 0);
     EXPECT_GT(by_status["refunded"], 0);
+    EXPECT_GT(by_status["rejected"], 0);
+    EXPECT_GT(by_status["cancelled"], 0);
+    EXPECT_GT(decided, 0) << "none was held";
+    EXPECT_GT(cancels_after_approval, 0) << "none was cancelled after approval";
 
     // Wallets: what was deposited less what was paid out; nothing left held.
     for (const auto& s : senders) {
@@ -752,46 +1231,129 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
         EXPECT_EQ(w["held"], money("0.00"));
     }
 
-    // Each remittance agrees with its ledger transfers (read from the ledger's own tables).
+    // Each remittance agrees with its ledger transfers, principal and fee (read from the
+    // ledger's own tables), once no answer from the ledger is outstanding.
     pqxx::connection c{*testing::pg_dsn()};
-    pqxx::read_transaction tx{c};
     const std::string remit = chelete_->remit_schema();
+    EXPECT_TRUE(testing::wait_until(
+        [&] {
+            pqxx::read_transaction tx{c};
+            return tx.exec1(
+                         "SELECT count(*) FROM " + remit +
+                         ".remittances WHERE ledger_state LIKE '%_requested'"
+                   )[0]
+                       .as<int>() == 0;
+        },
+        20s
+    )) << "ledger steps still unanswered";
+    pqxx::read_transaction tx{c};
     const auto rows = tx.exec(
         "SELECT id::text, status, ledger_state, reserve_transfer_id::text, "
-        "settle_transfer_id::text FROM " +
+        "reserve_fee_transfer_id::text, settle_transfer_id::text, send_minor, fee_minor FROM " +
         remit + ".remittances"
     );
     const std::string ledger_schema = chelete_->ledger_schema();
-    auto exists = [&](const pqxx::field& id) {
-        return !id.is_null() &&
-               tx.exec_params1(
-                     "SELECT count(*) FROM " + ledger_schema + ".transfers WHERE id = $1::uuid",
-                     id.as<std::string>()
-               )[0]
-                       .as<int>() > 0;
+    auto transfer = [&](const std::string& id) {
+        const auto t = tx.exec_params(
+            "SELECT amount, pending_id::text, flags FROM " + ledger_schema +
+                ".transfers WHERE id = $1::uuid",
+            id
+        );
+        return t.empty() ? json{}
+                         : json{
+                               {"amount", t[0][0].as<std::int64_t>()},
+                               {"pending_id", t[0][1].as<std::string>()},
+                               {"flags", t[0][2].as<int>()}};
     };
+    auto transfer_at = [&](const pqxx::field& id) {
+        return id.is_null() ? json{} : transfer(id.as<std::string>());
+    };
+    // What in transit and revenue must hold: the principal and fee of every live reservation as
+    // pending, of every paid remittance as posted (the test partner is not the payout service,
+    // so nothing moves the principal on from in transit).
+    std::int64_t live_principal = 0;
+    std::int64_t live_fee = 0;
+    std::int64_t paid_principal = 0;
+    std::int64_t paid_fee = 0;
+    int cancelled_with_reservation = 0;  // of this run (the accounts see the whole schema)
+    std::set<std::string> this_run;
+    for (const auto& s : sent) {
+        this_run.insert(s.id);
+    }
     for (const auto& r : rows) {
+        const std::string id = r[0].as<std::string>();
         const std::string status = r[1].as<std::string>();
         const std::string ledger_state = r[2].as<std::string>();
-        const bool reserved = exists(r[3]);
-        const bool settled = exists(r[4]);
-        SCOPED_TRACE(r[0].as<std::string>() + " " + status + " " + ledger_state);
+        const std::int64_t send = r[6].as<std::int64_t>();
+        const std::int64_t fee = r[7].as<std::int64_t>();
+        SCOPED_TRACE(id + " " + status + " " + ledger_state);
+        const json reserve = transfer_at(r[3]);
+        const json reserve_fee = transfer_at(r[4]);
+        const json settle = transfer_at(r[5]);
+        const bool posting = ledger_state == "posted";
+        const json settle_fee =
+            r[5].is_null()
+                ? json{}
+                : transfer(
+                      remittance::derived_id(std::string{posting ? "post-fee:" : "void-fee:"} + id)
+                  );
+        const bool reserved = !reserve.is_null();
+        const bool settled = !settle.is_null();
+        // The fee travels with the principal: reserved together (linked), settled together.
+        EXPECT_EQ(reserved, !reserve_fee.is_null());
+        EXPECT_EQ(settled, !settle_fee.is_null());
+        if (reserved) {
+            EXPECT_EQ(reserve["amount"], send - fee);
+            EXPECT_EQ(reserve["flags"], kPending | kLinked);
+            EXPECT_EQ(reserve_fee["amount"], fee);
+            EXPECT_EQ(reserve_fee["flags"], kPending);
+        }
+        if (settled) {
+            const int flag = posting ? kPostPending : kVoidPending;
+            EXPECT_EQ(settle["pending_id"], r[3].as<std::string>());
+            EXPECT_EQ(settle["flags"], flag | kLinked);
+            EXPECT_EQ(settle_fee["pending_id"], r[4].as<std::string>());
+            EXPECT_EQ(settle_fee["flags"], flag);
+        }
         if (status == "paid") {
             EXPECT_TRUE(reserved && settled);
             EXPECT_EQ(ledger_state, "posted");
+            paid_principal += send - fee;
+            paid_fee += fee;
         } else if (status == "refunded") {
             EXPECT_TRUE(reserved && settled);
             EXPECT_EQ(ledger_state, "voided");
         } else if (status == "cancelled") {
-            // Before approval nothing was reserved; after it the reservation was voided.
-            EXPECT_TRUE(
-                ledger_state == "none" || (ledger_state == "voided" && !(reserved && !settled))
-            );
+            // Before approval nothing was asked of the ledger; after it the reservation was
+            // voided, or was refused and there was nothing to void.
+            EXPECT_TRUE(ledger_state == "none" || ledger_state == "voided");
+            EXPECT_EQ(reserved, settled);
+            if (ledger_state == "none") {
+                EXPECT_FALSE(reserved);
+                EXPECT_TRUE(r[5].is_null());
+            }
+            cancelled_with_reservation += reserved && this_run.contains(id) ? 1 : 0;
         } else if (status == "rejected") {
             EXPECT_FALSE(reserved);
             EXPECT_TRUE(ledger_state == "none" || ledger_state == "reserve_refused");
+        } else if (reserved && !settled) {
+            live_principal += send - fee;  // in flight (another test's payout still pending)
+            live_fee += fee;
         }
     }
+    std::cout << "[remittance] " << cancelled_with_reservation
+              << " cancelled with their reservation in the ledger, then voided\n";
+    EXPECT_GT(cancelled_with_reservation, 0);
+    const json in_transit = ledger_balances(in_transit_account());
+    EXPECT_EQ(in_transit["credits_pending"], live_principal) << in_transit.dump();
+    EXPECT_EQ(in_transit["credits_posted"], paid_principal) << in_transit.dump();
+    EXPECT_EQ(in_transit["debits_pending"], 0) << in_transit.dump();
+    EXPECT_EQ(in_transit["debits_posted"], 0) << in_transit.dump();
+    const json revenue = ledger_balances(revenue_account());
+    EXPECT_EQ(revenue["credits_pending"], live_fee) << revenue.dump();
+    EXPECT_EQ(revenue["credits_posted"], paid_fee) << revenue.dump();
+    EXPECT_EQ(revenue["debits_pending"], 0) << revenue.dump();
+    EXPECT_EQ(revenue["debits_posted"], 0) << revenue.dump();
     // Finance pages through every remittance, newest first, each exactly once.
     const std::string finance = chelete_->bearer("finance", platform::new_uuid());
     std::set<std::string> listed;

@@ -59,7 +59,7 @@ struct Quote {
 [[nodiscard]] QuoteState quote_state_at(const Quote& quote, platform::TimePoint now);
 
 enum class QuoteRefusal : std::uint8_t {
-    kNotYours,        // another worker's quote: answered like an unknown quote (404)
+    kNotYours,        // another worker's quote: answered like an unknown quote (422 on quote_id)
     kAlreadyUsed,     // used by another remittance (409)
     kExpired,         // past expires_at (409)
     kMethodMismatch,  // priced for another payout method than the beneficiary's (422)

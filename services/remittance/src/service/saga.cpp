@@ -648,6 +648,15 @@ void on_payout_event(
     if (!detail.empty()) {
         reason += ": " + detail;
     }
+    // An answer the machine refuses (late, duplicate, or for a remittance that never reached the
+    // partner, such as a cancelled one) changes nothing: not even the partner reference.
+    if (const auto row = lock_remittance(tx, id)) {
+        const auto allowed = next_state(row->status, event);
+        if (!allowed) {
+            ignore_refusal(allowed, id, m.type);
+            return;
+        }
+    }
     if (!partner_reference.empty()) {
         // Before the transition, so the remit.completed it publishes carries it; the first
         // reference a partner gave stays (a late or contradictory answer does not replace it).
