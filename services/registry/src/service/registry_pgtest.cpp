@@ -38,9 +38,7 @@ protected:
             {"CHELETE_ADMIN_PASSWORD", "pgtest-admin-password"},
             {"CHELETE_FIELD_KEYS", keys},
             {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
-            {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')},
-            {"CHELETE_PASSWORD_MEMORY_KIB", "64"},
-            {"CHELETE_PASSWORD_ITERATIONS", "1"}};
+            {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')}};
         platform::ConfigReader reader{env};
         platform_ = platform::PlatformSettings::load(reader);
         auto settings = RegistrySettings::load(reader);

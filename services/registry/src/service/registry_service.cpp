@@ -80,16 +80,22 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
         !platform::crypto::Ed25519Signer::from_seed_hex(s.letter_seed_hex)) {
         r.problem("CHELETE_LETTER_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)");
     }
+    // Never below the OWASP minimum (m=19 MiB, t=2), tests included: what they measure is
+    // what production runs.
     s.password_cost.memory_kib = static_cast<std::uint32_t>(r.integer(
         "CHELETE_PASSWORD_MEMORY_KIB",
-        19 * 1024,
-        64,
-        1024 * 1024,
-        "Argon2id memory per PIN/password hash (KiB)"
+        platform::crypto::kMinConfiguredPasswordMemoryKib,
+        platform::crypto::kMinConfiguredPasswordMemoryKib,
+        platform::crypto::kMaxPasswordMemoryKib,
+        "Argon2id memory per PIN/password hash (KiB, at least 19456: the OWASP minimum)"
     ));
-    s.password_cost.iterations = static_cast<std::uint32_t>(
-        r.integer("CHELETE_PASSWORD_ITERATIONS", 2, 1, 64, "Argon2id passes per PIN/password hash")
-    );
+    s.password_cost.iterations = static_cast<std::uint32_t>(r.integer(
+        "CHELETE_PASSWORD_ITERATIONS",
+        platform::crypto::kMinConfiguredPasswordIterations,
+        platform::crypto::kMinConfiguredPasswordIterations,
+        platform::crypto::kMaxPasswordIterations,
+        "Argon2id passes per PIN/password hash (at least 2: the OWASP minimum)"
+    ));
     s.login_max_failures = static_cast<int>(r.integer(
         "CHELETE_LOGIN_MAX_FAILURES", 5, 1, 100, "Wrong PINs/passwords before a login locks"
     ));
