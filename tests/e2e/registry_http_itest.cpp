@@ -296,16 +296,53 @@ TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord)
 TEST_F(RegistryHttpITest, FiveWrongPinsLockTheLogin) {
     const std::string phone = unique_phone("+278");
     ASSERT_EQ(post("/v1/workers", new_worker(phone, new_passport())).status, 201);
-    for (int i = 0; i < 5; ++i) {
-        const auto r =
-            http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "97531"}}.dump());
-        EXPECT_EQ(r.status, 401) << r.body;
-    }
-    const auto locked =
-        http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "48213"}}.dump());
+    const auto try_pin = [&](const std::string& pin) {
+        return http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", pin}}.dump());
+    };
+    // Four wrong PINs do not lock (each is answered as a wrong PIN, the fifth too); the fifth
+    // locks: the right PIN is refused now, with the seconds left.
+    const auto wrong_pins_are_refused = [&](int n) {
+        for (int i = 1; i <= n; ++i) {
+            const auto r = try_pin("97531");
+            EXPECT_EQ(r.status, 401) << r.body;
+            EXPECT_NE(r.body.find("invalid-credentials"), std::string::npos)
+                << "wrong PIN " << i << " of " << n << ": " << r.body;
+        }
+    };
+    wrong_pins_are_refused(5);
+    const auto locked = try_pin("48213");
     EXPECT_EQ(locked.status, 401);
     EXPECT_NE(locked.body.find("login-locked"), std::string::npos) << locked.body;
-    EXPECT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
+    ASSERT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
+    const int retry_after = std::stoi(locked.headers.at("retry-after"));
+    EXPECT_GE(retry_after, 1790) << "CHELETE_LOGIN_LOCKOUT is 30 minutes";
+    EXPECT_LE(retry_after, 1800);
+
+    // Once the lock has lapsed, the count starts afresh: four wrong PINs do not lock again.
+    const auto workers = chelete_->registry_schema() + ".workers";
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0(
+            "UPDATE " + workers +
+                " SET locked_until = now() - interval '1 second' WHERE phone = $1",
+            phone
+        );
+        tx.commit();
+    }
+    wrong_pins_are_refused(4);
+    const auto again = try_pin("48213");
+    EXPECT_EQ(again.status, 200) << "a lapsed lock gives five more tries: " << again.body;
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto row = tx.exec_params1(
+            "SELECT failed_logins, locked_until IS NULL FROM " + workers + " WHERE phone = $1",
+            phone
+        );
+        EXPECT_EQ(row[0].as<int>(), 0) << "the right PIN clears the count";
+        EXPECT_TRUE(row[1].as<bool>());
+    }
     // Unknown phones answer exactly like wrong PINs.
     const auto unknown = http().post_json(
         "/v1/auth/token", json{{"phone", "+27699999999"}, {"pin", "48213"}}.dump()

@@ -102,6 +102,9 @@ std::vector<Directive> load_directives(pqxx::transaction_base& tx, const std::st
 }
 
 /// Records a lockout-aware login failure; answers the same for unknown users and wrong secrets.
+/// Only called for a login that is not locked now (issue_token answers a locked one first), so a
+/// `locked_until` still set is a lock that has lapsed: this failure is the first of a fresh count
+/// and the lapsed lock is cleared; the failure that reaches the limit locks again.
 api::Reply login_failed(
     const Context& ctx, pqxx::transaction_base& tx, const std::string& table, const std::string& id
 ) {
@@ -110,9 +113,9 @@ api::Reply login_failed(
             std::chrono::duration_cast<std::chrono::seconds>(ctx.settings.login_lockout).count();
         tx.exec_params0(
             "UPDATE " + table +
-                " SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + "
-                "1 >= $2 "
-                "THEN now() + make_interval(secs => $3) ELSE locked_until END WHERE id = $1",
+                " AS t SET (failed_logins, locked_until) = (SELECT c.n, CASE WHEN c.n >= $2 THEN "
+                "now() + make_interval(secs => $3) END FROM (SELECT CASE WHEN t.locked_until IS "
+                "NOT NULL THEN 1 ELSE t.failed_logins + 1 END AS n) AS c) WHERE t.id = $1",
             id,
             ctx.settings.login_max_failures,
             lock_seconds

@@ -183,6 +183,18 @@ protected:
         return row(sql, param)[0].get<std::string>();
     }
 
+    void exec(const std::string& sql) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("SET search_path TO " + schema_);
+        tx.exec(sql);
+        tx.commit();
+    }
+
+    api::Reply login(RegistryService& s, const std::string& username, const std::string& password) {
+        return call(s, "issueToken", {{"username", username}, {"password", password}});
+    }
+
     std::string schema_;
     platform::PlatformSettings platform_;
     platform::ManualClock clock_{std::chrono::system_clock::now()};
@@ -323,6 +335,48 @@ TEST_F(RegistryPgTest, JobsFlagLicencesAndWarnOfExpiringPermitsOnce) {
                 ".agency_decisions WHERE agency_id = $1 AND action = 'calendar'",
             agency_id)[0],
         "2"
+    );
+}
+
+// ---- logins ------------------------------------------------------------------------------------
+
+TEST_F(RegistryPgTest, ALoginLocksOnTheFifthWrongPasswordAndALapsedLockCountsAfresh) {
+    auto s = service(kKey1);
+    (void)staff(*s, "clerk.maseru", "finance", std::nullopt);
+    const std::string right = "a long enough password";
+    const auto wrong_is_refused = [&](const char* what) {
+        const auto r = login(*s, "clerk.maseru", "not the password");
+        EXPECT_EQ(r.status, 401) << what;
+        EXPECT_EQ(r.body.value("type", "").find("login-locked"), std::string::npos)
+            << what << ": " << r.body.dump();
+    };
+    for (int i = 1; i <= 5; ++i) {
+        wrong_is_refused("wrong password, not yet locked");
+    }
+    // The fifth locked it: even the right password is refused, with when to come back.
+    auto r = login(*s, "clerk.maseru", right);
+    ASSERT_EQ(r.status, 401);
+    EXPECT_NE(r.body.value("type", "").find("login-locked"), std::string::npos) << r.body.dump();
+    ASSERT_TRUE(r.headers.contains("Retry-After"));
+    const int retry_after = std::stoi(r.headers.at("Retry-After"));
+    EXPECT_GE(retry_after, 1790);
+    EXPECT_LE(retry_after, 1800);
+
+    // The lock lapses: five more tries, not one.
+    exec(
+        "UPDATE staff SET locked_until = now() - interval '1 second' WHERE username = "
+        "'clerk.maseru'"
+    );
+    for (int i = 1; i <= 4; ++i) {
+        wrong_is_refused("wrong password after the lock lapsed");
+    }
+    r = login(*s, "clerk.maseru", right);
+    EXPECT_EQ(r.status, 200) << "four wrong after a lapsed lock do not lock: " << r.body.dump();
+    EXPECT_EQ(
+        row("SELECT failed_logins::text, coalesce(locked_until::text, '') FROM " + schema_ +
+                ".staff WHERE username = $1",
+            "clerk.maseru"),
+        json::array({"0", ""})
     );
 }
 
