@@ -183,6 +183,12 @@ protected:
         return row(sql, param)[0].get<std::string>();
     }
 
+    json directors_of(const std::string& agency_id) {
+        return json::parse(row("SELECT directors::text FROM " + schema_ + ".agencies WHERE id = $1",
+                               agency_id)[0]
+                               .get<std::string>());
+    }
+
     void exec(const std::string& sql) {
         pqxx::connection c{*testing::pg_dsn()};
         pqxx::work tx{c};
@@ -198,6 +204,7 @@ protected:
     std::string schema_;
     platform::PlatformSettings platform_;
     platform::ManualClock clock_{std::chrono::system_clock::now()};
+    const api::Caller officer_{"officer-1", "ministry_officer", 0};
 };
 
 TEST_F(RegistryPgTest, RotationKeepsOldRowsReadableThenResealsThemUnderTheNewKey) {
@@ -336,6 +343,149 @@ TEST_F(RegistryPgTest, JobsFlagLicencesAndWarnOfExpiringPermitsOnce) {
             agency_id)[0],
         "2"
     );
+}
+
+// ---- agency directors' identity numbers --------------------------------------------------------
+
+TEST_F(RegistryPgTest, DirectorsIdentityNumbersAreSealedMaskedAndRotated) {
+    auto s = service(kKey1);
+    const auto created = call(
+        *s,
+        "createAgency",
+        {{"name", "Mafeteng Placements"},
+         {"registration_no", "MP-77"},
+         {"address", "Main Road, Mafeteng"},
+         {"contact_phone", "+26622000077"},
+         {"directors",
+          {{{"full_name", "Thato Mofoka"}, {"national_id", "ls 99-8877"}},
+           {{"full_name", "Nthabiseng Lebona"}, {"police_clearance", true}},
+           {{"full_name", "Retselisitsoe Sekhonyana"}, {"national_id", "0405060708"}}}}},
+        json::object(),
+        officer_
+    );
+    ASSERT_EQ(created.status, 201) << created.body.dump();
+    const std::string id = created.body["id"];
+    // The answer (and so the gateway's idempotency record) shows the numbers masked only.
+    EXPECT_EQ(created.body["directors"][0]["national_id"], "*****877");
+    EXPECT_EQ(created.body["directors"][1]["national_id"], nullptr);
+    EXPECT_EQ(created.body["directors"][1]["police_clearance"], true);
+    EXPECT_EQ(created.body["directors"][2]["national_id"], "******0708");
+    for (const std::string number : {"998877", "99-8877", "0405060708", "v1.k1."}) {
+        EXPECT_EQ(created.body.dump().find(number), std::string::npos) << created.body.dump();
+    }
+
+    // Stored sealed, for this agency and place in the list only; nothing in clear.
+    const std::string stored =
+        row("SELECT directors::text FROM " + schema_ + ".agencies WHERE id = $1", id)[0];
+    for (const std::string number : {"998877", "99-8877", "0405060708", "\"national_id\""}) {
+        EXPECT_EQ(stored.find(number), std::string::npos) << stored;
+    }
+    const auto sealed = [&](std::size_t i) {
+        return directors_of(id)[i].value("national_id_enc", "");
+    };
+    const auto place = [&](std::size_t i) {
+        return "agencies.directors.national_id:" + id + ":" + std::to_string(i);
+    };
+    const platform::crypto::FieldCipher k1{
+        platform::crypto::FieldCipher::parse_keys(kKey1).value()};
+    EXPECT_EQ(platform::crypto::FieldCipher::key_id_of(sealed(0)), "k1");
+    EXPECT_EQ(k1.decrypt(sealed(0), place(0)), "LS998877");
+    EXPECT_EQ(k1.decrypt(sealed(2), place(2)), "0405060708");
+    EXPECT_FALSE(k1.decrypt(sealed(0), place(2)).has_value()) << "moved, it no longer opens";
+    EXPECT_EQ(sealed(1), "");
+
+    // A clear number cannot be stored, whoever writes the row.
+    EXPECT_THROW(
+        exec(
+            "UPDATE agencies SET directors = '[{\"full_name\": \"X\", \"national_id\": "
+            "\"LS1234567\"}]' WHERE id = '" +
+            id + "'"
+        ),
+        pqxx::check_violation
+    );
+
+    // The public register: no directors, no numbers, masked or not.
+    for (const auto& reply :
+         {call(*s, "getAgency", json::object(), {{"id", id}}),
+          call(*s, "listAgencies", json::object()),
+          call(
+              *s,
+              "decideAgency",
+              {{"action", "start_review"}, {"reason", "complete"}},
+              {{"id", id}},
+              officer_
+          )}) {
+        ASSERT_EQ(reply.status, 200) << reply.body.dump();
+        for (const std::string text :
+             {"directors", "national_id", "*****877", "******0708", "Mofoka", "Lebona"}) {
+            EXPECT_EQ(reply.body.dump().find(text), std::string::npos) << reply.body.dump();
+        }
+    }
+
+    // Rotation re-seals them under the new key; the old key can then go.
+    auto after = service(kKey2 + "," + kKey1);
+    const auto report = after->rotate_field_keys();
+    EXPECT_EQ(report.rewritten, 2);
+    EXPECT_EQ(report.unreadable, 0);
+    EXPECT_EQ(after->rotate_field_keys().rewritten, 0) << "idempotent";
+    const platform::crypto::FieldCipher k2{
+        platform::crypto::FieldCipher::parse_keys(kKey2).value()};
+    EXPECT_EQ(platform::crypto::FieldCipher::key_id_of(sealed(0)), "k2");
+    EXPECT_EQ(k2.decrypt(sealed(0), place(0)), "LS998877");
+    EXPECT_EQ(k2.decrypt(sealed(2), place(2)), "0405060708");
+    EXPECT_EQ(directors_of(id)[0]["national_id_masked"], "*****877");
+
+    // A number no key opens is reported, left as it is, and does not stop the others.
+    auto only_k3 = service("k3:" + std::string(64, '3'));
+    const auto lost = only_k3->rotate_field_keys();
+    EXPECT_EQ(lost.rewritten, 0);
+    EXPECT_EQ(lost.unreadable, 2);
+}
+
+TEST_F(RegistryPgTest, DirectorsNumbersStoredInClearBeforeTheFixAreSealedWhenTheServiceMigrates) {
+    // A database as it was before V004: the first three registry migrations, a number in clear.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        (void)platform::apply_migrations(c, schema_, platform::bus_migrations());
+        auto migrations = registry_migrations();
+        ASSERT_GT(migrations.size(), 3U);
+        migrations.resize(3);
+        (void)platform::apply_migrations(c, schema_, migrations);
+    }
+    const std::string id = "5d0c5e7a-1b2c-4d3e-8f90-a1b2c3d4e5f6";
+    exec(
+        "INSERT INTO agencies (id, name, registration_no, address, contact_phone, directors, "
+        "status) VALUES ('" +
+        id +
+        "', 'Old Agency', 'OLD-1', 'Old Road, Maseru', '+26622000001', '[{\"full_name\": "
+        "\"Palesa Ntho\", \"national_id\": \"LS998877\"}, {\"full_name\": \"Neo "
+        "Letsie\"}]', 'applied')"
+    );
+
+    auto s = service(kKey1);  // migrates from V004 on, then seals what is in clear
+    const json directors = directors_of(id);
+    EXPECT_EQ(directors.dump().find("998877"), std::string::npos) << directors.dump();
+    EXPECT_FALSE(directors[0].contains("national_id"));
+    EXPECT_EQ(directors[0]["national_id_masked"], "*****877");
+    const platform::crypto::FieldCipher k1{
+        platform::crypto::FieldCipher::parse_keys(kKey1).value()};
+    EXPECT_EQ(
+        k1.decrypt(
+            directors[0]["national_id_enc"].get<std::string>(),
+            "agencies.directors.national_id:" + id + ":0"
+        ),
+        "LS998877"
+    );
+    EXPECT_EQ(directors[1], json({{"full_name", "Neo Letsie"}}));
+    EXPECT_EQ(
+        count(
+            "SELECT convalidated::text FROM pg_constraint WHERE conname = $1 AND connamespace = '" +
+                schema_ + "'::regnamespace",
+            "agencies_directors_sealed"
+        ),
+        "true"
+    );
+    EXPECT_EQ(s->rotate_field_keys().rewritten, 0) << "nothing left in clear or under an old key";
 }
 
 // ---- logins ------------------------------------------------------------------------------------
