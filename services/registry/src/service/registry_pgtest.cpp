@@ -6,6 +6,8 @@
 #include <chelete/registry/service.hpp>
 #include <chelete/testing/env.hpp>
 
+#include "domain/rules.hpp"
+
 namespace chelete::registry {
 namespace {
 
@@ -195,6 +197,14 @@ protected:
         tx.exec("SET search_path TO " + schema_);
         tx.exec(sql);
         tx.commit();
+    }
+
+    /// Today by the test's clock, plus `days`, as the API writes dates.
+    std::string date_in(int days) {
+        return platform::format_rfc3339(
+                   std::chrono::floor<std::chrono::days>(clock_.now()) + std::chrono::days{days}
+        )
+            .substr(0, 10);
     }
 
     api::Reply login(RegistryService& s, const std::string& username, const std::string& password) {
@@ -486,6 +496,104 @@ TEST_F(RegistryPgTest, DirectorsNumbersStoredInClearBeforeTheFixAreSealedWhenThe
         "true"
     );
     EXPECT_EQ(s->rotate_field_keys().rewritten, 0) << "nothing left in clear or under an old key";
+}
+
+// ---- the daily job and officers' permit decisions ----------------------------------------------
+
+TEST_F(RegistryPgTest, TheJobNeverUndoesAnOfficersDecisionNorMovesAgainstTheLifecycle) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110021", "RD1000021");
+    const auto add = [&](const std::string& type, const std::string& number, int expires_in) {
+        const auto r = call(
+            *s,
+            "addPermit",
+            {{"type", type},
+             {"number", number},
+             {"issued_on", "2020-01-01"},
+             {"expires_on", date_in(expires_in)}},
+            {{"id", worker}},
+            officer_
+        );
+        EXPECT_EQ(r.status, 201) << r.body.dump();
+        return r.body.value("id", "");
+    };
+    const auto set_status = [&](const std::string& id, const std::string& status) {
+        const auto r = call(
+            *s,
+            "changePermitStatus",
+            {{"status", status}, {"reason", "card cancelled by DHA"}},
+            {{"id", id}},
+            officer_
+        );
+        EXPECT_EQ(r.status, 200) << r.body.dump();
+    };
+    const auto status_of = [&](const std::string& id) {
+        return row("SELECT status FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    // A: printed to run another year, expired by an officer.
+    const std::string a = add("LSP", "LSP777001", 365);
+    set_status(a, "expired");
+    // B: an LEP expired by the calendar; C: an LEP expired by an officer 5 days before its
+    // printed date; D: an LEP an officer marked issued (the end of an application).
+    const std::string b = add("LEP", "LEP777002", -10);
+    EXPECT_EQ(status_of(b), "expired");
+    const std::string c = add("LEP", "LEP777003", 5);
+    set_status(c, "expired");
+    const std::string d = add("LEP", "LEP777004", 5);
+    exec("UPDATE permits SET status = 'issued', status_source = 'officer' WHERE id = '" + d + "'");
+
+    auto report = s->run_jobs();
+    EXPECT_EQ(status_of(a), "expired") << "the job turned an officer's expiry back to valid";
+    EXPECT_EQ(status_of(c), "expired");
+    EXPECT_EQ(status_of(d), "valid") << "an issued permit within its dates is valid";
+    EXPECT_EQ(report.permits_changed, 1);
+
+    // Ten days on, with a directive extending LEPs: the calendar's expiry is lifted, the
+    // officer's is not; the issued-then-valid permit is extended.
+    clock_.advance(std::chrono::days{10});
+    const auto directive = call(
+        *s,
+        "createPermitDirective",
+        {{"permit_type", "LEP"},
+         {"valid_until", date_in(400)},
+         {"reference", "Directive 9/2026"},
+         {"published_on", date_in(0)}},
+        json::object(),
+        officer_
+    );
+    ASSERT_EQ(directive.status, 201) << directive.body.dump();
+    EXPECT_EQ(directive.body["permits_updated"], 2);
+    EXPECT_EQ(status_of(b), "extended_by_directive");
+    EXPECT_EQ(status_of(c), "expired") << "an officer's expiry stands until an officer lifts it";
+    EXPECT_EQ(status_of(d), "extended_by_directive");
+    EXPECT_EQ(
+        row("SELECT legal_expiry::text, coalesce(directive_ref, '') FROM " + schema_ +
+                ".permits WHERE id = $1",
+            c),
+        json::array({date_in(-5), ""})
+    ) << "a permit the calendar may not move keeps its dates";
+    report = s->run_jobs();
+    EXPECT_EQ(report.permits_changed, 0);
+    EXPECT_EQ(status_of(a), "expired");
+
+    // Every status change ever written is one the lifecycle allows.
+    pqxx::connection conn{*testing::pg_dsn()};
+    pqxx::read_transaction tx{conn};
+    int changes = 0;
+    for (const auto& h : tx.exec(
+             "SELECT from_status, to_status, reason FROM " + schema_ +
+             ".permit_history WHERE from_status IS NOT NULL AND from_status <> to_status ORDER BY "
+             "id"
+         )) {
+        ++changes;
+        const auto from = permit_status_from(h[0].as<std::string>());
+        const auto to = permit_status_from(h[1].as<std::string>());
+        ASSERT_TRUE(from && to);
+        EXPECT_TRUE(permit_transition_allowed(*from, *to))
+            << h[0].as<std::string>() << " -> " << h[1].as<std::string>() << " ("
+            << h[2].as<std::string>() << ")";
+    }
+    EXPECT_EQ(changes, 5);  // two officers' expiries, issued → valid, two directive extensions
 }
 
 // ---- logins ------------------------------------------------------------------------------------
