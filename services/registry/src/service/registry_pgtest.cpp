@@ -596,6 +596,75 @@ TEST_F(RegistryPgTest, TheJobNeverUndoesAnOfficersDecisionNorMovesAgainstTheLife
     EXPECT_EQ(changes, 5);  // two officers' expiries, issued → valid, two directive extensions
 }
 
+TEST_F(RegistryPgTest, ExistingPermitsLearnWhoSetTheirStatusFromTheirHistory) {
+    // A database as it was before V005, with permits whose history says who set their status.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        (void)platform::apply_migrations(c, schema_, platform::bus_migrations());
+        auto migrations = registry_migrations();
+        ASSERT_GT(migrations.size(), 4U);
+        migrations.resize(4);
+        (void)platform::apply_migrations(c, schema_, migrations);
+    }
+    const std::string worker = "6e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b";
+    exec(
+        "INSERT INTO workers (id, given_name, family_name, date_of_birth, phone, pin_hash, "
+        "passport_enc, passport_hash, passport_masked) VALUES ('" +
+        worker + "', 'Lerato', 'Nthane', '1988-07-01', '+27821110031', 'x', 'x', 'x', '*****')"
+    );
+    const auto permit = [&](int n, const std::string& status, const std::string& history) {
+        const std::string id = "00000000-0000-4000-8000-00000000000" + std::to_string(n);
+        exec(
+            "INSERT INTO permits (id, worker_id, type, number, issued_on, printed_expiry, status, "
+            "legal_expiry) VALUES ('" +
+            id + "', '" + worker + "', 'LEP', 'LEP90000" + std::to_string(n) +
+            "', '2020-01-01', '" + date_in(365) + "', '" + status + "', '" + date_in(365) + "')"
+        );
+        exec(
+            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
+            "SELECT '" +
+            id + "', h.f, h.t, h.r, h.a FROM (VALUES " + history + ") AS h(f, t, r, a)"
+        );
+        return id;
+    };
+    const std::string recorded = "(NULL, 'valid', 'recorded', 'officer-1')";
+    const std::string by_officer = permit(
+        1, "expired", recorded + ", ('valid', 'expired', 'card cancelled by DHA', 'officer-1')"
+    );
+    const std::string by_job =
+        permit(2, "expired", recorded + ", ('valid', 'expired', 'daily check', 'system')");
+    const std::string by_directive = permit(
+        3,
+        "extended_by_directive",
+        recorded +
+            ", ('valid', 'extended_by_directive', 'directive recorded (D 1/2026)', "
+            "'officer-1'), ('extended_by_directive', 'extended_by_directive', "
+            "'directive recorded (D 2/2026)', 'officer-1')"
+    );
+    const std::string by_registry = permit(
+        4, "revoked", recorded + ", ('valid', 'revoked', 'permit registry check', 'officer-1')"
+    );
+    const std::string untouched = permit(5, "valid", recorded);
+
+    auto s = service(kKey1);  // V005
+    const auto source = [&](const std::string& id) {
+        return row("SELECT status_source FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    EXPECT_EQ(source(by_officer), "officer");
+    EXPECT_EQ(source(by_job), "calendar");
+    EXPECT_EQ(source(by_directive), "calendar");
+    EXPECT_EQ(source(by_registry), "registry");
+    EXPECT_EQ(source(untouched), "calendar");
+    // And the job keeps the officer's expiry, while it corrects the calendar's own.
+    (void)s->run_jobs();
+    const auto status = [&](const std::string& id) {
+        return row("SELECT status FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    EXPECT_EQ(status(by_officer), "expired");
+    EXPECT_EQ(status(by_job), "expired") << "expired → valid is not a transition";
+    EXPECT_EQ(status(untouched), "valid");
+}
+
 // ---- logins ------------------------------------------------------------------------------------
 
 TEST_F(RegistryPgTest, ALoginLocksOnTheFifthWrongPasswordAndALapsedLockCountsAfresh) {
