@@ -469,8 +469,6 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
         {"CHELETE_FIELD_KEYS", "k1:" + std::string(64, 'a')},
         {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
         {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')},
-        {"CHELETE_PASSWORD_MEMORY_KIB", "64"},
-        {"CHELETE_PASSWORD_ITERATIONS", "1"},
         {"CHELETE_RATE_LIMIT", "1000000"},
         {"CHELETE_RATE_BURST", "100000"},
         {"CHELETE_RATE_LIMIT_ANONYMOUS", "1000000"},

@@ -67,9 +67,6 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
         {"CHELETE_FIELD_KEYS", "k1:" + std::string(64, 'a')},
         {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
         {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')},
-        // Cheap hashes: the tests log in many times; production keeps the OWASP minimum.
-        {"CHELETE_PASSWORD_MEMORY_KIB", "64"},
-        {"CHELETE_PASSWORD_ITERATIONS", "1"},
         {"CHELETE_RATE_LIMIT_PREFIX", unique_name("rl") + ":"},
         {"CHELETE_RATE_BURST_ANONYMOUS", "10000"},
         {"CHELETE_RELAY_POLL_INTERVAL", "20ms"},

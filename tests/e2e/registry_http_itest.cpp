@@ -232,6 +232,70 @@ TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
     );
 }
 
+TEST_F(RegistryHttpITest, DirectorsIdentityNumbersAreNeverStoredNorAnsweredInClear) {
+    const auto officer = officer_session();
+    const std::string key = platform::new_uuid();
+    const json application{
+        {"name", "Berea Recruitment Services"},
+        {"registration_no", "REG-" + random_hex()},
+        {"address", "Main Road, Teyateyaneng"},
+        {"contact_phone", "+26622456789"},
+        {"directors",
+         {{{"full_name", "Palesa Ntho"}, {"national_id", "LS 4455-6677"}},
+          {{"full_name", "Neo Letsie"}}}}};
+    const auto send = [&] {
+        auto r = http().post_json(
+            "/v1/agencies", application.dump(), {"Idempotency-Key: " + key, officer}
+        );
+        check_against_spec("POST", "/v1/agencies", r);
+        return r;
+    };
+    const auto created = send();
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = body(created)["id"];
+    EXPECT_EQ(body(created)["directors"][0]["national_id"], "******6677");
+    EXPECT_EQ(body(created)["directors"][1]["national_id"], nullptr);
+    // The gateway keeps the answer for replays: the mask, never the number.
+    const auto replayed = send();
+    EXPECT_EQ(replayed.status, 201);
+    EXPECT_EQ(replayed.body, created.body);
+    for (const auto* reply : {&created, &replayed}) {
+        EXPECT_EQ(reply->body.find("44556677"), std::string::npos) << reply->body;
+        EXPECT_EQ(reply->body.find("4455-6677"), std::string::npos) << reply->body;
+    }
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto stored = tx.exec_params1(
+                                  "SELECT directors::text FROM " + chelete_->registry_schema() +
+                                      ".agencies WHERE id = $1",
+                                  id
+        )[0]
+                                .as<std::string>();
+        EXPECT_EQ(stored.find("44556677"), std::string::npos) << stored;
+        EXPECT_NE(stored.find("\"national_id_enc\": \"v1.k1."), std::string::npos) << stored;
+        const auto kept = tx.exec_params(
+            "SELECT response_body FROM gateway.idempotency_keys WHERE idempotency_key = $1", key
+        );
+        ASSERT_EQ(kept.size(), 1U);
+        EXPECT_EQ(kept[0][0].as<std::string>().find("44556677"), std::string::npos);
+        EXPECT_NE(kept[0][0].as<std::string>().find("******6677"), std::string::npos);
+    }
+    // The public register shows no directors at all.
+    const auto pub = get("/v1/agencies/" + id);
+    ASSERT_EQ(pub.status, 200) << pub.body;
+    for (const std::string text : {"directors", "national_id", "******6677", "Palesa", "Letsie"}) {
+        EXPECT_EQ(pub.body.find(text), std::string::npos) << pub.body;
+    }
+    // A number that is no identity number is refused by name.
+    auto bad = application;
+    bad["registration_no"] = "REG-" + random_hex();
+    bad["directors"][0]["national_id"] = "LS/4455/6677";
+    const auto refused = post("/v1/agencies", bad, officer);
+    EXPECT_EQ(refused.status, 422) << refused.body;
+    EXPECT_NE(refused.body.find("directors[0].national_id"), std::string::npos) << refused.body;
+}
+
 TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord) {
     const auto officer = officer_session();
     const auto created_agency = licensed_agency(officer);
@@ -296,16 +360,53 @@ TEST_F(RegistryHttpITest, AWorkerRegistersLogsInAndSeesOnlyTheirOwnMaskedRecord)
 TEST_F(RegistryHttpITest, FiveWrongPinsLockTheLogin) {
     const std::string phone = unique_phone("+278");
     ASSERT_EQ(post("/v1/workers", new_worker(phone, new_passport())).status, 201);
-    for (int i = 0; i < 5; ++i) {
-        const auto r =
-            http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "97531"}}.dump());
-        EXPECT_EQ(r.status, 401) << r.body;
-    }
-    const auto locked =
-        http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", "48213"}}.dump());
+    const auto try_pin = [&](const std::string& pin) {
+        return http().post_json("/v1/auth/token", json{{"phone", phone}, {"pin", pin}}.dump());
+    };
+    // Four wrong PINs do not lock (each is answered as a wrong PIN, the fifth too); the fifth
+    // locks: the right PIN is refused now, with the seconds left.
+    const auto wrong_pins_are_refused = [&](int n) {
+        for (int i = 1; i <= n; ++i) {
+            const auto r = try_pin("97531");
+            EXPECT_EQ(r.status, 401) << r.body;
+            EXPECT_NE(r.body.find("invalid-credentials"), std::string::npos)
+                << "wrong PIN " << i << " of " << n << ": " << r.body;
+        }
+    };
+    wrong_pins_are_refused(5);
+    const auto locked = try_pin("48213");
     EXPECT_EQ(locked.status, 401);
     EXPECT_NE(locked.body.find("login-locked"), std::string::npos) << locked.body;
-    EXPECT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
+    ASSERT_TRUE(locked.headers.count("retry-after")) << "the lockout says when to come back";
+    const int retry_after = std::stoi(locked.headers.at("retry-after"));
+    EXPECT_GE(retry_after, 1790) << "CHELETE_LOGIN_LOCKOUT is 30 minutes";
+    EXPECT_LE(retry_after, 1800);
+
+    // Once the lock has lapsed, the count starts afresh: four wrong PINs do not lock again.
+    const auto workers = chelete_->registry_schema() + ".workers";
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0(
+            "UPDATE " + workers +
+                " SET locked_until = now() - interval '1 second' WHERE phone = $1",
+            phone
+        );
+        tx.commit();
+    }
+    wrong_pins_are_refused(4);
+    const auto again = try_pin("48213");
+    EXPECT_EQ(again.status, 200) << "a lapsed lock gives five more tries: " << again.body;
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        const auto row = tx.exec_params1(
+            "SELECT failed_logins, locked_until IS NULL FROM " + workers + " WHERE phone = $1",
+            phone
+        );
+        EXPECT_EQ(row[0].as<int>(), 0) << "the right PIN clears the count";
+        EXPECT_TRUE(row[1].as<bool>());
+    }
     // Unknown phones answer exactly like wrong PINs.
     const auto unknown = http().post_json(
         "/v1/auth/token", json{{"phone", "+27699999999"}, {"pin", "48213"}}.dump()

@@ -78,6 +78,12 @@ constexpr std::array<std::pair<PermitStatus, std::string_view>, 16> kPermitStatu
     {PermitStatus::kSuperseded, "superseded"},
 }};
 
+constexpr std::array<std::pair<PermitStatusSource, std::string_view>, 3> kPermitStatusSources{{
+    {PermitStatusSource::kCalendar, "calendar"},
+    {PermitStatusSource::kOfficer, "officer"},
+    {PermitStatusSource::kRegistry, "registry"},
+}};
+
 }  // namespace
 
 std::optional<Day> parse_date(std::string_view text) {
@@ -365,6 +371,33 @@ bool permit_transition_allowed(PermitStatus from, PermitStatus to) {
 
 bool permit_in_force(PermitStatus s) {
     return s == PermitStatus::kValid || s == PermitStatus::kExtendedByDirective;
+}
+
+std::string_view to_string(PermitStatusSource s) {
+    return name_of(kPermitStatusSources, s);
+}
+std::optional<PermitStatusSource> permit_status_source_from(std::string_view s) {
+    return value_of(kPermitStatusSources, s);
+}
+
+std::vector<PermitStatus> calendar_steps(
+    PermitStatus recorded, PermitStatusSource source, PermitStatus computed
+) {
+    using P = PermitStatus;
+    if (computed == recorded) {
+        return {};
+    }
+    const bool dated_entry = recorded == P::kIssued || recorded == P::kValid;
+    if (source != PermitStatusSource::kCalendar && !dated_entry) {
+        return {};  // a decision, not a date: it stands until an officer moves it
+    }
+    if (permit_transition_allowed(recorded, computed)) {
+        return {computed};
+    }
+    if (recorded == P::kIssued && permit_transition_allowed(P::kValid, computed)) {
+        return {P::kValid, computed};
+    }
+    return {};
 }
 
 PermitStanding permit_standing(

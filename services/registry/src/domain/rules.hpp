@@ -154,6 +154,29 @@ struct PermitStanding {
 /// In force: may work and send under it.
 [[nodiscard]] bool permit_in_force(PermitStatus s);
 
+/// Who set a permit's recorded status (stored beside it, `permits.status_source`).
+enum class PermitStatusSource : std::uint8_t {
+    kCalendar,  // computed from the printed date and the directives (recording, the job, a
+                // directive)
+    kOfficer,   // decided by an officer (POST /v1/permits/{id}/status)
+    kRegistry,  // the permit registry's word, found on verification (revoked, superseded)
+};
+[[nodiscard]] std::string_view to_string(PermitStatusSource s);
+[[nodiscard]] std::optional<PermitStatusSource> permit_status_source_from(std::string_view s);
+
+/// The statuses the calendar takes a permit through, from `recorded` (set by `source`) towards
+/// `computed` (permit_standing's status today); the last one is the new status. Every step is a
+/// transition permit_transition_allowed() accepts: `issued` reaches an extended or expired
+/// standing through `valid`. Empty when the status stays:
+/// - it is already `computed`;
+/// - the lifecycle has no such move (expired → valid, extended_by_directive → valid, ...);
+/// - an officer or the permit registry set it and it is not `issued` or `valid`: an officer's
+///   `expired` or `extended_by_directive` stands, whatever the dates and directives say, until an
+///   officer moves it (`issued` and `valid` are where the dates take over, whoever set them).
+[[nodiscard]] std::vector<PermitStatus> calendar_steps(
+    PermitStatus recorded, PermitStatusSource source, PermitStatus computed
+);
+
 // ---- KYC tier (docs/registry.md "KYC tiers") ------------------------------------------------
 
 enum class KycTier : std::uint8_t {

@@ -224,6 +224,54 @@ TEST(RegistryRulesTest, PermitTransitions) {
     EXPECT_FALSE(permit_transition_allowed(PermitStatus::kDraft, PermitStatus::kValid));
 }
 
+TEST(RegistryRulesTest, TheCalendarMovesDatedStatusesAlongAllowedTransitionsOnly) {
+    using P = PermitStatus;
+    using S = PermitStatusSource;
+    using Steps = std::vector<P>;
+    // What the calendar derived, it may derive again.
+    EXPECT_EQ(calendar_steps(P::kValid, S::kCalendar, P::kExpired), Steps{P::kExpired});
+    EXPECT_EQ(
+        calendar_steps(P::kExpired, S::kCalendar, P::kExtendedByDirective),
+        Steps{P::kExtendedByDirective}
+    ) << "a directive published after the lapse revives the permit";
+    EXPECT_EQ(calendar_steps(P::kValid, S::kCalendar, P::kValid), Steps{});
+    // Never a move the lifecycle refuses, whoever set the status.
+    EXPECT_EQ(calendar_steps(P::kExpired, S::kCalendar, P::kValid), Steps{});
+    EXPECT_EQ(calendar_steps(P::kExtendedByDirective, S::kCalendar, P::kValid), Steps{});
+    // An officer's decision stands: expired stays expired, even when the dates say valid or a
+    // directive says extended.
+    EXPECT_EQ(calendar_steps(P::kExpired, S::kOfficer, P::kValid), Steps{});
+    EXPECT_EQ(calendar_steps(P::kExpired, S::kOfficer, P::kExtendedByDirective), Steps{});
+    EXPECT_EQ(calendar_steps(P::kExtendedByDirective, S::kOfficer, P::kExpired), Steps{});
+    EXPECT_EQ(calendar_steps(P::kExpired, S::kRegistry, P::kExtendedByDirective), Steps{});
+    // Issued and valid are where the dates take over, whoever set them; issued goes through valid.
+    EXPECT_EQ(calendar_steps(P::kValid, S::kOfficer, P::kExpired), Steps{P::kExpired});
+    EXPECT_EQ(calendar_steps(P::kIssued, S::kOfficer, P::kValid), Steps{P::kValid});
+    EXPECT_EQ(
+        calendar_steps(P::kIssued, S::kOfficer, P::kExpired), (Steps{P::kValid, P::kExpired})
+    );
+    EXPECT_EQ(
+        calendar_steps(P::kIssued, S::kCalendar, P::kExtendedByDirective),
+        (Steps{P::kValid, P::kExtendedByDirective})
+    );
+    // Every step of every answer is an allowed transition, from every status and source.
+    for (int r = 0; r <= static_cast<int>(P::kSuperseded); ++r) {
+        for (int c = 0; c <= static_cast<int>(P::kSuperseded); ++c) {
+            for (const S source : {S::kCalendar, S::kOfficer, S::kRegistry}) {
+                P from = static_cast<P>(r);
+                for (const P step : calendar_steps(from, source, static_cast<P>(c))) {
+                    EXPECT_TRUE(permit_transition_allowed(from, step))
+                        << to_string(from) << " -> " << to_string(step);
+                    from = step;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(permit_status_source_from("officer"), S::kOfficer);
+    EXPECT_EQ(to_string(S::kCalendar), "calendar");
+    EXPECT_FALSE(permit_status_source_from("job").has_value());
+}
+
 TEST(RegistryRulesTest, KycTiers) {
     EXPECT_EQ(kyc_tier({}), KycTier::kBasic);
     EXPECT_EQ(kyc_tier({true, false, true, false}), KycTier::kBasic)

@@ -128,6 +128,28 @@ api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::
     const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& request_id
 );
 
+/// Where a director's sealed identity number lives, the associated data of its envelope: the
+/// agency and the director's place in its list ("agencies.directors.national_id:<id>:<index>").
+[[nodiscard]] std::string director_national_id_place(
+    const std::string& agency_id, std::size_t index
+);
+/// A director as the ministry's answers show them: name, the identity number masked (null when
+/// none was given), the police clearance when recorded. Never the sealed value.
+[[nodiscard]] json director_view(const json& stored);
+struct DirectorSealing {
+    int rewritten = 0;   // numbers sealed (from clear) or sealed again under the current key
+    int unreadable = 0;  // sealed numbers no key of the ring opens (left as they are)
+};
+/// Seals, in one agency's stored `directors` list, every identity number still in clear (a row
+/// from before numbers were sealed) and, with `reseal_old_keys`, re-seals every one sealed under
+/// another key than the current one (rotation). Changes `directors` in place.
+[[nodiscard]] DirectorSealing seal_directors(
+    const platform::crypto::FieldCipher& cipher,
+    const std::string& agency_id,
+    json& directors,
+    bool reseal_old_keys
+);
+
 /// A permit as the API shows it.
 [[nodiscard]] json permit_view(pqxx::transaction_base& tx, const std::string& id);
 [[nodiscard]] std::vector<Directive> directives_for(

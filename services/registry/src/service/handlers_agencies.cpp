@@ -1,4 +1,5 @@
 // Recruitment agencies under ministry control, and workers' complaints about them.
+#include <chelete/platform/crypto.hpp>
 #include <chelete/platform/random_ids.hpp>
 
 #include "service/context.hpp"
@@ -91,23 +92,108 @@ constexpr std::string_view kComplaintColumns =
     "to_char(created_at AT TIME "
     "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
+/// A director's identity number as typed, in clear: only in a request, or in a row written
+/// before numbers were sealed (V004).
+constexpr const char* kClearNationalId = "national_id";
+constexpr const char* kSealedNationalId = "national_id_enc";
+constexpr const char* kMaskedNationalId = "national_id_masked";
+
+/// Seals one director's clear number in place: the envelope and a masked copy replace it.
+void seal_director(
+    const platform::crypto::FieldCipher& cipher, json& director, const std::string& place
+) {
+    const json& typed = director[kClearNationalId];
+    const std::string normal = platform::crypto::normalize_identity_number(
+        typed.is_string() ? typed.get<std::string>() : typed.dump()
+    );
+    director[kSealedNationalId] = cipher.encrypt(normal, place);
+    director[kMaskedNationalId] = mask_identity_number(normal);
+    director.erase(kClearNationalId);
+}
+
 }  // namespace
 
-api::Reply create_agency(const Context&, pqxx::dbtransaction& tx, const api::Request& r) {
-    // The contact phone may be an office line (the spec checks E.164); directors' names follow
-    // the name rules.
-    std::vector<api::FieldError> errors;
-    std::size_t i = 0;
-    for (const auto& d : r.body.value("directors", json::array())) {
-        if (const auto e = check_name(text_of(d, "full_name"))) {
-            errors.push_back({"directors[" + std::to_string(i) + "].full_name", *e});
+std::string director_national_id_place(const std::string& agency_id, std::size_t index) {
+    return "agencies.directors.national_id:" + agency_id + ":" + std::to_string(index);
+}
+
+json director_view(const json& stored) {
+    json out = json::object();
+    out["full_name"] = text_of(stored, "full_name");
+    out["national_id"] = stored.contains(kMaskedNationalId) ? stored[kMaskedNationalId] : json();
+    if (stored.contains("police_clearance")) {
+        out["police_clearance"] = stored["police_clearance"];
+    }
+    return out;
+}
+
+DirectorSealing seal_directors(
+    const platform::crypto::FieldCipher& cipher,
+    const std::string& agency_id,
+    json& directors,
+    bool reseal_old_keys
+) {
+    DirectorSealing out;
+    if (!directors.is_array()) {
+        return out;
+    }
+    for (std::size_t i = 0; i < directors.size(); ++i) {
+        json& d = directors[i];
+        if (!d.is_object()) {
+            continue;
         }
-        ++i;
+        const std::string place = director_national_id_place(agency_id, i);
+        if (d.contains(kClearNationalId)) {
+            seal_director(cipher, d, place);
+            ++out.rewritten;
+            continue;
+        }
+        if (!reseal_old_keys || !d.contains(kSealedNationalId) ||
+            !d[kSealedNationalId].is_string()) {
+            continue;
+        }
+        const std::string envelope = d[kSealedNationalId].get<std::string>();
+        if (platform::crypto::FieldCipher::key_id_of(envelope) == cipher.current_key_id()) {
+            continue;
+        }
+        const auto plain = cipher.decrypt(envelope, place);
+        if (!plain) {
+            ++out.unreadable;  // left as it is, reported
+            continue;
+        }
+        d[kSealedNationalId] = cipher.encrypt(*plain, place);
+        ++out.rewritten;
+    }
+    return out;
+}
+
+api::Reply create_agency(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
+    // The contact phone may be an office line (the spec checks E.164); directors' names follow
+    // the name rules, their identity numbers those of every identity number.
+    std::vector<api::FieldError> errors;
+    json directors = r.body.value("directors", json::array());
+    for (std::size_t i = 0; i < directors.size(); ++i) {
+        const std::string at = "directors[" + std::to_string(i) + "]";
+        if (const auto e = check_name(text_of(directors[i], "full_name"))) {
+            errors.push_back({at + ".full_name", *e});
+        }
+        if (directors[i].contains(kClearNationalId)) {
+            if (const auto e = check_identity_number(text_of(directors[i], kClearNationalId))) {
+                errors.push_back({at + "." + kClearNationalId, *e});
+            }
+        }
     }
     if (!errors.empty()) {
         return unprocessable(errors);
     }
     const std::string id = platform::new_uuid();
+    // Identity numbers are stored sealed (the agency and the director's place as associated
+    // data) with a masked copy; answers, and so the gateway's idempotency record, show the mask.
+    (void)seal_directors(ctx.cipher, id, directors, false);
+    json directors_view = json::array();
+    for (const auto& d : directors) {
+        directors_view.push_back(director_view(d));
+    }
     const auto inserted = tx.exec_params(
         "INSERT INTO agencies (id, name, registration_no, address, contact_phone, directors, bond, "
         "status) VALUES ($1, $2, "
@@ -118,7 +204,7 @@ api::Reply create_agency(const Context&, pqxx::dbtransaction& tx, const api::Req
         body_string(r, "registration_no"),
         body_string(r, "address"),
         body_string(r, "contact_phone"),
-        r.body.value("directors", json::array()).dump(),
+        directors.dump(),
         r.body.contains("bond") ? std::optional{r.body["bond"].dump()} : std::nullopt
     );
     if (inserted.empty()) {
@@ -145,7 +231,7 @@ api::Reply create_agency(const Context&, pqxx::dbtransaction& tx, const api::Req
             {"valid_until", nullptr},
             {"address", body_string(r, "address")},
             {"contact_phone", body_string(r, "contact_phone")},
-            {"directors", r.body.value("directors", json::array())}}
+            {"directors", directors_view}}
     );
 }
 

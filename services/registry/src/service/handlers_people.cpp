@@ -102,6 +102,9 @@ std::vector<Directive> load_directives(pqxx::transaction_base& tx, const std::st
 }
 
 /// Records a lockout-aware login failure; answers the same for unknown users and wrong secrets.
+/// Only called for a login that is not locked now (issue_token answers a locked one first), so a
+/// `locked_until` still set is a lock that has lapsed: this failure is the first of a fresh count
+/// and the lapsed lock is cleared; the failure that reaches the limit locks again.
 api::Reply login_failed(
     const Context& ctx, pqxx::transaction_base& tx, const std::string& table, const std::string& id
 ) {
@@ -110,9 +113,9 @@ api::Reply login_failed(
             std::chrono::duration_cast<std::chrono::seconds>(ctx.settings.login_lockout).count();
         tx.exec_params0(
             "UPDATE " + table +
-                " SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + "
-                "1 >= $2 "
-                "THEN now() + make_interval(secs => $3) ELSE locked_until END WHERE id = $1",
+                " AS t SET (failed_logins, locked_until) = (SELECT c.n, CASE WHEN c.n >= $2 THEN "
+                "now() + make_interval(secs => $3) END FROM (SELECT CASE WHEN t.locked_until IS "
+                "NOT NULL THEN 1 ELSE t.failed_logins + 1 END AS n) AS c) WHERE t.id = $1",
             id,
             ctx.settings.login_max_failures,
             lock_seconds
@@ -618,8 +621,12 @@ api::Reply change_permit_status(
             body_string(r, "status")
         );
     }
+    // An officer's decision: the daily job leaves it be unless it is issued or valid
+    // (calendar_steps).
     tx.exec_params0(
-        "UPDATE permits SET status = $2 WHERE id = $1", id, std::string{to_string(*to)}
+        "UPDATE permits SET status = $2, status_source = 'officer' WHERE id = $1",
+        id,
+        std::string{to_string(*to)}
     );
     tx.exec_params0(
         "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, "
@@ -655,7 +662,7 @@ int refresh_permits(
     const auto directives = load_directives(tx, type);
     const auto rows = tx.exec_params(
         "SELECT id::text, worker_id::text, type, status, printed_expiry::text, legal_expiry::text, "
-        "coalesce(directive_ref, '') "
+        "coalesce(directive_ref, ''), status_source "
         "FROM permits WHERE ($1 = '' OR type = $1) AND status IN ('issued', 'valid', 'expired', "
         "'extended_by_directive') "
         "FOR UPDATE",
@@ -663,45 +670,72 @@ int refresh_permits(
     );
     int changed = 0;
     for (const auto& row : rows) {
-        const auto recorded =
-            permit_status_from(row[3].as<std::string>()).value_or(PermitStatus::kValid);
+        const auto permit_id = row[0].as<std::string>();
+        const auto recorded = permit_status_from(row[3].as<std::string>());
+        const auto source = permit_status_source_from(row[7].as<std::string>());
+        if (!recorded || !source) {
+            spdlog::error(
+                "registry: permit {} has status '{}' from '{}', which no rule knows; left as it is",
+                permit_id,
+                row[3].as<std::string>(),
+                row[7].as<std::string>()
+            );
+            continue;
+        }
         const auto standing = permit_standing(
-            recorded,
+            *recorded,
             row[2].as<std::string>(),
             parse_date(row[4].as<std::string>()),
             directives,
             ctx.today()
         );
+        // Only along transitions the lifecycle allows, and never over an officer's decision: a
+        // permit whose status the calendar may not move keeps its dates and directive too, so
+        // what it shows stays one consistent record.
+        const auto steps = calendar_steps(*recorded, *source, standing.status);
+        if (steps.empty() && standing.status != *recorded) {
+            continue;
+        }
+        const PermitStatus status = steps.empty() ? *recorded : steps.back();
         const std::string legal = format_date(*standing.legal_expiry);
-        if (standing.status == recorded && legal == row[5].as<std::string>() &&
+        if (steps.empty() && legal == row[5].as<std::string>() &&
             standing.directive_ref == row[6].as<std::string>()) {
             continue;
         }
         ++changed;
         tx.exec_params0(
-            "UPDATE permits SET status = $2, legal_expiry = $3, directive_ref = $4 WHERE id = $1",
-            row[0].as<std::string>(),
-            std::string{to_string(standing.status)},
+            "UPDATE permits SET status = $2, legal_expiry = $3, directive_ref = $4, status_source "
+            "= CASE WHEN $5 THEN 'calendar' ELSE status_source END WHERE id = $1",
+            permit_id,
+            std::string{to_string(status)},
             legal,
-            standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref}
+            standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref},
+            !steps.empty()
         );
-        tx.exec_params0(
-            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES "
-            "($1, $2, $3, $4, $5)",
-            row[0].as<std::string>(),
-            row[3].as<std::string>(),
-            std::string{to_string(standing.status)},
-            standing.directive_ref.empty() ? reason : reason + " (" + standing.directive_ref + ")",
-            actor
-        );
-        if (standing.status != recorded) {
+        const std::string why =
+            standing.directive_ref.empty() ? reason : reason + " (" + standing.directive_ref + ")";
+        // One history row per step (issued → valid → expired is two), or one for new dates.
+        PermitStatus from = *recorded;
+        for (const PermitStatus to : steps.empty() ? std::vector<PermitStatus>{from} : steps) {
+            tx.exec_params0(
+                "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                permit_id,
+                std::string{to_string(from)},
+                std::string{to_string(to)},
+                why,
+                actor
+            );
+            from = to;
+        }
+        if (status != *recorded) {
             ctx.publish(
                 tx,
                 messages::kPermitStatusChanged,
                 json{
-                    {"permit_id", row[0].as<std::string>()},
+                    {"permit_id", permit_id},
                     {"worker_id", row[1].as<std::string>()},
-                    {"status", to_string(standing.status)},
+                    {"status", to_string(status)},
                     {"legal_expiry", legal}}
             );
         }

@@ -31,7 +31,7 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
     }
     const auto rows = tx.exec_params(
         "SELECT p.type, p.number, p.status, p.printed_expiry::text, p.worker_id::text, "
-        "w.family_name FROM permits p JOIN "
+        "w.family_name, p.status_source FROM permits p JOIN "
         "workers w ON w.id = p.worker_id WHERE p.id = $1",
         id
     );
@@ -99,46 +99,63 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
     if (outcome == "verified") {
         const auto& rec = std::get<permit_registry::Found>(result).record;
         // The registry's word on revocation and supersession stands; otherwise the standing
-        // follows the printed date and the directives recorded here.
-        auto recorded =
+        // follows the printed date and the directives recorded here, by the same steps as the
+        // daily job (calendar_steps: allowed transitions only, an officer's decision kept).
+        const auto recorded =
             permit_status_from(rows[0][2].as<std::string>()).value_or(PermitStatus::kValid);
-        if (rec.status == permit_registry::PermitStatus::kRevoked) {
-            recorded = PermitStatus::kRevoked;
-        } else if (rec.status == permit_registry::PermitStatus::kSuperseded) {
-            recorded = PermitStatus::kSuperseded;
+        auto source = permit_status_source_from(rows[0][6].as<std::string>())
+                          .value_or(PermitStatusSource::kOfficer);
+        std::vector<PermitStatus> steps;
+        if (rec.status == permit_registry::PermitStatus::kRevoked ||
+            rec.status == permit_registry::PermitStatus::kSuperseded) {
+            const PermitStatus said = rec.status == permit_registry::PermitStatus::kRevoked
+                                          ? PermitStatus::kRevoked
+                                          : PermitStatus::kSuperseded;
+            if (said != recorded) {
+                steps.push_back(said);
+                source = PermitStatusSource::kRegistry;
+            }
+        } else {
+            const auto standing = permit_standing(
+                recorded,
+                type,
+                parse_date(rows[0][3].as<std::string>()),
+                directives_for(tx, type),
+                ctx.today()
+            );
+            steps = calendar_steps(recorded, source, standing.status);
+            if (!steps.empty()) {
+                source = PermitStatusSource::kCalendar;
+            }
         }
-        const auto standing = permit_standing(
-            recorded,
-            type,
-            parse_date(rows[0][3].as<std::string>()),
-            directives_for(tx, type),
-            ctx.today()
-        );
+        const PermitStatus status = steps.empty() ? recorded : steps.back();
         tx.exec_params0(
             "UPDATE permits SET verified_at = now(), verified_by = $2, verification = $3::jsonb, "
-            "status = $4 WHERE id = $1",
+            "status = $4, status_source = $5 WHERE id = $1",
             id,
             r.caller->subject,
             verification.dump(),
-            std::string{to_string(standing.status)}
+            std::string{to_string(status)},
+            std::string{to_string(source)}
         );
-        if (standing.status != permit_status_from(rows[0][2].as<std::string>())) {
+        PermitStatus from = recorded;
+        for (const PermitStatus to : steps) {
             tx.exec_params0(
                 "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
                 "VALUES ($1, $2, $3, $4, $5)",
                 id,
-                rows[0][2].as<std::string>(),
-                std::string{to_string(standing.status)},
+                std::string{to_string(from)},
+                std::string{to_string(to)},
                 "permit registry check",
                 r.caller->subject
             );
+            from = to;
+        }
+        if (status != recorded) {
             ctx.publish(
                 tx,
                 messages::kPermitStatusChanged,
-                json{
-                    {"permit_id", id},
-                    {"worker_id", worker_id},
-                    {"status", to_string(standing.status)}}
+                json{{"permit_id", id}, {"worker_id", worker_id}, {"status", to_string(status)}}
             );
         }
     } else {

@@ -6,6 +6,8 @@
 #include <chelete/registry/service.hpp>
 #include <chelete/testing/env.hpp>
 
+#include "domain/rules.hpp"
+
 namespace chelete::registry {
 namespace {
 
@@ -38,9 +40,7 @@ protected:
             {"CHELETE_ADMIN_PASSWORD", "pgtest-admin-password"},
             {"CHELETE_FIELD_KEYS", keys},
             {"CHELETE_LOOKUP_KEY", std::string(64, 'b')},
-            {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')},
-            {"CHELETE_PASSWORD_MEMORY_KIB", "64"},
-            {"CHELETE_PASSWORD_ITERATIONS", "1"}};
+            {"CHELETE_LETTER_SIGNING_KEY", std::string(64, 'c')}};
         platform::ConfigReader reader{env};
         platform_ = platform::PlatformSettings::load(reader);
         auto settings = RegistrySettings::load(reader);
@@ -185,9 +185,36 @@ protected:
         return row(sql, param)[0].get<std::string>();
     }
 
+    json directors_of(const std::string& agency_id) {
+        return json::parse(row("SELECT directors::text FROM " + schema_ + ".agencies WHERE id = $1",
+                               agency_id)[0]
+                               .get<std::string>());
+    }
+
+    void exec(const std::string& sql) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec("SET search_path TO " + schema_);
+        tx.exec(sql);
+        tx.commit();
+    }
+
+    /// Today by the test's clock, plus `days`, as the API writes dates.
+    std::string date_in(int days) {
+        return platform::format_rfc3339(
+                   std::chrono::floor<std::chrono::days>(clock_.now()) + std::chrono::days{days}
+        )
+            .substr(0, 10);
+    }
+
+    api::Reply login(RegistryService& s, const std::string& username, const std::string& password) {
+        return call(s, "issueToken", {{"username", username}, {"password", password}});
+    }
+
     std::string schema_;
     platform::PlatformSettings platform_;
     platform::ManualClock clock_{std::chrono::system_clock::now()};
+    const api::Caller officer_{"officer-1", "ministry_officer", 0};
 };
 
 TEST_F(RegistryPgTest, RotationKeepsOldRowsReadableThenResealsThemUnderTheNewKey) {
@@ -325,6 +352,358 @@ TEST_F(RegistryPgTest, JobsFlagLicencesAndWarnOfExpiringPermitsOnce) {
                 ".agency_decisions WHERE agency_id = $1 AND action = 'calendar'",
             agency_id)[0],
         "2"
+    );
+}
+
+// ---- agency directors' identity numbers --------------------------------------------------------
+
+TEST_F(RegistryPgTest, DirectorsIdentityNumbersAreSealedMaskedAndRotated) {
+    auto s = service(kKey1);
+    const auto created = call(
+        *s,
+        "createAgency",
+        {{"name", "Mafeteng Placements"},
+         {"registration_no", "MP-77"},
+         {"address", "Main Road, Mafeteng"},
+         {"contact_phone", "+26622000077"},
+         {"directors",
+          {{{"full_name", "Thato Mofoka"}, {"national_id", "ls 99-8877"}},
+           {{"full_name", "Nthabiseng Lebona"}, {"police_clearance", true}},
+           {{"full_name", "Retselisitsoe Sekhonyana"}, {"national_id", "0405060708"}}}}},
+        json::object(),
+        officer_
+    );
+    ASSERT_EQ(created.status, 201) << created.body.dump();
+    const std::string id = created.body["id"];
+    // The answer (and so the gateway's idempotency record) shows the numbers masked only.
+    EXPECT_EQ(created.body["directors"][0]["national_id"], "*****877");
+    EXPECT_EQ(created.body["directors"][1]["national_id"], nullptr);
+    EXPECT_EQ(created.body["directors"][1]["police_clearance"], true);
+    EXPECT_EQ(created.body["directors"][2]["national_id"], "******0708");
+    for (const std::string number : {"998877", "99-8877", "0405060708", "v1.k1."}) {
+        EXPECT_EQ(created.body.dump().find(number), std::string::npos) << created.body.dump();
+    }
+
+    // Stored sealed, for this agency and place in the list only; nothing in clear.
+    const std::string stored =
+        row("SELECT directors::text FROM " + schema_ + ".agencies WHERE id = $1", id)[0];
+    for (const std::string number : {"998877", "99-8877", "0405060708", "\"national_id\""}) {
+        EXPECT_EQ(stored.find(number), std::string::npos) << stored;
+    }
+    const auto sealed = [&](std::size_t i) {
+        return directors_of(id)[i].value("national_id_enc", "");
+    };
+    const auto place = [&](std::size_t i) {
+        return "agencies.directors.national_id:" + id + ":" + std::to_string(i);
+    };
+    const platform::crypto::FieldCipher k1{
+        platform::crypto::FieldCipher::parse_keys(kKey1).value()};
+    EXPECT_EQ(platform::crypto::FieldCipher::key_id_of(sealed(0)), "k1");
+    EXPECT_EQ(k1.decrypt(sealed(0), place(0)), "LS998877");
+    EXPECT_EQ(k1.decrypt(sealed(2), place(2)), "0405060708");
+    EXPECT_FALSE(k1.decrypt(sealed(0), place(2)).has_value()) << "moved, it no longer opens";
+    EXPECT_EQ(sealed(1), "");
+
+    // A clear number cannot be stored, whoever writes the row.
+    EXPECT_THROW(
+        exec(
+            "UPDATE agencies SET directors = '[{\"full_name\": \"X\", \"national_id\": "
+            "\"LS1234567\"}]' WHERE id = '" +
+            id + "'"
+        ),
+        pqxx::check_violation
+    );
+
+    // The public register: no directors, no numbers, masked or not.
+    for (const auto& reply :
+         {call(*s, "getAgency", json::object(), {{"id", id}}),
+          call(*s, "listAgencies", json::object()),
+          call(
+              *s,
+              "decideAgency",
+              {{"action", "start_review"}, {"reason", "complete"}},
+              {{"id", id}},
+              officer_
+          )}) {
+        ASSERT_EQ(reply.status, 200) << reply.body.dump();
+        for (const std::string text :
+             {"directors", "national_id", "*****877", "******0708", "Mofoka", "Lebona"}) {
+            EXPECT_EQ(reply.body.dump().find(text), std::string::npos) << reply.body.dump();
+        }
+    }
+
+    // Rotation re-seals them under the new key; the old key can then go.
+    auto after = service(kKey2 + "," + kKey1);
+    const auto report = after->rotate_field_keys();
+    EXPECT_EQ(report.rewritten, 2);
+    EXPECT_EQ(report.unreadable, 0);
+    EXPECT_EQ(after->rotate_field_keys().rewritten, 0) << "idempotent";
+    const platform::crypto::FieldCipher k2{
+        platform::crypto::FieldCipher::parse_keys(kKey2).value()};
+    EXPECT_EQ(platform::crypto::FieldCipher::key_id_of(sealed(0)), "k2");
+    EXPECT_EQ(k2.decrypt(sealed(0), place(0)), "LS998877");
+    EXPECT_EQ(k2.decrypt(sealed(2), place(2)), "0405060708");
+    EXPECT_EQ(directors_of(id)[0]["national_id_masked"], "*****877");
+
+    // A number no key opens is reported, left as it is, and does not stop the others.
+    auto only_k3 = service("k3:" + std::string(64, '3'));
+    const auto lost = only_k3->rotate_field_keys();
+    EXPECT_EQ(lost.rewritten, 0);
+    EXPECT_EQ(lost.unreadable, 2);
+}
+
+TEST_F(RegistryPgTest, DirectorsNumbersStoredInClearBeforeTheFixAreSealedWhenTheServiceMigrates) {
+    // A database as it was before V004: the first three registry migrations, a number in clear.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        (void)platform::apply_migrations(c, schema_, platform::bus_migrations());
+        auto migrations = registry_migrations();
+        ASSERT_GT(migrations.size(), 3U);
+        migrations.resize(3);
+        (void)platform::apply_migrations(c, schema_, migrations);
+    }
+    const std::string id = "5d0c5e7a-1b2c-4d3e-8f90-a1b2c3d4e5f6";
+    exec(
+        "INSERT INTO agencies (id, name, registration_no, address, contact_phone, directors, "
+        "status) VALUES ('" +
+        id +
+        "', 'Old Agency', 'OLD-1', 'Old Road, Maseru', '+26622000001', '[{\"full_name\": "
+        "\"Palesa Ntho\", \"national_id\": \"LS998877\"}, {\"full_name\": \"Neo "
+        "Letsie\"}]', 'applied')"
+    );
+
+    auto s = service(kKey1);  // migrates from V004 on, then seals what is in clear
+    const json directors = directors_of(id);
+    EXPECT_EQ(directors.dump().find("998877"), std::string::npos) << directors.dump();
+    EXPECT_FALSE(directors[0].contains("national_id"));
+    EXPECT_EQ(directors[0]["national_id_masked"], "*****877");
+    const platform::crypto::FieldCipher k1{
+        platform::crypto::FieldCipher::parse_keys(kKey1).value()};
+    EXPECT_EQ(
+        k1.decrypt(
+            directors[0]["national_id_enc"].get<std::string>(),
+            "agencies.directors.national_id:" + id + ":0"
+        ),
+        "LS998877"
+    );
+    EXPECT_EQ(directors[1], json({{"full_name", "Neo Letsie"}}));
+    EXPECT_EQ(
+        count(
+            "SELECT convalidated::text FROM pg_constraint WHERE conname = $1 AND connamespace = '" +
+                schema_ + "'::regnamespace",
+            "agencies_directors_sealed"
+        ),
+        "true"
+    );
+    EXPECT_EQ(s->rotate_field_keys().rewritten, 0) << "nothing left in clear or under an old key";
+}
+
+// ---- the daily job and officers' permit decisions ----------------------------------------------
+
+TEST_F(RegistryPgTest, TheJobNeverUndoesAnOfficersDecisionNorMovesAgainstTheLifecycle) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110021", "RD1000021");
+    const auto add = [&](const std::string& type, const std::string& number, int expires_in) {
+        const auto r = call(
+            *s,
+            "addPermit",
+            {{"type", type},
+             {"number", number},
+             {"issued_on", "2020-01-01"},
+             {"expires_on", date_in(expires_in)}},
+            {{"id", worker}},
+            officer_
+        );
+        EXPECT_EQ(r.status, 201) << r.body.dump();
+        return r.body.value("id", "");
+    };
+    const auto set_status = [&](const std::string& id, const std::string& status) {
+        const auto r = call(
+            *s,
+            "changePermitStatus",
+            {{"status", status}, {"reason", "card cancelled by DHA"}},
+            {{"id", id}},
+            officer_
+        );
+        EXPECT_EQ(r.status, 200) << r.body.dump();
+    };
+    const auto status_of = [&](const std::string& id) {
+        return row("SELECT status FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    // A: printed to run another year, expired by an officer.
+    const std::string a = add("LSP", "LSP777001", 365);
+    set_status(a, "expired");
+    // B: an LEP expired by the calendar; C: an LEP expired by an officer 5 days before its
+    // printed date; D: an LEP an officer marked issued (the end of an application).
+    const std::string b = add("LEP", "LEP777002", -10);
+    EXPECT_EQ(status_of(b), "expired");
+    const std::string c = add("LEP", "LEP777003", 5);
+    set_status(c, "expired");
+    const std::string d = add("LEP", "LEP777004", 5);
+    exec("UPDATE permits SET status = 'issued', status_source = 'officer' WHERE id = '" + d + "'");
+
+    auto report = s->run_jobs();
+    EXPECT_EQ(status_of(a), "expired") << "the job turned an officer's expiry back to valid";
+    EXPECT_EQ(status_of(c), "expired");
+    EXPECT_EQ(status_of(d), "valid") << "an issued permit within its dates is valid";
+    EXPECT_EQ(report.permits_changed, 1);
+
+    // Ten days on, with a directive extending LEPs: the calendar's expiry is lifted, the
+    // officer's is not; the issued-then-valid permit is extended.
+    clock_.advance(std::chrono::days{10});
+    const auto directive = call(
+        *s,
+        "createPermitDirective",
+        {{"permit_type", "LEP"},
+         {"valid_until", date_in(400)},
+         {"reference", "Directive 9/2026"},
+         {"published_on", date_in(0)}},
+        json::object(),
+        officer_
+    );
+    ASSERT_EQ(directive.status, 201) << directive.body.dump();
+    EXPECT_EQ(directive.body["permits_updated"], 2);
+    EXPECT_EQ(status_of(b), "extended_by_directive");
+    EXPECT_EQ(status_of(c), "expired") << "an officer's expiry stands until an officer lifts it";
+    EXPECT_EQ(status_of(d), "extended_by_directive");
+    EXPECT_EQ(
+        row("SELECT legal_expiry::text, coalesce(directive_ref, '') FROM " + schema_ +
+                ".permits WHERE id = $1",
+            c),
+        json::array({date_in(-5), ""})
+    ) << "a permit the calendar may not move keeps its dates";
+    report = s->run_jobs();
+    EXPECT_EQ(report.permits_changed, 0);
+    EXPECT_EQ(status_of(a), "expired");
+
+    // Every status change ever written is one the lifecycle allows.
+    pqxx::connection conn{*testing::pg_dsn()};
+    pqxx::read_transaction tx{conn};
+    int changes = 0;
+    for (const auto& h : tx.exec(
+             "SELECT from_status, to_status, reason FROM " + schema_ +
+             ".permit_history WHERE from_status IS NOT NULL AND from_status <> to_status ORDER BY "
+             "id"
+         )) {
+        ++changes;
+        const auto from = permit_status_from(h[0].as<std::string>());
+        const auto to = permit_status_from(h[1].as<std::string>());
+        ASSERT_TRUE(from && to);
+        EXPECT_TRUE(permit_transition_allowed(*from, *to))
+            << h[0].as<std::string>() << " -> " << h[1].as<std::string>() << " ("
+            << h[2].as<std::string>() << ")";
+    }
+    EXPECT_EQ(changes, 5);  // two officers' expiries, issued → valid, two directive extensions
+}
+
+TEST_F(RegistryPgTest, ExistingPermitsLearnWhoSetTheirStatusFromTheirHistory) {
+    // A database as it was before V005, with permits whose history says who set their status.
+    {
+        pqxx::connection c{*testing::pg_dsn()};
+        (void)platform::apply_migrations(c, schema_, platform::bus_migrations());
+        auto migrations = registry_migrations();
+        ASSERT_GT(migrations.size(), 4U);
+        migrations.resize(4);
+        (void)platform::apply_migrations(c, schema_, migrations);
+    }
+    const std::string worker = "6e1d2c3b-4a5f-4e6d-8c7b-9a0f1e2d3c4b";
+    exec(
+        "INSERT INTO workers (id, given_name, family_name, date_of_birth, phone, pin_hash, "
+        "passport_enc, passport_hash, passport_masked) VALUES ('" +
+        worker + "', 'Lerato', 'Nthane', '1988-07-01', '+27821110031', 'x', 'x', 'x', '*****')"
+    );
+    const auto permit = [&](int n, const std::string& status, const std::string& history) {
+        const std::string id = "00000000-0000-4000-8000-00000000000" + std::to_string(n);
+        exec(
+            "INSERT INTO permits (id, worker_id, type, number, issued_on, printed_expiry, status, "
+            "legal_expiry) VALUES ('" +
+            id + "', '" + worker + "', 'LEP', 'LEP90000" + std::to_string(n) +
+            "', '2020-01-01', '" + date_in(365) + "', '" + status + "', '" + date_in(365) + "')"
+        );
+        exec(
+            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
+            "SELECT '" +
+            id + "', h.f, h.t, h.r, h.a FROM (VALUES " + history + ") AS h(f, t, r, a)"
+        );
+        return id;
+    };
+    const std::string recorded = "(NULL, 'valid', 'recorded', 'officer-1')";
+    const std::string by_officer = permit(
+        1, "expired", recorded + ", ('valid', 'expired', 'card cancelled by DHA', 'officer-1')"
+    );
+    const std::string by_job =
+        permit(2, "expired", recorded + ", ('valid', 'expired', 'daily check', 'system')");
+    const std::string by_directive = permit(
+        3,
+        "extended_by_directive",
+        recorded +
+            ", ('valid', 'extended_by_directive', 'directive recorded (D 1/2026)', "
+            "'officer-1'), ('extended_by_directive', 'extended_by_directive', "
+            "'directive recorded (D 2/2026)', 'officer-1')"
+    );
+    const std::string by_registry = permit(
+        4, "revoked", recorded + ", ('valid', 'revoked', 'permit registry check', 'officer-1')"
+    );
+    const std::string untouched = permit(5, "valid", recorded);
+
+    auto s = service(kKey1);  // V005
+    const auto source = [&](const std::string& id) {
+        return row("SELECT status_source FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    EXPECT_EQ(source(by_officer), "officer");
+    EXPECT_EQ(source(by_job), "calendar");
+    EXPECT_EQ(source(by_directive), "calendar");
+    EXPECT_EQ(source(by_registry), "registry");
+    EXPECT_EQ(source(untouched), "calendar");
+    // And the job keeps the officer's expiry, while it corrects the calendar's own.
+    (void)s->run_jobs();
+    const auto status = [&](const std::string& id) {
+        return row("SELECT status FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    EXPECT_EQ(status(by_officer), "expired");
+    EXPECT_EQ(status(by_job), "expired") << "expired → valid is not a transition";
+    EXPECT_EQ(status(untouched), "valid");
+}
+
+// ---- logins ------------------------------------------------------------------------------------
+
+TEST_F(RegistryPgTest, ALoginLocksOnTheFifthWrongPasswordAndALapsedLockCountsAfresh) {
+    auto s = service(kKey1);
+    (void)staff(*s, "clerk.maseru", "finance", std::nullopt);
+    const std::string right = "a long enough password";
+    const auto wrong_is_refused = [&](const char* what) {
+        const auto r = login(*s, "clerk.maseru", "not the password");
+        EXPECT_EQ(r.status, 401) << what;
+        EXPECT_EQ(r.body.value("type", "").find("login-locked"), std::string::npos)
+            << what << ": " << r.body.dump();
+    };
+    for (int i = 1; i <= 5; ++i) {
+        wrong_is_refused("wrong password, not yet locked");
+    }
+    // The fifth locked it: even the right password is refused, with when to come back.
+    auto r = login(*s, "clerk.maseru", right);
+    ASSERT_EQ(r.status, 401);
+    EXPECT_NE(r.body.value("type", "").find("login-locked"), std::string::npos) << r.body.dump();
+    ASSERT_TRUE(r.headers.contains("Retry-After"));
+    const int retry_after = std::stoi(r.headers.at("Retry-After"));
+    EXPECT_GE(retry_after, 1790);
+    EXPECT_LE(retry_after, 1800);
+
+    // The lock lapses: five more tries, not one.
+    exec(
+        "UPDATE staff SET locked_until = now() - interval '1 second' WHERE username = "
+        "'clerk.maseru'"
+    );
+    for (int i = 1; i <= 4; ++i) {
+        wrong_is_refused("wrong password after the lock lapsed");
+    }
+    r = login(*s, "clerk.maseru", right);
+    EXPECT_EQ(r.status, 200) << "four wrong after a lapsed lock do not lock: " << r.body.dump();
+    EXPECT_EQ(
+        row("SELECT failed_logins::text, coalesce(locked_until::text, '') FROM " + schema_ +
+                ".staff WHERE username = $1",
+            "clerk.maseru"),
+        json::array({"0", ""})
     );
 }
 

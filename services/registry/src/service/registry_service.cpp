@@ -80,16 +80,22 @@ RegistrySettings RegistrySettings::load(platform::ConfigReader& r) {
         !platform::crypto::Ed25519Signer::from_seed_hex(s.letter_seed_hex)) {
         r.problem("CHELETE_LETTER_SIGNING_KEY must be 64 hex characters (a 32-byte Ed25519 seed)");
     }
+    // Never below the OWASP minimum (m=19 MiB, t=2), tests included: what they measure is
+    // what production runs.
     s.password_cost.memory_kib = static_cast<std::uint32_t>(r.integer(
         "CHELETE_PASSWORD_MEMORY_KIB",
-        19 * 1024,
-        64,
-        1024 * 1024,
-        "Argon2id memory per PIN/password hash (KiB)"
+        platform::crypto::kMinConfiguredPasswordMemoryKib,
+        platform::crypto::kMinConfiguredPasswordMemoryKib,
+        platform::crypto::kMaxPasswordMemoryKib,
+        "Argon2id memory per PIN/password hash (KiB, at least 19456: the OWASP minimum)"
     ));
-    s.password_cost.iterations = static_cast<std::uint32_t>(
-        r.integer("CHELETE_PASSWORD_ITERATIONS", 2, 1, 64, "Argon2id passes per PIN/password hash")
-    );
+    s.password_cost.iterations = static_cast<std::uint32_t>(r.integer(
+        "CHELETE_PASSWORD_ITERATIONS",
+        platform::crypto::kMinConfiguredPasswordIterations,
+        platform::crypto::kMinConfiguredPasswordIterations,
+        platform::crypto::kMaxPasswordIterations,
+        "Argon2id passes per PIN/password hash (at least 2: the OWASP minimum)"
+    ));
     s.login_max_failures = static_cast<int>(r.integer(
         "CHELETE_LOGIN_MAX_FAILURES", 5, 1, 100, "Wrong PINs/passwords before a login locks"
     ));
@@ -433,9 +439,74 @@ std::string RegistryService::answer(pqxx::dbtransaction& tx, const bus::Message&
 }
 
 void RegistryService::migrate() {
-    auto conn = pool_->connect_dedicated();
-    (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
-    (void)platform::apply_migrations(*conn, settings_.schema, registry_migrations());
+    {
+        auto conn = pool_->connect_dedicated();
+        (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
+        (void)platform::apply_migrations(*conn, settings_.schema, registry_migrations());
+    }
+    // Directors' identity numbers stored in clear before V004 are sealed now (SQL cannot: the
+    // keys are not in the database); then the constraint refusing clear ones holds for every row.
+    (void)seal_agency_directors(false);
+    platform::with_transaction(*pool_, [&](pqxx::work& tx) {
+        if (!tx.exec("SELECT 1 FROM pg_constraint WHERE conname = 'agencies_directors_sealed' AND "
+                     "conrelid = 'agencies'::regclass AND NOT convalidated")
+                 .empty()) {
+            tx.exec0("ALTER TABLE agencies VALIDATE CONSTRAINT agencies_directors_sealed");
+        }
+    });
+}
+
+RegistryService::RotationReport RegistryService::seal_agency_directors(bool reseal_old_keys) {
+    // Agencies holding a director's number in clear or (rotating) sealed under an old key, by
+    // id, 100 a transaction; each is visited once, so unreadable ones are counted once.
+    RotationReport report;
+    const std::string prefix = "v1." + cipher_->current_key_id() + ".";
+    const std::string filter =
+        reseal_old_keys ? "$[*] ? (exists(@.national_id) || (exists(@.national_id_enc) && "
+                          "!(@.national_id_enc starts with $p)))"
+                        : "$[*].national_id";
+    struct Slice {
+        std::string last;  // empty: nothing left
+        RotationReport counts;
+    };
+    std::string after;
+    for (;;) {
+        // Counted and moved on only once the slice commits (a retried attempt starts again).
+        const auto slice = platform::with_transaction(*pool_, [&](pqxx::work& tx) {
+            Slice out;
+            const auto rows = tx.exec_params(
+                "SELECT id::text, directors::text FROM agencies WHERE ($1 = '' OR id > $1::uuid) "
+                "AND jsonb_path_exists(directors, $2::jsonpath, jsonb_build_object('p', $3::text)) "
+                "ORDER BY id LIMIT 100 FOR UPDATE",
+                after,
+                filter,
+                prefix
+            );
+            for (const auto& row : rows) {
+                out.last = row[0].as<std::string>();
+                auto directors = json::parse(row[1].as<std::string>());
+                const auto sealed =
+                    detail::seal_directors(*cipher_, out.last, directors, reseal_old_keys);
+                out.counts.unreadable += sealed.unreadable;
+                if (sealed.rewritten > 0) {
+                    out.counts.rewritten += sealed.rewritten;
+                    tx.exec_params0(
+                        "UPDATE agencies SET directors = $2::jsonb WHERE id = $1",
+                        out.last,
+                        directors.dump()
+                    );
+                }
+            }
+            return out;
+        });
+        if (slice.last.empty()) {
+            break;
+        }
+        after = slice.last;
+        report.rewritten += slice.counts.rewritten;
+        report.unreadable += slice.counts.unreadable;
+    }
+    return report;
 }
 
 RegistryService::RotationReport RegistryService::rotate_field_keys() {
@@ -493,6 +564,10 @@ RegistryService::RotationReport RegistryService::rotate_field_keys() {
         )[0]
                                  .as<int>();
     }
+    // Agency directors' numbers live inside a jsonb list, one envelope per director.
+    const auto directors = seal_agency_directors(true);
+    report.rewritten += directors.rewritten;
+    report.unreadable += directors.unreadable;
     return report;
 }
 

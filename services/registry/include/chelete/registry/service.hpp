@@ -119,19 +119,24 @@ public:
     /// The daily jobs, idempotent: run as often as you like.
     JobReport run_jobs();
 
-    /// Applies the registry's migrations (start() does it too).
+    /// Applies the registry's migrations (start() does it too), then seals any agency director's
+    /// identity number still stored in clear (written before V004).
     void migrate();
     struct RotationReport {
         int rewritten = 0;   // values sealed again under the current key
         int unreadable = 0;  // values no key in the ring opens (reported, left as they are)
     };
-    /// Re-encrypts every identity number not sealed under the first key of the ring
+    /// Re-encrypts every identity number not sealed under the first key of the ring (workers'
+    /// passports and Lesotho IDs, beneficiaries' and agency directors' national IDs)
     /// (`chelete registry rotate-keys`); run after putting a new key first. Idempotent.
     RotationReport rotate_field_keys();
 
 private:
     static const platform::Clock& default_clock();
     void job_loop();
+    /// Seals agency directors' identity numbers still in clear (rows from before V004) and, with
+    /// `reseal_old_keys`, re-seals those under an old key; by agency, in slices.
+    RotationReport seal_agency_directors(bool reseal_old_keys);
 
     platform::PlatformSettings platform_;
     RegistrySettings settings_;
