@@ -24,6 +24,7 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     registry_schema_ = unique_name("e2e_registry");
     ledger_stream_ = unique_name("ledger.cmd.e2e");
     remit_schema_ = unique_name("e2e_remit");
+    remit_ledger_replies_ = unique_name("remit.ledger.e2e");
     compliance_schema_ = unique_name("e2e_compliance");
     cbank_schema_ = unique_name("e2e_cbank");
     payout_command_ = unique_name("payout.cmd.e2e");
@@ -52,7 +53,7 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
         {"CHELETE_REMIT_SCHEMA", remit_schema_},
         {"CHELETE_REMIT_COMMAND_STREAM", unique_name("remit.cmd.e2e")},
         {"CHELETE_REMIT_EVENT_STREAM", unique_name("remit.events.e2e")},
-        {"CHELETE_REMIT_LEDGER_REPLY_STREAM", unique_name("remit.ledger.e2e")},
+        {"CHELETE_REMIT_LEDGER_REPLY_STREAM", remit_ledger_replies_},
         {"CHELETE_PAYOUT_COMMAND_STREAM", payout_command_},
         {"CHELETE_PAYOUT_EVENT_STREAM", payout_events_},
         {"CHELETE_PAYOUT_SCHEMA", payout_schema_},

@@ -36,6 +36,8 @@ public:
     [[nodiscard]] const std::string& ledger_schema() const { return ledger_schema_; }
     [[nodiscard]] const std::string& registry_schema() const { return registry_schema_; }
     [[nodiscard]] const std::string& remit_schema() const { return remit_schema_; }
+    /// Where the ledger answers the remittance service's commands.
+    [[nodiscard]] const std::string& remit_ledger_replies() const { return remit_ledger_replies_; }
     [[nodiscard]] const std::string& compliance_schema() const { return compliance_schema_; }
     [[nodiscard]] const std::string& cbank_schema() const { return cbank_schema_; }
     [[nodiscard]] const std::string& payout_schema() const { return payout_schema_; }
@@ -52,6 +54,7 @@ private:
     std::string registry_schema_;
     std::string ledger_stream_;
     std::string remit_schema_;
+    std::string remit_ledger_replies_;
     std::string compliance_schema_;
     std::string cbank_schema_;
     std::string payout_schema_;

@@ -13,10 +13,15 @@ namespace {
 namespace bus = platform::bus;
 using nlohmann::json;
 
-std::string publish(platform::RedisClient& redis, const std::string& stream, const json& payload) {
+std::string publish(
+    platform::RedisClient& redis,
+    const std::string& stream,
+    const json& payload,
+    const std::string& type = "payout.outcome"
+) {
     bus::Message m;
     m.id = platform::new_uuid();
-    m.type = "payout.outcome";
+    m.type = type;
     m.correlation_id = platform::new_uuid();
     m.payload = payload.dump();
     std::vector<std::string> args{"XADD", stream, "*"};
@@ -84,6 +89,21 @@ std::string PayoutResponder::answer(
         outcome(
             json{{"remittance_id", remittance_id}, {"payout_reference", payout_reference}}, what
         )
+    );
+}
+
+std::string PayoutResponder::voucher(
+    const std::string& remittance_id, const std::string& voucher_code, const std::string& expires_at
+) {
+    platform::RedisClient redis{*redis_options()};
+    return publish(
+        redis,
+        event_stream_,
+        json{
+            {"remittance_id", remittance_id},
+            {"voucher_code", voucher_code},
+            {"expires_at", expires_at}},
+        "payout.voucher_issued"
     );
 }
 

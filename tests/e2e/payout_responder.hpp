@@ -50,6 +50,12 @@ public:
         const std::string& outcome,
         const std::string& payout_reference = {}
     );
+    /// Publishes a payout.voucher_issued event now; returns the bus message id.
+    std::string voucher(
+        const std::string& remittance_id,
+        const std::string& voucher_code,
+        const std::string& expires_at
+    );
 
 private:
     void run();

@@ -21,9 +21,11 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <chelete/platform/bus.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/money.hpp>
 #include <chelete/platform/random_ids.hpp>
+#include <chelete/platform/redis.hpp>
 #include <chelete/remittance/service.hpp>
 
 #include "chelete_process.hpp"
@@ -48,10 +50,12 @@ constexpr int kVoidPending = 8;
 
 /// `LOCK TABLE … IN EXCLUSIVE MODE` until destroyed: plain reads go on, while every writer and
 /// every SELECT … FOR UPDATE on the table waits. Tests use it to hold one step of the saga.
+/// `ACCESS EXCLUSIVE` holds plain reads too.
 class TableLock {
 public:
-    explicit TableLock(const std::string& table) : conn_{*testing::pg_dsn()}, tx_{conn_} {
-        tx_.exec0("LOCK TABLE " + table + " IN EXCLUSIVE MODE");
+    explicit TableLock(const std::string& table, const std::string& mode = "EXCLUSIVE")
+        : conn_{*testing::pg_dsn()}, tx_{conn_} {
+        tx_.exec0("LOCK TABLE " + table + " IN " + mode + " MODE");
     }
 
 private:
@@ -457,6 +461,13 @@ protected:
         EXPECT_EQ(outbox_rows_about(id), outbox_before) << "no event, command or SMS";
         EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
         EXPECT_EQ(wallet(s), wallet_before);
+        // Nor does a voucher: it belongs to a payout with the partner.
+        const std::string voucher =
+            responder_->voucher(id, "VC-" + id.substr(0, 8), "2030-01-01T00:00:00Z");
+        ASSERT_TRUE(testing::wait_until([&] { return remit_handled(voucher); }, 15s))
+            << "the voucher event was never handled";
+        EXPECT_EQ(body(get("/v1/remittances/" + id, s.auth)), before);
+        EXPECT_EQ(outbox_rows_about(id), outbox_before) << "no event, command or SMS";
     }
 
     /// The open case of a held remittance.
@@ -881,6 +892,182 @@ TEST_F(RemittanceHttpITest, CancelWhileTheReservationIsOnItsWayVoidsItAfterwards
     ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
 }
 
+TEST_F(RemittanceHttpITest, ReservationLandingAfterItsVoidFoundNothingIsVoidedLate) {
+    // A ledger consumer that dies after reading the reservation and before acknowledging it
+    // leaves the reservation to be delivered again later: the cancel's void, behind it on
+    // ledger.cmd, is then applied first and finds nothing, and the reservation lands after it.
+    // The test plays that order on the real ledger: it stops the ledger's consumer, takes the
+    // reservation out of ledger.cmd, lets the void through, then delivers the reservation again.
+    namespace bus = platform::bus;
+    const Sender s = new_sender("Karabo Lebona");
+    deposit(s, "1000.00");
+    const json q = quote(s, "600.00");
+    const json in_transit = ledger_balances(in_transit_account());
+    const json revenue = ledger_balances(revenue_account());
+    platform::RedisClient redis{*testing::redis_options()};
+    const std::string ledger_cmd = chelete_->ledger_stream();
+    const auto xadd = [&](const std::string& stream, const bus::Message& m) {
+        std::vector<std::string> args{"XADD", stream, "*"};
+        for (auto& f : bus::entry_fields(m)) {
+            args.push_back(std::move(f));
+        }
+        const auto r = redis.command(args);
+        EXPECT_FALSE(r.is_error()) << r.str();
+        return std::string{r.str()};
+    };
+    const auto entries_after = [&](const std::string& stream, const std::string& after) {
+        std::vector<bus::Message> out;
+        const auto r = redis.command({"XRANGE", stream, "(" + after, "+"});
+        EXPECT_FALSE(r.is_error()) << r.str();
+        for (std::size_t i = 0; !r.is_error() && i < r.value().size(); ++i) {
+            if (auto m = bus::parse_entry(stream, r.value()[i])) {
+                out.push_back(std::move(*m));
+            }
+        }
+        return out;
+    };
+    const auto first_transfer_id = [](const bus::Message& m) {
+        const json p = json::parse(m.payload, nullptr, false);
+        return p.is_object() && p.contains("transfers") && p["transfers"].is_array() &&
+                       !p["transfers"].empty()
+                   ? p["transfers"][0].value("id", std::string{})
+                   : std::string{};
+    };
+    std::string id;
+    std::string reserve_id;
+    bus::Message reservation;
+    {
+        // The ledger's consumer looks a command up in its inbox before applying it: with the
+        // inbox locked it stops at the first command it reads (this harmless account), and
+        // whatever follows stays unread on ledger.cmd, in the order the test leaves there.
+        const TableLock ledger_stops{chelete_->ledger_schema() + ".inbox", "ACCESS EXCLUSIVE"};
+        bus::Message stop;
+        stop.id = platform::new_uuid();
+        stop.type = "ledger.create_accounts";
+        stop.correlation_id = platform::new_uuid();
+        stop.payload = json{
+            {"accounts",
+             json::array(
+                 {{{"id", platform::new_uuid()},
+                   {"currency", "ZAR"},
+                   {"code", 1},
+                   {"flags", json::array()}}}
+             )}}.dump();
+        const std::string stop_entry = xadd(ledger_cmd, stop);
+        ASSERT_TRUE(testing::wait_until(
+            [&] {
+                const auto r =
+                    redis.command({"XPENDING", ledger_cmd, "ledger", stop_entry, stop_entry, "1"});
+                return !r.is_error() && r.value().size() == 1;
+            },
+            10s
+        )) << "the ledger never read the stopping command";
+
+        const auto r = send(s, q["id"]);
+        ASSERT_EQ(r.status, 202) << r.body;
+        id = body(r)["id"];
+        const json approved = wait_for(s, id, {"approved", "held", "rejected"});
+        ASSERT_EQ(approved["status"], "approved") << approved.dump(2);
+        reserve_id = remit_row(id)["reserve_id"];
+        const auto cancelled = post("/v1/remittances/" + id + "/cancel", nullptr, s.auth);
+        ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+        ASSERT_EQ(remit_row(id)["ledger_state"], "void_requested");
+        // Everything the remittance asked for is on ledger.cmd (the relay has published it).
+        pqxx::connection c{*testing::pg_dsn()};
+        ASSERT_TRUE(testing::wait_until(
+            [&] {
+                pqxx::read_transaction tx{c};
+                return tx.exec_params1(
+                             "SELECT count(*) FROM " + chelete_->remit_schema() +
+                                 ".outbox WHERE strpos(payload, $1) > 0 AND published_at IS NULL",
+                             id
+                       )[0]
+                           .as<int>() == 0;
+            },
+            10s
+        ));
+        // The reservation (and any copy the sweeper sent) goes, the void stays: as if the
+        // consumer that read the reservation died with it.
+        bool found_void = false;
+        for (const auto& m : entries_after(ledger_cmd, stop_entry)) {
+            const std::string first = first_transfer_id(m);
+            if (first == reserve_id) {
+                if (reservation.id.empty()) {
+                    reservation = m;
+                }
+                EXPECT_FALSE(found_void) << "the void was sent before the reservation";
+                ASSERT_FALSE(redis.command({"XDEL", ledger_cmd, m.entry_id}).is_error());
+            } else if (first == remittance::derived_id("void:" + id)) {
+                found_void = true;
+            }
+        }
+        ASSERT_FALSE(reservation.id.empty()) << "no reservation on " << ledger_cmd;
+        ASSERT_TRUE(found_void) << "no void on " << ledger_cmd;
+    }
+    // The ledger reads on: the void finds nothing pending.
+    ASSERT_TRUE(
+        testing::wait_until([&] { return remit_row(id)["ledger_state"] != "void_requested"; }, 20s)
+    ) << remit_row(id).dump();
+    EXPECT_EQ(remit_row(id)["ledger_state"], "voided_nothing_pending");
+    EXPECT_TRUE(ledger_transfer(reserve_id).is_null()) << "the reservation came before the void";
+    EXPECT_TRUE(ledger_transfer(remittance::derived_id("void:" + id)).is_null());
+
+    // The reservation is delivered again (the same message, as XAUTOCLAIM would deliver it): the
+    // money is held, and the remittance voids it with a void of its own.
+    xadd(ledger_cmd, reservation);
+    ASSERT_TRUE(testing::wait_until([&] { return !ledger_transfer(reserve_id).is_null(); }, 20s))
+        << "the ledger never applied the reservation";
+    ASSERT_TRUE(testing::wait_until([&] { return remit_row(id)["ledger_state"] == "voided"; }, 20s))
+        << remit_row(id).dump();
+    const json row = remit_row(id);
+    const std::string late_id = remittance::derived_id("void-late:" + id);
+    EXPECT_EQ(row["status"], "cancelled");
+    EXPECT_EQ(row["settle_id"], late_id);
+    // The money is not held for ever.
+    const json w = wallet_of(s);
+    EXPECT_EQ(w["balance"], money("1000.00"));
+    EXPECT_EQ(w["available"], money("1000.00"));
+    EXPECT_EQ(w["held"], money("0.00"));
+    EXPECT_EQ(ledger_balances(in_transit_account()), in_transit);
+    EXPECT_EQ(ledger_balances(revenue_account()), revenue);
+    const json late_principal = ledger_transfer(late_id);
+    const json late_fee = ledger_transfer(remittance::derived_id("void-late-fee:" + id));
+    ASSERT_FALSE(late_principal.is_null()) << "the principal's reservation was never voided";
+    ASSERT_FALSE(late_fee.is_null()) << "the fee's reservation was never voided";
+    EXPECT_EQ(late_principal["pending_id"], reserve_id);
+    EXPECT_EQ(late_principal["flags"], kVoidPending | kLinked);
+    EXPECT_EQ(late_fee["pending_id"], row["reserve_fee_id"]);
+    EXPECT_EQ(late_fee["flags"], kVoidPending);
+    EXPECT_EQ(ledger_transfer(row["reserve_fee_id"])["flags"], kPending);
+    EXPECT_TRUE(ledger_transfer(remittance::derived_id("void:" + id)).is_null());
+    EXPECT_TRUE(ledger_transfer(remittance::derived_id("post:" + id)).is_null());
+    // The status was final with the cancel: the late void adds no transition.
+    const json cancelled = body(get("/v1/remittances/" + id, s.auth));
+    EXPECT_EQ(
+        statuses_of(cancelled),
+        (std::vector<std::string>{"created", "screening", "approved", "cancelled"})
+    ) << cancelled.dump(2);
+    EXPECT_EQ(responder_->requests_for(id), 0);
+
+    // The reservation's answer once more (a ledger that sends it again): nothing changes.
+    bus::Message reply;
+    for (const auto& m : entries_after(chelete_->remit_ledger_replies(), "0-0")) {
+        if (m.type == "ledger.create_transfers.reply" &&
+            m.payload.find(reserve_id) != std::string::npos) {
+            reply = m;
+        }
+    }
+    ASSERT_FALSE(reply.id.empty()) << "the reservation's answer is not on the reply stream";
+    const int outbox_before = outbox_rows_about(id);
+    reply.id = platform::new_uuid();
+    xadd(chelete_->remit_ledger_replies(), reply);
+    ASSERT_TRUE(testing::wait_until([&] { return remit_handled(reply.id); }, 15s));
+    EXPECT_EQ(remit_row(id), row);
+    EXPECT_EQ(body(get("/v1/remittances/" + id, s.auth)), cancelled);
+    EXPECT_EQ(outbox_rows_about(id), outbox_before) << "no second void, event or SMS";
+    ASSERT_NO_FATAL_FAILURE(expect_late_payout_changes_nothing(s, id));
+}
+
 TEST_F(RemittanceHttpITest, DepositRetriedWithTheSameKeyIsOneDeposit) {
     const Sender s = new_sender();
     const std::string agent = chelete_->bearer("agent", agent_id_);
@@ -1291,12 +1478,16 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
         const json reserve_fee = transfer_at(r[4]);
         const json settle = transfer_at(r[5]);
         const bool posting = ledger_state == "posted";
+        // A late void (after a void that found nothing) has ids of its own.
+        const bool late =
+            !r[5].is_null() && r[5].as<std::string>() == remittance::derived_id("void-late:" + id);
         const json settle_fee =
             r[5].is_null()
                 ? json{}
-                : transfer(
-                      remittance::derived_id(std::string{posting ? "post-fee:" : "void-fee:"} + id)
-                  );
+                : transfer(remittance::derived_id(
+                      std::string{posting ? "post-fee:" : (late ? "void-late-fee:" : "void-fee:")} +
+                      id
+                  ));
         const bool reserved = !reserve.is_null();
         const bool settled = !settle.is_null();
         // The fee travels with the principal: reserved together (linked), settled together.
@@ -1326,7 +1517,10 @@ TEST_F(RemittanceHttpITest, SeededRandomRunEndsBalancedAndConsistent) {
         } else if (status == "cancelled") {
             // Before approval nothing was asked of the ledger; after it the reservation was
             // voided, or was refused and there was nothing to void.
-            EXPECT_TRUE(ledger_state == "none" || ledger_state == "voided");
+            EXPECT_TRUE(
+                ledger_state == "none" || ledger_state == "voided" ||
+                ledger_state == "voided_nothing_pending"
+            );
             EXPECT_EQ(reserved, settled);
             if (ledger_state == "none") {
                 EXPECT_FALSE(reserved);

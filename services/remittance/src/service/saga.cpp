@@ -107,12 +107,37 @@ json reserve_command(pqxx::transaction_base& tx, const Row& r) {
     return json{{"transfers", transfers}};
 }
 
+/// What settles a reservation. A late void has ids of its own: it follows a void the ledger
+/// answered `pending_transfer_not_found` (it overtook the reservation), and a transfer id that
+/// failed may not be used again.
+enum class Settle : std::uint8_t { kPost, kVoid, kLateVoid };
+
+/// The derived ids of a settlement's principal and fee transfers.
+struct SettleIds {
+    std::string principal;
+    std::string fee;
+};
+
+SettleIds settle_ids_of(const std::string& remittance_id, Settle kind) {
+    switch (kind) {
+        case Settle::kPost:
+            return {derived_id("post:" + remittance_id), derived_id("post-fee:" + remittance_id)};
+        case Settle::kVoid:
+            return {derived_id("void:" + remittance_id), derived_id("void-fee:" + remittance_id)};
+        case Settle::kLateVoid:
+            break;
+    }
+    return {derived_id("void-late:" + remittance_id), derived_id("void-late-fee:" + remittance_id)};
+}
+
 /// Posts or voids both pending transfers (amount 0: the whole pending amount), linked.
-json settle_command(const Row& r, bool post, const std::string& settle_id) {
+json settle_command(const Row& r, Settle kind) {
     const bool has_fee = r.fee > 0;
-    const std::string flag = post ? "post_pending_transfer" : "void_pending_transfer";
+    const std::string flag =
+        kind == Settle::kPost ? "post_pending_transfer" : "void_pending_transfer";
+    const SettleIds ids = settle_ids_of(r.id, kind);
     json principal = transfer(
-        settle_id,
+        ids.principal,
         0,
         codes::kRemittanceTransfer,
         has_fee ? std::vector<std::string>{flag, "linked"} : std::vector<std::string>{flag},
@@ -121,21 +146,11 @@ json settle_command(const Row& r, bool post, const std::string& settle_id) {
     principal["pending_id"] = r.reserve_id;
     json transfers = json::array({principal});
     if (has_fee) {
-        json fee = transfer(
-            derived_id(std::string{post ? "post-fee:" : "void-fee:"} + r.id),
-            0,
-            codes::kFeeTransfer,
-            {flag},
-            r.id
-        );
+        json fee = transfer(ids.fee, 0, codes::kFeeTransfer, {flag}, r.id);
         fee["pending_id"] = r.reserve_fee_id;
         transfers.push_back(fee);
     }
     return json{{"transfers", transfers}};
-}
-
-std::string settle_id_of(const Row& r, bool post) {
-    return derived_id(std::string{post ? "post:" : "void:"} + r.id);
 }
 
 void send_ledger(const Context& ctx, pqxx::transaction_base& tx, const json& command) {
@@ -225,6 +240,29 @@ void ignore_refusal(
     }
 }
 
+/// Voids a reservation that landed after the cancel's void had found nothing (ledger_state
+/// voided_nothing_pending), with the late void's own ids. The status is final already: only
+/// the ledger state moves, to void_late_requested, which the sweeper sends again until answered.
+void late_void(
+    const Context& ctx, pqxx::transaction_base& tx, const std::string& id, const std::string& now
+) {
+    const auto row = lock_remittance(tx, id);
+    if (!row) {
+        return;
+    }
+    spdlog::warn(
+        "remittance {}: the reservation landed after its void found nothing; voiding it again", id
+    );
+    send_ledger(ctx, tx, settle_command(*row, Settle::kLateVoid));
+    tx.exec_params0(
+        "UPDATE remittances SET ledger_state = 'void_late_requested', settle_transfer_id = $2, "
+        "step_requested_at = $3 WHERE id = $1",
+        id,
+        settle_ids_of(id, Settle::kLateVoid).principal,
+        now
+    );
+}
+
 }  // namespace
 
 platform::Result<Transition, TransitionError> apply_event(
@@ -276,14 +314,14 @@ platform::Result<Transition, TransitionError> apply_event(
         case LedgerAction::kPost:
         case LedgerAction::kVoid: {
             const bool post = t.ledger == LedgerAction::kPost;
-            const std::string settle_id = settle_id_of(*row, post);
-            send_ledger(ctx, tx, settle_command(*row, post, settle_id));
+            const Settle kind = post ? Settle::kPost : Settle::kVoid;
+            send_ledger(ctx, tx, settle_command(*row, kind));
             tx.exec_params0(
                 "UPDATE remittances SET ledger_state = $2, settle_transfer_id = $3, "
                 "step_requested_at = $4 WHERE id = $1",
                 remittance_id,
                 std::string{post ? "post_requested" : "void_requested"},
-                settle_id,
+                settle_ids_of(remittance_id, kind).principal,
                 now
             );
             break;
@@ -519,6 +557,15 @@ void on_ledger_reply(
     const bool is_reserve = found[0][1].as<bool>();
     const std::string ledger_state = found[0][2].as<std::string>();
     if (is_reserve) {
+        if (ledger_state == "voided_nothing_pending") {
+            // The cancel's void reached the ledger before the reservation (a ledger consumer died
+            // holding the reservation, which was delivered again later) and found nothing. Now
+            // the reservation is in: void it with ids of its own, or the money stays held.
+            if (refusal.empty()) {
+                late_void(ctx, tx, id, now);
+            }
+            return;  // a refused reservation holds nothing: the void that found nothing stands
+        }
         if (ledger_state != "reserve_requested") {
             return;  // a cancel's void has been asked for since, or a duplicate reply
         }
@@ -576,18 +623,21 @@ void on_ledger_reply(
         );
         return;
     }
+    // Nothing pending (never reserved, or not yet) or already voided: the wallet is whole, for now.
+    const bool whole = refusal.empty() || refusal == "pending_transfer_not_found" ||
+                       refusal == "pending_transfer_already_voided";
     if (ledger_state == "void_requested") {
-        // Nothing pending (the reservation was refused) or already voided: the wallet is whole.
-        const bool whole = refusal.empty() || refusal == "pending_transfer_not_found" ||
-                           refusal == "pending_transfer_already_voided";
         if (!whole) {
             spdlog::critical("remittance {}: the ledger refused to void: {}", id, refusal);
             return;
         }
+        // A void that found nothing is remembered apart: a reservation that was overtaken on
+        // its way can still land, and must then be voided (the reservation reply above).
         tx.exec_params0(
-            "UPDATE remittances SET ledger_state = 'voided', step_requested_at = NULL WHERE id = "
-            "$1",
-            id
+            "UPDATE remittances SET ledger_state = $2, step_requested_at = NULL WHERE id = $1",
+            id,
+            std::string{
+                refusal == "pending_transfer_not_found" ? "voided_nothing_pending" : "voided"}
         );
         ignore_refusal(
             apply_event(
@@ -599,6 +649,19 @@ void on_ledger_reply(
             ),
             id,
             "refund"
+        );
+        return;
+    }
+    if (ledger_state == "void_late_requested") {
+        if (!whole) {
+            spdlog::critical("remittance {}: the ledger refused the late void: {}", id, refusal);
+            return;  // stays void_late_requested: the sweeper asks again and an operator looks
+        }
+        // The remittance reached its final state with the first void: no transition here.
+        tx.exec_params0(
+            "UPDATE remittances SET ledger_state = 'voided', step_requested_at = NULL WHERE id = "
+            "$1",
+            id
         );
     }
 }
@@ -620,6 +683,18 @@ void on_payout_event(
         const auto expires = platform::parse_rfc3339(text_of(payload, "expires_at"));
         if (code.empty() || !expires) {
             spdlog::warn("remittance {}: malformed voucher event ignored", id);
+            return;
+        }
+        // A voucher belongs to a payout with the partner. Any other state (a cancelled
+        // remittance, which never reached it, or one already settled) keeps what it has.
+        const auto row = lock_remittance(tx, id);
+        if (!row || (row->status != RemittanceState::kPayoutPending &&
+                     row->status != RemittanceState::kPayoutUnknown)) {
+            spdlog::info(
+                "remittance {}: voucher ignored ({})",
+                id,
+                row ? std::string{to_string(row->status)} : std::string{"no such remittance"}
+            );
             return;
         }
         tx.exec_params0(
@@ -680,8 +755,8 @@ int resend_stuck(const Context& ctx, pqxx::transaction_base& tx) {
         "SELECT " + std::string{kRowColumns} +
             " FROM remittances WHERE step_requested_at < $1::timestamptz - make_interval(secs => "
             "$2) AND (status = 'screening' OR ledger_state IN ('reserve_requested', "
-            "'post_requested', 'void_requested')) ORDER BY step_requested_at LIMIT 500 FOR "
-            "UPDATE SKIP LOCKED",
+            "'post_requested', 'void_requested', 'void_late_requested')) ORDER BY "
+            "step_requested_at LIMIT 500 FOR UPDATE SKIP LOCKED",
         now,
         stuck_seconds
     );
@@ -697,9 +772,12 @@ int resend_stuck(const Context& ctx, pqxx::transaction_base& tx) {
             );
         } else if (r.ledger_state == "reserve_requested") {
             send_ledger(ctx, tx, reserve_command(tx, r));
+        } else if (r.ledger_state == "post_requested") {
+            send_ledger(ctx, tx, settle_command(r, Settle::kPost));
+        } else if (r.ledger_state == "void_requested") {
+            send_ledger(ctx, tx, settle_command(r, Settle::kVoid));
         } else {
-            const bool post = r.ledger_state == "post_requested";
-            send_ledger(ctx, tx, settle_command(r, post, settle_id_of(r, post)));
+            send_ledger(ctx, tx, settle_command(r, Settle::kLateVoid));
         }
         tx.exec_params0("UPDATE remittances SET step_requested_at = $2 WHERE id = $1", r.id, now);
         ++resent;
