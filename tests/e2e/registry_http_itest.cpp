@@ -465,6 +465,187 @@ TEST_F(RegistryHttpITest, ADirectiveExtendsLegalValidityAndKeepsThePrintedDate) 
     EXPECT_EQ(r.status, 409) << r.body;
 }
 
+/// Whether a 422 names `field` among its errors.
+bool names_error(const json& problem, const std::string& field) {
+    if (!problem.contains("errors")) {
+        return false;
+    }
+    for (const auto& e : problem["errors"]) {
+        if (e.value("field", std::string{}) == field) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// DOMAIN.md 6: a worker whose permit lapsed applies again and holds the VFS receipt as proof of
+// application; officers carry the application through adjudication to issue, after which the
+// calendar treats it like any issued permit. A refused one ends refused_final.
+TEST_F(RegistryHttpITest, AnApplicationWithItsVfsReceiptIsCarriedToIssueOrFinalRefusal) {
+    const auto officer = officer_session();
+    const std::string phone = unique_phone("+278");
+    const auto r0 = post("/v1/workers", new_worker(phone, new_passport()));
+    ASSERT_EQ(r0.status, 201);
+    const std::string worker_id = body(r0)["id"];
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    const std::string permits = "/v1/workers/" + worker_id + "/permits";
+    const auto digits = [] {
+        return std::to_string(1'000'000 + platform::crypto::random_u64() % 8'000'000);
+    };
+    const std::string receipt = "LSO/PTA/2025/" + digits();
+
+    // Submitted needs its receipt; an application has no number or dates yet.
+    auto r = post(permits, {{"type", "other"}, {"status", "submitted"}}, me);
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_TRUE(names_error(body(r), "vfs_reference")) << r.body;
+    r = post(
+        permits,
+        {{"type", "other"},
+         {"status", "submitted"},
+         {"vfs_reference", receipt},
+         {"number", "OTH123456"}},
+        me
+    );
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_TRUE(names_error(body(r), "number")) << r.body;
+    r = post(permits, {{"type", "other"}, {"status", "valid"}, {"vfs_reference", receipt}}, me);
+    EXPECT_EQ(r.status, 422) << "only application statuses may be recorded: " << r.body;
+    EXPECT_TRUE(names_error(body(r), "status")) << r.body;
+
+    // The worker records their own application, with the receipt.
+    r = post(permits, {{"type", "other"}, {"status", "submitted"}, {"vfs_reference", receipt}}, me);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const json application = body(r);
+    EXPECT_EQ(application["status"], "submitted");
+    EXPECT_EQ(application["vfs_reference"], receipt);
+    EXPECT_TRUE(application["number"].is_null());
+    EXPECT_TRUE(application["printed_expiry"].is_null());
+    EXPECT_TRUE(application["legal_expiry"].is_null());
+    EXPECT_FALSE(application["verified"].get<bool>());
+    EXPECT_EQ(body(get("/v1/workers/" + worker_id, me))["kyc_tier"], "basic")
+        << "an application is not a verified permit";
+    const std::string status = "/v1/permits/" + application["id"].get<std::string>() + "/status";
+    const auto move = [&](const std::string& to, json extra = json::object()) {
+        extra["status"] = to;
+        extra["reason"] = "VFS tracking: " + to;
+        return post(status, extra, officer);
+    };
+    // No skipping the decision.
+    r = move("issued", {{"number", "OTH" + digits()}, {"expires_on", "2099-01-01"}});
+    EXPECT_EQ(r.status, 409) << r.body;
+    for (const std::string to : {"in_adjudication", "approved", "ready_for_collection"}) {
+        r = move(to);
+        ASSERT_EQ(r.status, 200) << to << ": " << r.body;
+        EXPECT_EQ(body(r)["status"], to);
+        EXPECT_TRUE(body(r)["number"].is_null());
+    }
+    // Issue needs the number and the printed expiry, each named when missing.
+    r = move("issued", {{"expires_on", "2099-01-01"}});
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_TRUE(names_error(body(r), "number")) << r.body;
+    r = move("issued", {{"number", "OTH" + digits()}});
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_TRUE(names_error(body(r), "expires_on")) << r.body;
+    const std::string number = "OTH" + digits();
+    r = move(
+        "issued", {{"number", number}, {"issued_on", "2025-06-01"}, {"expires_on", "2099-01-01"}}
+    );
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r)["status"], "issued");
+    EXPECT_EQ(body(r)["number"], number);
+    EXPECT_EQ(body(r)["issued_on"], "2025-06-01");
+    EXPECT_EQ(body(r)["printed_expiry"], "2099-01-01");
+    EXPECT_EQ(body(r)["legal_expiry"], "2099-01-01");
+    EXPECT_EQ(body(r)["vfs_reference"], receipt) << "the receipt stays on the permit it led to";
+
+    // A second application by an officer, refused after review.
+    const std::string receipt2 = "LSO/MSU/2025/" + digits();
+    r = post(
+        permits, {{"type", "other"}, {"status", "submitted"}, {"vfs_reference", receipt2}}, officer
+    );
+    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string refused = "/v1/permits/" + body(r)["id"].get<std::string>() + "/status";
+    for (const std::string to :
+         {"in_adjudication", "rejected", "appeal_or_review_pending", "refused_final"}) {
+        r = post(refused, {{"status", to}, {"reason", "DHA decision: " + to}}, officer);
+        ASSERT_EQ(r.status, 200) << to << ": " << r.body;
+        EXPECT_EQ(body(r)["status"], to);
+    }
+    r = post(refused, {{"status", "approved"}, {"reason", "try again"}}, officer);
+    EXPECT_EQ(r.status, 409) << "refused_final is final: " << r.body;
+
+    // The calendar (here a directive for the type) takes the issued permit to valid and leaves the
+    // refused application alone.
+    r = post(
+        "/v1/permit-directives",
+        {{"permit_type", "other"},
+         {"valid_until", "2000-06-01"},
+         {"reference", "Old directive " + platform::new_uuid()},
+         {"published_on", "2000-01-01"}},
+        officer
+    );
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = get(permits, me);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto items = body(r)["items"];
+    ASSERT_EQ(items.size(), 2U) << r.body;
+    EXPECT_EQ(items[0]["status"], "valid") << "issued, then valid by the calendar";
+    EXPECT_EQ(items[0]["legal_expiry"], "2099-01-01");
+    EXPECT_EQ(items[1]["status"], "refused_final");
+    EXPECT_TRUE(items[1]["legal_expiry"].is_null());
+    // The issued permit is now a permit like the others: revocable, not back to an application.
+    r = post(status, {{"status", "submitted"}, {"reason", "undo"}}, officer);
+    EXPECT_EQ(r.status, 409) << r.body;
+}
+
+// docs/registry.md "KYC tiers": an expired verified permit plus a submitted application with its
+// VFS receipt keeps `basic` (DHA's 2017 circular), until the application is refused.
+TEST_F(RegistryHttpITest, ASubmittedApplicationKeepsAnExpiredPermitHolderAtBasic) {
+    const auto officer = officer_session();
+    const auto r0 = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    ASSERT_EQ(r0.status, 201);
+    const std::string worker_id = body(r0)["id"];
+    const std::string permits = "/v1/workers/" + worker_id + "/permits";
+    auto r = post(
+        permits,
+        {{"type", "work_visa"},
+         {"number", "WV" + random_hex().substr(0, 8)},
+         {"issued_on", "2015-01-01"},
+         {"expires_on", "2016-01-01"}},
+        officer
+    );
+    ASSERT_EQ(r.status, 201) << r.body;
+    ASSERT_EQ(body(r)["status"], "expired");
+    {
+        // Verified against the permit registry (that path is permit_verification_itest's).
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec_params0(
+            "UPDATE " + chelete_->registry_schema() +
+                ".permits SET verified_at = now(), verified_by = 'test' WHERE id = $1",
+            body(r)["id"].get<std::string>()
+        );
+        tx.commit();
+    }
+    const auto tier = [&] { return body(get("/v1/workers/" + worker_id, officer))["kyc_tier"]; };
+    EXPECT_EQ(tier(), "restricted");
+    r = post(permits, {{"type", "work_visa"}, {"status", "draft"}}, officer);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(tier(), "restricted") << "a draft is no proof of application";
+    r = post(
+        permits,
+        {{"type", "work_visa"}, {"status", "submitted"}, {"vfs_reference", "VFS-" + random_hex()}},
+        officer
+    );
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(tier(), "basic") << "expired permit plus VFS receipt";
+    const std::string status = "/v1/permits/" + body(r)["id"].get<std::string>() + "/status";
+    for (const std::string to : {"in_adjudication", "rejected"}) {
+        ASSERT_EQ(post(status, {{"status", to}, {"reason", "DHA: " + to}}, officer).status, 200);
+    }
+    EXPECT_EQ(tier(), "restricted") << "a rejected application is proof of nothing";
+}
+
 TEST_F(RegistryHttpITest, AStatusLetterIsSignedAndAnyoneCanCheckIt) {
     const auto officer = officer_session();
     const std::string phone = unique_phone("+278");

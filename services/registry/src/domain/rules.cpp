@@ -78,10 +78,11 @@ constexpr std::array<std::pair<PermitStatus, std::string_view>, 16> kPermitStatu
     {PermitStatus::kSuperseded, "superseded"},
 }};
 
-constexpr std::array<std::pair<PermitStatusSource, std::string_view>, 3> kPermitStatusSources{{
+constexpr std::array<std::pair<PermitStatusSource, std::string_view>, 4> kPermitStatusSources{{
     {PermitStatusSource::kCalendar, "calendar"},
     {PermitStatusSource::kOfficer, "officer"},
     {PermitStatusSource::kRegistry, "registry"},
+    {PermitStatusSource::kApplicant, "applicant"},
 }};
 
 }  // namespace
@@ -369,6 +370,48 @@ bool permit_transition_allowed(PermitStatus from, PermitStatus to) {
     return std::find(kAllowed.begin(), kAllowed.end(), std::pair{from, to}) != kAllowed.end();
 }
 
+bool permit_before_issue(PermitStatus s) {
+    using P = PermitStatus;
+    switch (s) {
+        case P::kDraft:
+        case P::kFeePaid:
+        case P::kAppointmentBooked:
+        case P::kSubmitted:
+        case P::kInAdjudication:
+        case P::kApproved:
+        case P::kReadyForCollection:
+        case P::kRejected:
+        case P::kAppealOrReviewPending:
+        case P::kRefusedFinal:
+            return true;
+        case P::kIssued:
+        case P::kValid:
+        case P::kExpired:
+        case P::kExtendedByDirective:
+        case P::kRevoked:
+        case P::kSuperseded:
+            return false;
+    }
+    return false;
+}
+
+bool permit_application_entry(PermitStatus s) {
+    return s == PermitStatus::kDraft || s == PermitStatus::kFeePaid ||
+           s == PermitStatus::kAppointmentBooked || s == PermitStatus::kSubmitted;
+}
+
+bool permit_needs_vfs_reference(PermitStatus s) {
+    using P = PermitStatus;
+    return permit_before_issue(s) && s != P::kDraft && s != P::kFeePaid &&
+           s != P::kAppointmentBooked;
+}
+
+bool permit_application_pending(PermitStatus s) {
+    using P = PermitStatus;
+    return s == P::kSubmitted || s == P::kInAdjudication || s == P::kApproved ||
+           s == P::kReadyForCollection;
+}
+
 bool permit_in_force(PermitStatus s) {
     return s == PermitStatus::kValid || s == PermitStatus::kExtendedByDirective;
 }
@@ -384,8 +427,8 @@ std::vector<PermitStatus> calendar_steps(
     PermitStatus recorded, PermitStatusSource source, PermitStatus computed
 ) {
     using P = PermitStatus;
-    if (computed == recorded) {
-        return {};
+    if (computed == recorded || permit_before_issue(recorded)) {
+        return {};  // an application or decision is no date's to move
     }
     const bool dated_entry = recorded == P::kIssued || recorded == P::kValid;
     if (source != PermitStatusSource::kCalendar && !dated_entry) {
@@ -458,7 +501,10 @@ std::string_view to_string(KycTier t) {
 
 KycTier kyc_tier(const KycFacts& facts) {
     if (facts.has_permit_record && facts.permit_verified && !facts.permit_in_force) {
-        return KycTier::kRestricted;
+        // DHA's 2017 circular: an expired permit plus a VFS receipt is still served. A revoked
+        // permit is not lifted by a new application.
+        return facts.pending_application && !facts.verified_permit_revoked ? KycTier::kBasic
+                                                                           : KycTier::kRestricted;
     }
     if (!facts.permit_verified || !facts.permit_in_force) {
         return KycTier::kBasic;

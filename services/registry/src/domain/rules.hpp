@@ -125,6 +125,17 @@ enum class PermitStatus : std::uint8_t {
 /// The allowed recorded transitions (officer actions); everything else answers 409.
 [[nodiscard]] bool permit_transition_allowed(PermitStatus from, PermitStatus to);
 [[nodiscard]] bool is_permit_type(std::string_view type);
+/// Application and decision phases (draft … ready_for_collection, rejected, appeal, refused_final):
+/// no permit number, printed date or legal expiry yet; dates and directives leave it alone.
+[[nodiscard]] bool permit_before_issue(PermitStatus s);
+/// The statuses an application may be recorded in (POST /v1/workers/{id}/permits): what the
+/// applicant holds evidence of, up to `submitted`; adjudication and after are officers' moves.
+[[nodiscard]] bool permit_application_entry(PermitStatus s);
+/// From `submitted` until issue or final refusal the VFS receipt (vfs_reference) is on record.
+[[nodiscard]] bool permit_needs_vfs_reference(PermitStatus s);
+/// Submitted with its receipt and not yet decided against: submitted, in_adjudication, approved,
+/// ready_for_collection (proof of application, DOMAIN.md 6).
+[[nodiscard]] bool permit_application_pending(PermitStatus s);
 
 /// A ministerial directive extending the legal validity of a permit type.
 struct Directive {
@@ -156,10 +167,11 @@ struct PermitStanding {
 
 /// Who set a permit's recorded status (stored beside it, `permits.status_source`).
 enum class PermitStatusSource : std::uint8_t {
-    kCalendar,  // computed from the printed date and the directives (recording, the job, a
-                // directive)
-    kOfficer,   // decided by an officer (POST /v1/permits/{id}/status)
-    kRegistry,  // the permit registry's word, found on verification (revoked, superseded)
+    kCalendar,   // computed from the printed date and the directives (recording, the job, a
+                 // directive)
+    kOfficer,    // decided by an officer (POST /v1/permits/{id}/status)
+    kRegistry,   // the permit registry's word, found on verification (revoked, superseded)
+    kApplicant,  // the worker recording their own application (draft … submitted)
 };
 [[nodiscard]] std::string_view to_string(PermitStatusSource s);
 [[nodiscard]] std::optional<PermitStatusSource> permit_status_source_from(std::string_view s);
@@ -169,6 +181,7 @@ enum class PermitStatusSource : std::uint8_t {
 /// transition permit_transition_allowed() accepts: `issued` reaches an extended or expired
 /// standing through `valid`. Empty when the status stays:
 /// - it is already `computed`;
+/// - it is in the application or decision phase (permit_before_issue): only officers move it;
 /// - the lifecycle has no such move (expired → valid, extended_by_directive → valid, ...);
 /// - an officer or the permit registry set it and it is not `issued` or `valid`: an officer's
 ///   `expired` or `extended_by_directive` stands, whatever the dates and directives say, until an
@@ -192,6 +205,11 @@ struct KycFacts {
     bool permit_verified = false;  // checked against the permit registry
     bool permit_in_force = false;  // valid or extended by directive today
     bool proof_of_income = false;
+    /// An application submitted with its VFS receipt and not decided against
+    /// (permit_application_pending): it keeps an expired permit's holder at `basic`.
+    bool pending_application = false;
+    /// A verified permit was revoked (s43): a pending application does not undo that.
+    bool verified_permit_revoked = false;
 };
 [[nodiscard]] KycTier kyc_tier(const KycFacts& facts);
 

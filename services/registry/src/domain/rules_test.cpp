@@ -224,6 +224,60 @@ TEST(RegistryRulesTest, PermitTransitions) {
     EXPECT_FALSE(permit_transition_allowed(PermitStatus::kDraft, PermitStatus::kValid));
 }
 
+TEST(RegistryRulesTest, TheApplicationAndDecisionPhasesAlongTheTable) {
+    using P = PermitStatus;
+    // An application recorded as submitted, carried to issue and then the dates take over.
+    const std::vector<P> granted{
+        P::kSubmitted,
+        P::kInAdjudication,
+        P::kApproved,
+        P::kReadyForCollection,
+        P::kIssued,
+        P::kValid};
+    for (std::size_t i = 1; i < granted.size(); ++i) {
+        EXPECT_TRUE(permit_transition_allowed(granted[i - 1], granted[i]))
+            << to_string(granted[i - 1]) << " -> " << to_string(granted[i]);
+    }
+    // Refused after review; an appeal may still end approved.
+    EXPECT_TRUE(permit_transition_allowed(P::kInAdjudication, P::kRejected));
+    EXPECT_TRUE(permit_transition_allowed(P::kRejected, P::kAppealOrReviewPending));
+    EXPECT_TRUE(permit_transition_allowed(P::kAppealOrReviewPending, P::kRefusedFinal));
+    EXPECT_TRUE(permit_transition_allowed(P::kAppealOrReviewPending, P::kApproved));
+    // No skipping the decision, no way back from a final refusal.
+    EXPECT_FALSE(permit_transition_allowed(P::kSubmitted, P::kIssued));
+    EXPECT_FALSE(permit_transition_allowed(P::kSubmitted, P::kApproved));
+    EXPECT_FALSE(permit_transition_allowed(P::kRejected, P::kApproved));
+    EXPECT_FALSE(permit_transition_allowed(P::kRefusedFinal, P::kAppealOrReviewPending));
+    // Who may record what, and when the receipt is needed.
+    for (const P p : {P::kDraft, P::kFeePaid, P::kAppointmentBooked, P::kSubmitted}) {
+        EXPECT_TRUE(permit_application_entry(p)) << to_string(p);
+        EXPECT_TRUE(permit_before_issue(p)) << to_string(p);
+    }
+    for (const P p : {P::kInAdjudication, P::kApproved, P::kIssued, P::kValid, P::kRejected}) {
+        EXPECT_FALSE(permit_application_entry(p)) << to_string(p);
+    }
+    EXPECT_FALSE(permit_needs_vfs_reference(P::kDraft));
+    EXPECT_FALSE(permit_needs_vfs_reference(P::kAppointmentBooked));
+    EXPECT_TRUE(permit_needs_vfs_reference(P::kSubmitted));
+    EXPECT_TRUE(permit_needs_vfs_reference(P::kRefusedFinal));
+    EXPECT_FALSE(permit_needs_vfs_reference(P::kIssued)) << "issued: the number takes over";
+    for (const P p :
+         {P::kIssued,
+          P::kValid,
+          P::kExpired,
+          P::kExtendedByDirective,
+          P::kRevoked,
+          P::kSuperseded}) {
+        EXPECT_FALSE(permit_before_issue(p)) << to_string(p);
+    }
+    EXPECT_TRUE(permit_application_pending(P::kSubmitted));
+    EXPECT_TRUE(permit_application_pending(P::kReadyForCollection));
+    EXPECT_FALSE(permit_application_pending(P::kDraft)) << "no receipt yet";
+    EXPECT_FALSE(permit_application_pending(P::kRejected));
+    EXPECT_FALSE(permit_application_pending(P::kAppealOrReviewPending));
+    EXPECT_FALSE(permit_application_pending(P::kRefusedFinal));
+}
+
 TEST(RegistryRulesTest, TheCalendarMovesDatedStatusesAlongAllowedTransitionsOnly) {
     using P = PermitStatus;
     using S = PermitStatusSource;
@@ -257,7 +311,7 @@ TEST(RegistryRulesTest, TheCalendarMovesDatedStatusesAlongAllowedTransitionsOnly
     // Every step of every answer is an allowed transition, from every status and source.
     for (int r = 0; r <= static_cast<int>(P::kSuperseded); ++r) {
         for (int c = 0; c <= static_cast<int>(P::kSuperseded); ++c) {
-            for (const S source : {S::kCalendar, S::kOfficer, S::kRegistry}) {
+            for (const S source : {S::kCalendar, S::kOfficer, S::kRegistry, S::kApplicant}) {
                 P from = static_cast<P>(r);
                 for (const P step : calendar_steps(from, source, static_cast<P>(c))) {
                     EXPECT_TRUE(permit_transition_allowed(from, step))
@@ -267,7 +321,14 @@ TEST(RegistryRulesTest, TheCalendarMovesDatedStatusesAlongAllowedTransitionsOnly
             }
         }
     }
+    // Applications and decisions are no date's to move, whoever recorded them.
+    for (const S source : {S::kCalendar, S::kOfficer, S::kApplicant}) {
+        EXPECT_EQ(calendar_steps(P::kSubmitted, source, P::kInAdjudication), Steps{});
+        EXPECT_EQ(calendar_steps(P::kReadyForCollection, source, P::kIssued), Steps{});
+        EXPECT_EQ(calendar_steps(P::kRejected, source, P::kAppealOrReviewPending), Steps{});
+    }
     EXPECT_EQ(permit_status_source_from("officer"), S::kOfficer);
+    EXPECT_EQ(permit_status_source_from("applicant"), S::kApplicant);
     EXPECT_EQ(to_string(S::kCalendar), "calendar");
     EXPECT_FALSE(permit_status_source_from("job").has_value());
 }
@@ -280,6 +341,14 @@ TEST(RegistryRulesTest, KycTiers) {
     EXPECT_EQ(kyc_tier({true, true, true, true}), KycTier::kEnhanced);
     EXPECT_EQ(kyc_tier({true, true, false, true}), KycTier::kRestricted)
         << "a lapsed permit lowers the tier";
+    // An expired permit plus a submitted application (VFS receipt) keeps basic, never more.
+    KycFacts applicant{true, true, false, false, true, false};
+    EXPECT_EQ(kyc_tier(applicant), KycTier::kBasic);
+    applicant.verified_permit_revoked = true;
+    EXPECT_EQ(kyc_tier(applicant), KycTier::kRestricted) << "a receipt does not undo a revocation";
+    EXPECT_EQ(kyc_tier({false, false, false, false, true, false}), KycTier::kBasic)
+        << "an application is not a verified permit: no raise";
+    EXPECT_EQ(kyc_tier({true, true, true, false, true, false}), KycTier::kStandard);
 }
 
 }  // namespace

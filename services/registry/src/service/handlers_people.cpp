@@ -18,7 +18,9 @@ constexpr std::string_view kWorkerColumns =
 
 KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool proof_of_income) {
     const auto rows = tx.exec_params(
-        "SELECT status, verified_at IS NOT NULL FROM permits WHERE worker_id = $1", worker_id
+        "SELECT status, verified_at IS NOT NULL, vfs_reference IS NOT NULL FROM permits WHERE "
+        "worker_id = $1",
+        worker_id
     );
     KycFacts facts;
     facts.proof_of_income = proof_of_income;
@@ -29,7 +31,14 @@ KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool p
         if (verified) {
             facts.permit_verified = true;
             facts.permit_in_force = facts.permit_in_force || (status && permit_in_force(*status));
+            facts.verified_permit_revoked =
+                facts.verified_permit_revoked || status == PermitStatus::kRevoked;
         }
+        // An application is no verified permit; submitted with its receipt, it is proof of
+        // application (docs/registry.md "KYC tiers").
+        facts.pending_application =
+            facts.pending_application ||
+            (status && permit_application_pending(*status) && row[2].as<bool>());
     }
     return kyc_tier(facts);
 }
@@ -68,12 +77,13 @@ json permit_json(const pqxx::row& p) {
         {"id", p[0].as<std::string>()},
         {"worker_id", p[1].as<std::string>()},
         {"type", p[2].as<std::string>()},
-        {"number", p[3].as<std::string>()},
-        {"issued_on", p[4].as<std::string>()},
-        {"printed_expiry", p[5].as<std::string>()},
+        {"number", nullable(p[3])},
+        {"issued_on", nullable(p[4])},
+        {"printed_expiry", nullable(p[5])},
         {"status", p[6].as<std::string>()},
-        {"legal_expiry", p[7].as<std::string>()},
+        {"legal_expiry", nullable(p[7])},
         {"directive_ref", nullable(p[8])},
+        {"vfs_reference", nullable(p[10])},
         {"verified", !p[9].is_null()},
         {"verified_at", nullable(p[9])}};
 }
@@ -81,7 +91,8 @@ json permit_json(const pqxx::row& p) {
 constexpr std::string_view kPermitColumns =
     "id::text, worker_id::text, type, number, issued_on::text, printed_expiry::text, status, "
     "legal_expiry::text, "
-    "directive_ref, to_char(verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    "directive_ref, to_char(verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "vfs_reference";
 
 std::vector<Directive> load_directives(pqxx::transaction_base& tx, const std::string& type) {
     std::vector<Directive> out;
@@ -514,6 +525,92 @@ api::Reply get_worker(const Context&, pqxx::dbtransaction& tx, const api::Reques
 
 // ---- permits -----------------------------------------------------------------------------------
 
+/// A VFS receipt reference: 6-40 letters, digits, '/' and '-' (spaces dropped, upper case).
+std::optional<std::string> vfs_reference_of(std::string_view typed) {
+    std::string out;
+    for (const char c : typed) {
+        if (c == ' ') {
+            continue;
+        }
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                        (c >= 'a' && c <= 'z') || c == '/' || c == '-';
+        if (!ok) {
+            return std::nullopt;
+        }
+        out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    if (out.size() < 6 || out.size() > 40) {
+        return std::nullopt;
+    }
+    return out;
+}
+constexpr std::string_view kVfsReferenceRule =
+    "must be the VFS receipt reference: 6 to 40 letters, digits, '/' and '-'";
+
+/// An application (draft … submitted): no number or dates until issue; from `submitted` on with
+/// its VFS receipt. Recorded by the worker (their own) or an officer, like any permit.
+api::Reply add_application(
+    pqxx::dbtransaction& tx, const api::Request& r, const std::string& worker_id
+) {
+    std::vector<api::FieldError> errors;
+    const std::string type = body_string(r, "type");
+    const auto status = permit_status_from(body_string(r, "status"));
+    if (!status || !permit_application_entry(*status)) {
+        errors.push_back(
+            {"status",
+             "an application is recorded as draft, fee_paid, appointment_booked or submitted; "
+             "officers move it on (POST /v1/permits/{id}/status)"}
+        );
+    }
+    const auto typed_vfs = body_optional(r, "vfs_reference");
+    const auto vfs = typed_vfs ? vfs_reference_of(*typed_vfs) : std::nullopt;
+    if (typed_vfs && !vfs) {
+        errors.push_back({"vfs_reference", std::string{kVfsReferenceRule}});
+    } else if (!vfs && status && permit_needs_vfs_reference(*status)) {
+        errors.push_back(
+            {"vfs_reference", "a submitted application needs its VFS receipt reference"}
+        );
+    }
+    for (const char* field : {"number", "issued_on", "expires_on"}) {
+        if (r.body.contains(field)) {
+            errors.push_back(
+                {field,
+                 "an application has none until the permit is issued (POST "
+                 "/v1/permits/{id}/status with status issued)"}
+            );
+        }
+    }
+    if (!errors.empty()) {
+        return unprocessable(errors);
+    }
+    const std::string id = platform::new_uuid();
+    tx.exec_params0(
+        "INSERT INTO permits (id, worker_id, type, status, vfs_reference, status_source) VALUES "
+        "($1, $2, $3, $4, $5, $6)",
+        id,
+        worker_id,
+        type,
+        std::string{to_string(*status)},
+        vfs,
+        std::string{to_string(
+            r.has_role("worker") ? PermitStatusSource::kApplicant : PermitStatusSource::kOfficer
+        )}
+    );
+    tx.exec_params0(
+        "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES ($1, "
+        "NULL, $2, $3, $4)",
+        id,
+        std::string{to_string(*status)},
+        "application recorded",
+        r.caller->subject
+    );
+    log_access(tx, r, worker_id, "create", "permit", "type,status,vfs_reference", purpose_of(r));
+    const auto row = tx.exec_params1(
+        "SELECT " + std::string{kPermitColumns} + " FROM permits WHERE id = $1", id
+    );
+    return api::json(201, permit_json(row));
+}
+
 api::Reply add_permit(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
     const std::string worker_id = r.path_param("id");
     if (r.has_role("worker") && !is_self(r, worker_id)) {
@@ -522,9 +619,17 @@ api::Reply add_permit(const Context& ctx, pqxx::dbtransaction& tx, const api::Re
     if (!find_worker(tx, worker_id)) {
         return api::not_found("worker");
     }
+    if (r.body.contains("status")) {
+        return add_application(tx, r, worker_id);
+    }
     std::vector<api::FieldError> errors;
     const std::string type = body_string(r, "type");
     const std::string number = body_string(r, "number");
+    if (r.body.contains("vfs_reference")) {
+        errors.push_back(
+            {"vfs_reference", "only an application (with a status) carries a VFS receipt"}
+        );
+    }
     const auto issued = parse_date(body_string(r, "issued_on"));
     const auto expires = parse_date(body_string(r, "expires_on"));
     if (const auto e = check_identity_number(number)) {
@@ -608,8 +713,10 @@ api::Reply change_permit_status(
     if (!is_uuid(id)) {
         return api::not_found("permit");
     }
-    const auto rows =
-        tx.exec_params("SELECT status, worker_id::text FROM permits WHERE id = $1 FOR UPDATE", id);
+    const auto rows = tx.exec_params(
+        "SELECT status, worker_id::text, type, vfs_reference FROM permits WHERE id = $1 FOR UPDATE",
+        id
+    );
     if (rows.empty()) {
         return api::not_found("permit");
     }
@@ -620,6 +727,86 @@ api::Reply change_permit_status(
             "a permit cannot go from " + rows[0][0].as<std::string>() + " to " +
             body_string(r, "status")
         );
+    }
+    // What only some moves carry: the receipt on submission, the number and dates on issue.
+    std::vector<api::FieldError> errors;
+    const auto typed_vfs = body_optional(r, "vfs_reference");
+    const auto vfs = typed_vfs ? vfs_reference_of(*typed_vfs) : std::nullopt;
+    if (typed_vfs && *to != PermitStatus::kSubmitted) {
+        errors.push_back({"vfs_reference", "is recorded only when the application is submitted"});
+    } else if (typed_vfs && !vfs) {
+        errors.push_back({"vfs_reference", std::string{kVfsReferenceRule}});
+    } else if (!vfs && rows[0][3].is_null() && permit_needs_vfs_reference(*to)) {
+        errors.push_back(
+            {"vfs_reference", "a submitted application needs its VFS receipt reference"}
+        );
+    }
+    const bool issuing = *to == PermitStatus::kIssued;
+    if (!issuing) {
+        for (const char* field : {"number", "issued_on", "expires_on"}) {
+            if (r.body.contains(field)) {
+                errors.push_back({field, "is recorded only when the permit is issued"});
+            }
+        }
+    }
+    const std::string number = body_string(r, "number");
+    std::optional<Day> issued_on;
+    std::optional<Day> expires;
+    if (issuing) {
+        if (!r.body.contains("number")) {
+            errors.push_back({"number", "the permit number is needed to record the issue"});
+        } else if (const auto e = check_identity_number(number)) {
+            errors.push_back({"number", *e});
+        }
+        // The day of issue defaults to the day it is recorded.
+        issued_on = r.body.contains("issued_on") ? parse_date(body_string(r, "issued_on"))
+                                                 : std::optional{ctx.today()};
+        if (!issued_on) {
+            errors.push_back({"issued_on", "must be a calendar date YYYY-MM-DD"});
+        } else if (*issued_on > ctx.today()) {
+            errors.push_back({"issued_on", "must not be in the future"});
+        }
+        expires = parse_date(body_string(r, "expires_on"));
+        if (!r.body.contains("expires_on")) {
+            errors.push_back({"expires_on", "the printed expiry is needed to record the issue"});
+        } else if (!expires) {
+            errors.push_back({"expires_on", "must be a calendar date YYYY-MM-DD"});
+        } else if (issued_on && *expires <= *issued_on) {
+            errors.push_back({"expires_on", "must be after issued_on"});
+        }
+    }
+    if (!errors.empty()) {
+        return unprocessable(errors);
+    }
+    if (issuing) {
+        const std::string type = rows[0][2].as<std::string>();
+        if (!tx.exec_params(
+                   "SELECT 1 FROM permits WHERE type = $1 AND number = $2 AND id <> $3",
+                   type,
+                   permit_number(number),
+                   id
+            )
+                 .empty()) {
+            return conflict("this permit number is already recorded");
+        }
+        // Issued: the printed date and the directives in force set the legal expiry; the job (or
+        // the next directive) takes it on to valid along the table (calendar_steps).
+        const auto standing = permit_standing(
+            PermitStatus::kIssued, type, *expires, load_directives(tx, type), ctx.today()
+        );
+        tx.exec_params0(
+            "UPDATE permits SET number = $2, issued_on = $3, printed_expiry = $4, legal_expiry = "
+            "$5, directive_ref = $6 WHERE id = $1",
+            id,
+            permit_number(number),
+            format_date(*issued_on),
+            format_date(*expires),
+            format_date(*standing.legal_expiry),
+            standing.directive_ref.empty() ? std::nullopt : std::optional{standing.directive_ref}
+        );
+    }
+    if (vfs) {
+        tx.exec_params0("UPDATE permits SET vfs_reference = $2 WHERE id = $1", id, *vfs);
     }
     // An officer's decision: the daily job leaves it be unless it is issued or valid
     // (calendar_steps).

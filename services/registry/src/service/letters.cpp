@@ -25,16 +25,18 @@ api::Reply get_status_letter(const Context& ctx, pqxx::dbtransaction& tx, const 
     json permits = json::array();
     for (const auto& p : tx.exec_params(
              "SELECT type, number, status, printed_expiry::text, legal_expiry::text, "
-             "directive_ref, verified_at IS NOT NULL "
+             "directive_ref, verified_at IS NOT NULL, vfs_reference "
              "FROM permits WHERE worker_id = $1 ORDER BY created_at, id",
              worker_id
          )) {
         permits.push_back(
             {{"type", p[0].as<std::string>()},
-             {"number", p[1].as<std::string>()},
+             {"number", nullable(p[1])},
              {"status", p[2].as<std::string>()},
-             {"printed_expiry", p[3].as<std::string>()},
-             {"legal_expiry", p[4].as<std::string>()},
+             {"printed_expiry", nullable(p[3])},
+             {"legal_expiry", nullable(p[4])},
+             // An application is stated by its VFS receipt (proof of application).
+             {"vfs_reference", nullable(p[7])},
              {"directive_ref", p[5].is_null() ? json(nullptr) : json(p[5].as<std::string>())},
              {"verified_against_registry", p[6].as<bool>()}}
         );

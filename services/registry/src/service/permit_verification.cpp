@@ -38,6 +38,11 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
     if (rows.empty()) {
         return api::not_found("permit");
     }
+    if (rows[0][1].is_null()) {
+        return unprocessable(
+            {{"number", "an application has no permit number to look up until it is issued"}}
+        );
+    }
     const std::string type = rows[0][0].as<std::string>();
     const std::string number = rows[0][1].as<std::string>();
     const std::string surname = rows[0][5].as<std::string>();

@@ -596,6 +596,73 @@ TEST_F(RegistryPgTest, TheJobNeverUndoesAnOfficersDecisionNorMovesAgainstTheLife
     EXPECT_EQ(changes, 5);  // two officers' expiries, issued → valid, two directive extensions
 }
 
+// Applications and decisions have no dates for the job to act on; once issued the permit is the
+// calendar's like any other. V006 keeps issued-phase rows complete.
+TEST_F(RegistryPgTest, TheJobLeavesApplicationsAloneAndIssuedPermitsHaveTheirNumberAndDates) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110031", "RD1000031");
+    const auto apply = [&](const std::string& status, const json& vfs) {
+        json body{{"type", "LEP"}, {"status", status}};
+        if (!vfs.is_null()) {
+            body["vfs_reference"] = vfs;
+        }
+        const auto r = call(*s, "addPermit", body, {{"id", worker}}, officer_);
+        EXPECT_EQ(r.status, 201) << r.body.dump();
+        return r.body.value("id", "");
+    };
+    const auto move = [&](const std::string& id, const std::string& to, json extra) {
+        extra["status"] = to;
+        extra["reason"] = "VFS tracking";
+        return call(*s, "changePermitStatus", extra, {{"id", id}}, officer_);
+    };
+    const auto status_of = [&](const std::string& id) {
+        return row("SELECT status FROM " + schema_ + ".permits WHERE id = $1", id)[0];
+    };
+    const std::string draft = apply("draft", nullptr);
+    const std::string ready = apply("submitted", "VFS-LSO-0000031");
+    for (const std::string to : {"in_adjudication", "approved", "ready_for_collection"}) {
+        EXPECT_EQ(move(ready, to, json::object()).status, 200) << to;
+    }
+    auto report = s->run_jobs();
+    EXPECT_EQ(report.permits_changed, 0);
+    EXPECT_EQ(status_of(draft), "draft");
+    EXPECT_EQ(status_of(ready), "ready_for_collection");
+    EXPECT_EQ(
+        call(
+            *s,
+            "createPermitDirective",
+            {{"permit_type", "LEP"},
+             {"valid_until", date_in(900)},
+             {"reference", "Directive 31/2026"},
+             {"published_on", date_in(0)}},
+            json::object(),
+            officer_
+        )
+            .body["permits_updated"],
+        0
+    ) << "a directive has no application to extend";
+    const auto issued =
+        move(ready, "issued", {{"number", "lep-031-2026"}, {"expires_on", date_in(365)}});
+    ASSERT_EQ(issued.status, 200) << issued.body.dump();
+    EXPECT_EQ(issued.body["number"], "LEP-031-2026");
+    EXPECT_EQ(issued.body["issued_on"], date_in(0));
+    EXPECT_EQ(issued.body["legal_expiry"], date_in(900)) << "the directive in force applies";
+    report = s->run_jobs();
+    EXPECT_EQ(report.permits_changed, 1);
+    EXPECT_EQ(status_of(ready), "valid");
+    EXPECT_EQ(status_of(draft), "draft");
+    // The schema refuses an issued-phase permit without its number, and a submitted one
+    // without its receipt.
+    EXPECT_THROW(
+        exec("UPDATE permits SET status = 'valid' WHERE id = '" + draft + "'"),
+        pqxx::check_violation
+    );
+    EXPECT_THROW(
+        exec("UPDATE permits SET status = 'submitted' WHERE id = '" + draft + "'"),
+        pqxx::check_violation
+    );
+}
+
 TEST_F(RegistryPgTest, ExistingPermitsLearnWhoSetTheirStatusFromTheirHistory) {
     // A database as it was before V005, with permits whose history says who set their status.
     {
