@@ -140,6 +140,7 @@ void Engine::submit(std::shared_ptr<Request> request, RequestCallback callback) 
     {
         std::lock_guard lock{queue_mutex_};
         if (accepting_) {
+            queued_events_ += events_of(*request);
             queue_.push_back(Pending{std::move(request), std::move(callback)});
             queue_cv_.notify_one();
             return;
@@ -208,17 +209,16 @@ void Engine::write_loop() {
             if (stopping_ && queue_.empty()) {
                 break;
             }
-            if (!queue_.empty() && options_.max_batch_wait.count() > 0) {
-                std::size_t events = 0;
-                for (const auto& p : queue_) {
-                    events += events_of(*p.request);
-                }
-                if (events < options_.max_batch_events) {
-                    queue_cv_.wait_for(lock, options_.max_batch_wait, [&] {
-                        return stopping_.load() || queue_.size() > 64;
-                    });
-                }
+            // Requests trickling in wait up to max_batch_wait for company, and no longer than it
+            // takes for a full batch of events to be queued.
+            if (!queue_.empty() && options_.max_batch_wait.count() > 0 &&
+                queued_events_ < options_.max_batch_events) {
+                queue_cv_.wait_for(lock, options_.max_batch_wait, [&] {
+                    return stopping_.load() || queued_events_ >= options_.max_batch_events;
+                });
             }
+            // At most max_batch_events, except that a request is never split: one larger than
+            // that is a batch of its own.
             std::size_t events = 0;
             while (!queue_.empty()) {
                 const std::size_t n = events_of(*queue_.front().request);
@@ -226,6 +226,7 @@ void Engine::write_loop() {
                     break;
                 }
                 events += n;
+                queued_events_ -= n;
                 taken.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -145,6 +146,7 @@ public:
             out.failed.emplace_back(f.id, f.result);
             out.last_timestamp = std::max(out.last_timestamp, f.timestamp);
         }
+        out.last_timestamp = std::max(out.last_timestamp, head_timestamp_);
         out.last_seq = last_seq_;
         return out;
     }
@@ -152,6 +154,11 @@ public:
     void persist(Batch& batch, const BatchHook& /*hook*/) override {
         std::unique_lock lock{mutex_};
         ++entered_;
+        std::size_t events = 0;
+        for (const auto& request : batch.requests) {
+            events += request->accounts.size() + request->transfers.size();
+        }
+        shapes_.push_back(BatchShape{batch.requests.size(), events});
         cv_.notify_all();
         Commit commit = Commit::kSucceeds;
         if (closed_) {
@@ -176,9 +183,21 @@ public:
             committed_tags_.insert(request->tag);
         }
         batch.seq = ++last_seq_;
+        head_timestamp_ = std::max(head_timestamp_, batch.last_timestamp);
+        cv_.notify_all();
         if (commit == Commit::kOutcomeUnknown) {
             throw std::runtime_error("test store: the connection was lost during COMMIT");
         }
+    }
+
+    /// Rows committed before the engine starts, and the timestamp the last stored batch ended at
+    /// (as a batch row records it).
+    void preload(std::vector<Account> accounts, std::vector<Transfer> transfers, Timestamp head) {
+        std::lock_guard lock{mutex_};
+        accounts_ = std::move(accounts);
+        transfers_ = std::move(transfers);
+        head_timestamp_ = head;
+        last_seq_ = 1;
     }
 
     /// From now on every persist call waits for a release().
@@ -203,9 +222,18 @@ public:
         cv_.notify_all();
     }
     /// Waits until `n` persist calls have begun since the store was made.
-    bool wait_entered(std::size_t n) {
+    bool wait_entered(std::size_t n, std::chrono::milliseconds patience = kPatience) {
         std::unique_lock lock{mutex_};
-        return cv_.wait_for(lock, kPatience, [&] { return entered_ >= n; });
+        return cv_.wait_for(lock, patience, [&] { return entered_ >= n; });
+    }
+    /// Requests and events of every batch the engine wrote, in order.
+    struct BatchShape {
+        std::size_t requests = 0;
+        std::size_t events = 0;
+    };
+    [[nodiscard]] std::vector<BatchShape> shapes() {
+        std::lock_guard lock{mutex_};
+        return shapes_;
     }
     [[nodiscard]] std::size_t entered() {
         std::lock_guard lock{mutex_};
@@ -248,6 +276,8 @@ private:
     std::size_t entered_ = 0;
     std::size_t loads_ = 0;
     std::uint64_t last_seq_ = 0;
+    Timestamp head_timestamp_ = 0;
+    std::vector<BatchShape> shapes_;
     std::vector<Account> accounts_;
     std::vector<Transfer> transfers_;
     std::vector<Entry> entries_;
@@ -265,11 +295,21 @@ struct Answer {
 class EngineTest : public ::testing::Test {
 protected:
     void start(EngineOptions options = {}) {
+        start_with(options, clock_, [](GatedStore&) {});
+        ASSERT_TRUE(engine_->create_accounts({account(1), account(2)}).ok);
+    }
+
+    /// An engine on `clock` over a store `prepare` fills first, with no accounts of its own.
+    void start_with(
+        EngineOptions options,
+        const platform::Clock& clock,
+        const std::function<void(GatedStore&)>& prepare
+    ) {
         auto store = std::make_unique<GatedStore>();
         store_ = store.get();
-        engine_ = std::make_unique<Engine>(std::move(store), clock_, options);
+        prepare(*store);
+        engine_ = std::make_unique<Engine>(std::move(store), clock, options);
         engine_->start();
-        ASSERT_TRUE(engine_->create_accounts({account(1), account(2)}).ok);
     }
 
     void TearDown() override {
@@ -436,6 +476,125 @@ TEST_F(EngineTest, ACommitWithAnUnknownOutcomeIsReloadedAndTheRetryAppliesOnce) 
     EXPECT_EQ(committed_balances(1), (Balances{0, 150, 0, 0}));
     EXPECT_EQ(store_->stored_balances(id(1)), (Balances{0, 150, 0, 0}));
     EXPECT_EQ(engine_->stats().reloads, 1U);
+}
+
+/// `count` transfers of 1 from account 1 to account 2, ids from `first` on.
+std::vector<Transfer> transfers(std::uint64_t first, std::size_t count) {
+    std::vector<Transfer> out;
+    for (std::size_t i = 0; i < count; ++i) {
+        out.push_back(transfer(first + i, 1));
+    }
+    return out;
+}
+
+// "Up to N events": requests queued behind a held commit are gathered into batches of at most
+// max_batch_events, as many whole requests as fit; a request is never split, so one larger than N
+// is a batch of its own.
+TEST_F(EngineTest, ABatchHoldsAtMostMaxBatchEventsOfWholeRequests) {
+    EngineOptions options;
+    options.max_batch_events = 4;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    store_->close();
+    const std::vector<std::size_t> sizes{1, 1, 1, 1, 1, 3, 1, 2, 1, 1, 6, 1, 3, 1, 1};
+    std::uint64_t next_id = 100;
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        submit("r" + std::to_string(i), transfers(next_id, sizes[i]));
+        next_id += sizes[i];
+        total += sizes[i];
+    }
+    store_->open();
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        const auto answer = wait_answer("r" + std::to_string(i));
+        ASSERT_TRUE(answer.outcome.ok) << answer.outcome.error;
+        EXPECT_EQ(answer.outcome.transfer_results, std::vector<R>(sizes[i], R::kOk));
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_GE(shapes.size(), 2U);
+    std::size_t stored = 0;
+    std::size_t largest_shared = 0;
+    for (std::size_t b = 1; b < shapes.size(); ++b) {  // batch 0 created the accounts
+        stored += shapes[b].events;
+        if (shapes[b].requests > 1) {
+            EXPECT_LE(shapes[b].events, options.max_batch_events)
+                << "batch " << b << " holds " << shapes[b].requests << " requests";
+            largest_shared = std::max(largest_shared, shapes[b].events);
+        } else {
+            EXPECT_TRUE(shapes[b].events <= options.max_batch_events || shapes[b].events == 6)
+                << "batch " << b << ": only the request of 6 may exceed the limit, alone";
+        }
+    }
+    EXPECT_EQ(stored, total);
+    EXPECT_EQ(largest_shared, options.max_batch_events)
+        << "the queued requests were not gathered up to the limit";
+    EXPECT_EQ(committed_balances(1).debits_posted, static_cast<std::int64_t>(total));
+}
+
+// With a batch wait, requests that trickle in one after another share one batch: the first waits
+// for company (here it gets it before the wait is over).
+TEST_F(EngineTest, WithABatchWaitTricklingRequestsShareOneBatch) {
+    EngineOptions options;
+    options.max_batch_wait = 2s;
+    std::vector<Account> accounts{account(1), account(2)};
+    ASSERT_NO_FATAL_FAILURE(start_with(options, clock_, [&](GatedStore& store) {
+        store.preload(accounts, {}, 0);
+    }));
+    const std::size_t before = store_->entered();
+    submit("a", {transfer(10, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "a lone request did not wait";
+    submit("b", {transfer(11, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "the wait ended early";
+    submit("c", {transfer(12, 1)});
+    for (const std::string tag : {"a", "b", "c"}) {
+        EXPECT_TRUE(wait_answer(tag).outcome.ok) << tag;
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 1) << "the trickled requests were written apart";
+    EXPECT_EQ(shapes.back().requests, 3U);
+    EXPECT_EQ(shapes.back().events, 3U);
+}
+
+// Without a batch wait (the default) a request is applied as soon as the writer is free: the same
+// trickle is three batches.
+TEST_F(EngineTest, WithoutABatchWaitEachTrickledRequestIsABatchOfItsOwn) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const std::size_t before = store_->entered();
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const std::string tag = "t" + std::to_string(i);
+        submit(tag, {transfer(10 + i, 1)});
+        ASSERT_TRUE(store_->wait_entered(before + i + 1)) << tag << " was not written on its own";
+        EXPECT_TRUE(wait_answer(tag).outcome.ok) << tag;
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 3);
+    for (std::size_t b = before; b < shapes.size(); ++b) {
+        EXPECT_EQ(shapes[b].requests, 1U) << "batch " << b;
+    }
+}
+
+// The wait ends as soon as a full batch of events is queued, counted in events (a command holds up
+// to 8190), not in requests: two requests making max_batch_events go at once, long before the wait
+// is over.
+TEST_F(EngineTest, TheBatchWaitEndsOnceMaxBatchEventsAreQueued) {
+    EngineOptions options;
+    options.max_batch_events = 4;
+    options.max_batch_wait = 10min;  // far beyond the test's patience
+    // The accounts are stored already: creating them here would wait too.
+    std::vector<Account> accounts{account(1), account(2)};
+    ASSERT_NO_FATAL_FAILURE(start_with(options, clock_, [&](GatedStore& store) {
+        store.preload(accounts, {}, 0);
+    }));
+    const std::size_t before = store_->entered();
+    submit("one", {transfer(10, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "a lone request did not wait";
+    submit("three", transfers(11, 3));
+    ASSERT_TRUE(store_->wait_entered(before + 1)) << "a full batch waited for the batch wait";
+    EXPECT_TRUE(wait_answer("one").outcome.ok);
+    EXPECT_TRUE(wait_answer("three").outcome.ok);
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 1);
+    EXPECT_EQ(shapes.back().requests, 2U);
+    EXPECT_EQ(shapes.back().events, 4U);
 }
 
 }  // namespace
