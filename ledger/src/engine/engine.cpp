@@ -196,7 +196,9 @@ void Engine::write_loop() {
                     break;
                 }
                 const auto next = state_.next_expiry();
-                const Timestamp now = now_ns();
+                // The ledger's clock (as expire_due reads it): a wall clock that stepped back
+                // does not postpone a deadline the ledger's time has passed.
+                const Timestamp now = std::max(now_ns(), state_.last_timestamp());
                 if (next && *next <= now) {
                     break;  // a pending transfer is due: expire it even without requests
                 }

@@ -226,6 +226,15 @@ public:
         std::unique_lock lock{mutex_};
         return cv_.wait_for(lock, patience, [&] { return entered_ >= n; });
     }
+    /// Waits until `n` expiries are stored.
+    bool wait_expiries(std::size_t n) {
+        std::unique_lock lock{mutex_};
+        return cv_.wait_for(lock, kPatience, [&] { return expiries_.size() >= n; });
+    }
+    [[nodiscard]] std::vector<Expiry> expiries() {
+        std::lock_guard lock{mutex_};
+        return expiries_;
+    }
     /// Requests and events of every batch the engine wrote, in order.
     struct BatchShape {
         std::size_t requests = 0;
@@ -369,7 +378,8 @@ protected:
     Balances committed_balances(std::uint64_t n) { return engine_->account(id(n))->balances; }
 
     CountingClock clock_;
-    GatedStore* store_ = nullptr;  // owned by the engine
+    platform::ManualClock manual_clock_;  // for tests that move the time (outlives the engine)
+    GatedStore* store_ = nullptr;         // owned by the engine
     std::unique_ptr<Engine> engine_;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -595,6 +605,64 @@ TEST_F(EngineTest, TheBatchWaitEndsOnceMaxBatchEventsAreQueued) {
     ASSERT_EQ(shapes.size(), before + 1);
     EXPECT_EQ(shapes.back().requests, 2U);
     EXPECT_EQ(shapes.back().events, 4U);
+}
+
+// The wall clock steps back behind the ledger's time (a standby whose clock is behind, an NTP
+// step): the ledger's clock, max(wall clock, last timestamp), never goes back. A hold whose
+// deadline the ledger's time has already passed expires at once, without any request, stamped after
+// everything stored; a hold whose deadline is still ahead does not expire before it.
+TEST_F(EngineTest, ExpiryFollowsTheLedgersClockWhenTheWallClockStepsBack) {
+    constexpr Timestamp kT0 = 1'795'000'000'000'000'000ULL;
+    const auto at = [](Timestamp ns) {
+        return platform::TimePoint{
+            std::chrono::duration_cast<platform::TimePoint::duration>(std::chrono::nanoseconds{ns}
+            )};
+    };
+    // Stored: two accounts and a hold of 700 with a deadline of T0 + 11 s; the last stored batch
+    // ended at T0 + 20 s, past that deadline, with the hold still open (as an engine comparing
+    // deadlines with the raw wall clock could leave it). This engine's clock reads T0 + 5 s.
+    platform::ManualClock& clock = manual_clock_;
+    clock.set(at(kT0 + 5 * kNanosPerSecond));
+    std::vector<Account> accounts{account(1), account(2)};
+    for (auto& a : accounts) {
+        a.timestamp = kT0;
+    }
+    Transfer hold = transfer(30, 700);
+    hold.flags = kPending;
+    hold.timeout = 10;
+    hold.timestamp = kT0 + kNanosPerSecond;
+    const Timestamp head = kT0 + 20 * kNanosPerSecond;
+    ASSERT_NO_FATAL_FAILURE(start_with({}, clock, [&](GatedStore& store) {
+        store.preload(accounts, {hold}, head);
+    }));
+    ASSERT_TRUE(store_->wait_expiries(1)) << "a deadline the ledger's time has passed was missed";
+    auto expiries = store_->expiries();
+    ASSERT_EQ(expiries.size(), 1U);
+    EXPECT_EQ(expiries[0].pending_id, id(30));
+    EXPECT_GT(expiries[0].timestamp, head) << "stamped before the ledger's last timestamp";
+    // An expiry has no caller to answer: a request behind it is answered after it committed.
+    const auto settle = [&] { ASSERT_TRUE(engine_->create_accounts({account(1)}).ok); };
+    ASSERT_NO_FATAL_FAILURE(settle());
+    EXPECT_EQ(committed_balances(1).debits_pending, 0);
+
+    // A new hold is stamped after T0 + 20 s by the ledger's clock: its deadline is T0 + 30 s on.
+    Transfer later = transfer(31, 500);
+    later.flags = kPending;
+    later.timeout = 10;
+    ASSERT_EQ(engine_->create_transfers({later}).transfer_results, std::vector<R>{R::kOk});
+    clock.set(at(kT0 + 25 * kNanosPerSecond));
+    ASSERT_EQ(engine_->create_transfers({transfer(32, 1)}).transfer_results, std::vector<R>{R::kOk})
+        << "a batch at T0 + 25 s";
+    EXPECT_EQ(store_->expiries().size(), 1U) << "the later hold expired before its deadline";
+    EXPECT_EQ(committed_balances(1).debits_pending, 500);
+    clock.set(at(kT0 + 31 * kNanosPerSecond));
+    ASSERT_TRUE(store_->wait_expiries(2)) << "the later hold never expired";
+    expiries = store_->expiries();
+    EXPECT_EQ(expiries[1].pending_id, id(31));
+    EXPECT_GE(expiries[1].timestamp, head + 10 * kNanosPerSecond);
+    EXPECT_GT(expiries[1].timestamp, expiries[0].timestamp);
+    ASSERT_NO_FATAL_FAILURE(settle());
+    EXPECT_EQ(committed_balances(1).debits_pending, 0);
 }
 
 }  // namespace
