@@ -600,7 +600,12 @@ void LedgerState::rollback_chain(std::size_t undo_mark, const DeltaMark& mark, B
 // ---- expiry ------------------------------------------------------------------------------------
 
 void LedgerState::expire_due(Timestamp now, BatchDelta& delta) {
-    while (!expiry_index_.empty() && expiry_index_.begin()->first <= now) {
+    // The ledger's clock, not the wall clock: a wall clock that stepped back must neither hold back
+    // a deadline the ledger's time has already passed (a post would answer
+    // pending_transfer_expired while the reservation stayed) nor move any expiry before the
+    // ledger's last timestamp (next_timestamp stamps it after).
+    const Timestamp ledger_now = std::max(now, last_timestamp_);
+    while (!expiry_index_.empty() && expiry_index_.begin()->first <= ledger_now) {
         const Id128 id = expiry_index_.begin()->second;
         expire_one(id, next_timestamp(now, 0), delta);
     }

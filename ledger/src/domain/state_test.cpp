@@ -250,6 +250,48 @@ TEST_F(LedgerStateTest, PendingTransfersExpireInOrderByTheLedgersClock) {
     EXPECT_EQ(one(resolve(5, 3, 0, kPostPendingTransfer)), R::kOk);
 }
 
+// The wall clock steps back after the ledger's time has passed a deadline: expiry follows the
+// ledger's clock, max(wall clock, last timestamp), like every timestamp. The passed deadline is not
+// missed (a post already answers pending_transfer_expired: the reservation must go too), its expiry
+// is stamped after everything before it, and a deadline still ahead of the ledger's time is not
+// brought forward.
+TEST_F(LedgerStateTest, ExpiryFollowsTheLedgersClockWhenTheWallClockStepsBack) {
+    auto hold = transfer(1, 1, 2, 100, kPending);
+    hold.timeout = 10;
+    ASSERT_EQ(one(hold), R::kOk);
+    const Timestamp hold_deadline = state_.find_transfer(id(1))->expires_at;
+    now_ += 20 * kSecond;  // the ledger's time passes the deadline (no expiry run in between)
+    auto later = transfer(2, 1, 2, 50, kPending);
+    later.timeout = 60;
+    ASSERT_EQ(transfers({transfer(3, 2, 1, 5), later}), (std::vector<R>{R::kOk, R::kOk}));
+    const Timestamp later_deadline = state_.find_transfer(id(2))->expires_at;
+    const Timestamp ledger_time = state_.last_timestamp();
+    ASSERT_LT(hold_deadline, ledger_time);
+    EXPECT_EQ(one(resolve(4, 1, 0, kPostPendingTransfer)), R::kPendingTransferExpired)
+        << "by the ledger's time the hold is over";
+
+    const Timestamp stepped_back = now_ - 15 * kSecond;  // before the hold's deadline
+    ASSERT_LT(stepped_back, hold_deadline);
+    delta_.clear();
+    state_.expire_due(stepped_back, delta_);
+    ASSERT_EQ(delta_.expiries.size(), 1U) << "a deadline the ledger's time has passed was missed";
+    EXPECT_EQ(delta_.expiries[0].pending_id, id(1));
+    EXPECT_GT(delta_.expiries[0].timestamp, ledger_time)
+        << "an expiry stamped before the ledger's last timestamp";
+    EXPECT_EQ(state_.find_transfer(id(1))->state, PendingState::kExpired);
+    EXPECT_EQ(balances(1).debits_pending, 50) << "only the later hold is still reserved";
+
+    delta_.clear();
+    state_.expire_due(stepped_back, delta_);
+    state_.expire_due(later_deadline - 1, delta_);
+    EXPECT_TRUE(delta_.expiries.empty()) << "the later hold expired before its deadline";
+    state_.expire_due(later_deadline, delta_);
+    ASSERT_EQ(delta_.expiries.size(), 1U);
+    EXPECT_EQ(delta_.expiries[0].pending_id, id(2));
+    EXPECT_GE(delta_.expiries[0].timestamp, later_deadline);
+    EXPECT_EQ(balances(1).debits_pending, 0);
+}
+
 TEST_F(LedgerStateTest, APostAfterTheDeadlineFailsEvenBeforeTheExpiryRuns) {
     auto p = transfer(1, 1, 2, 100, kPending);
     p.timeout = 5;

@@ -140,6 +140,7 @@ void Engine::submit(std::shared_ptr<Request> request, RequestCallback callback) 
     {
         std::lock_guard lock{queue_mutex_};
         if (accepting_) {
+            queued_events_ += events_of(*request);
             queue_.push_back(Pending{std::move(request), std::move(callback)});
             queue_cv_.notify_one();
             return;
@@ -195,7 +196,9 @@ void Engine::write_loop() {
                     break;
                 }
                 const auto next = state_.next_expiry();
-                const Timestamp now = now_ns();
+                // The ledger's clock (as expire_due reads it): a wall clock that stepped back
+                // does not postpone a deadline the ledger's time has passed.
+                const Timestamp now = std::max(now_ns(), state_.last_timestamp());
                 if (next && *next <= now) {
                     break;  // a pending transfer is due: expire it even without requests
                 }
@@ -208,17 +211,16 @@ void Engine::write_loop() {
             if (stopping_ && queue_.empty()) {
                 break;
             }
-            if (!queue_.empty() && options_.max_batch_wait.count() > 0) {
-                std::size_t events = 0;
-                for (const auto& p : queue_) {
-                    events += events_of(*p.request);
-                }
-                if (events < options_.max_batch_events) {
-                    queue_cv_.wait_for(lock, options_.max_batch_wait, [&] {
-                        return stopping_.load() || queue_.size() > 64;
-                    });
-                }
+            // Requests trickling in wait up to max_batch_wait for company, and no longer than it
+            // takes for a full batch of events to be queued.
+            if (!queue_.empty() && options_.max_batch_wait.count() > 0 &&
+                queued_events_ < options_.max_batch_events) {
+                queue_cv_.wait_for(lock, options_.max_batch_wait, [&] {
+                    return stopping_.load() || queued_events_ >= options_.max_batch_events;
+                });
             }
+            // At most max_batch_events, except that a request is never split: one larger than
+            // that is a batch of its own.
             std::size_t events = 0;
             while (!queue_.empty()) {
                 const std::size_t n = events_of(*queue_.front().request);
@@ -226,6 +228,7 @@ void Engine::write_loop() {
                     break;
                 }
                 events += n;
+                queued_events_ -= n;
                 taken.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }

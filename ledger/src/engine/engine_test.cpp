@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -145,6 +146,7 @@ public:
             out.failed.emplace_back(f.id, f.result);
             out.last_timestamp = std::max(out.last_timestamp, f.timestamp);
         }
+        out.last_timestamp = std::max(out.last_timestamp, head_timestamp_);
         out.last_seq = last_seq_;
         return out;
     }
@@ -152,6 +154,11 @@ public:
     void persist(Batch& batch, const BatchHook& /*hook*/) override {
         std::unique_lock lock{mutex_};
         ++entered_;
+        std::size_t events = 0;
+        for (const auto& request : batch.requests) {
+            events += request->accounts.size() + request->transfers.size();
+        }
+        shapes_.push_back(BatchShape{batch.requests.size(), events});
         cv_.notify_all();
         Commit commit = Commit::kSucceeds;
         if (closed_) {
@@ -176,9 +183,21 @@ public:
             committed_tags_.insert(request->tag);
         }
         batch.seq = ++last_seq_;
+        head_timestamp_ = std::max(head_timestamp_, batch.last_timestamp);
+        cv_.notify_all();
         if (commit == Commit::kOutcomeUnknown) {
             throw std::runtime_error("test store: the connection was lost during COMMIT");
         }
+    }
+
+    /// Rows committed before the engine starts, and the timestamp the last stored batch ended at
+    /// (as a batch row records it).
+    void preload(std::vector<Account> accounts, std::vector<Transfer> transfers, Timestamp head) {
+        std::lock_guard lock{mutex_};
+        accounts_ = std::move(accounts);
+        transfers_ = std::move(transfers);
+        head_timestamp_ = head;
+        last_seq_ = 1;
     }
 
     /// From now on every persist call waits for a release().
@@ -203,9 +222,27 @@ public:
         cv_.notify_all();
     }
     /// Waits until `n` persist calls have begun since the store was made.
-    bool wait_entered(std::size_t n) {
+    bool wait_entered(std::size_t n, std::chrono::milliseconds patience = kPatience) {
         std::unique_lock lock{mutex_};
-        return cv_.wait_for(lock, kPatience, [&] { return entered_ >= n; });
+        return cv_.wait_for(lock, patience, [&] { return entered_ >= n; });
+    }
+    /// Waits until `n` expiries are stored.
+    bool wait_expiries(std::size_t n) {
+        std::unique_lock lock{mutex_};
+        return cv_.wait_for(lock, kPatience, [&] { return expiries_.size() >= n; });
+    }
+    [[nodiscard]] std::vector<Expiry> expiries() {
+        std::lock_guard lock{mutex_};
+        return expiries_;
+    }
+    /// Requests and events of every batch the engine wrote, in order.
+    struct BatchShape {
+        std::size_t requests = 0;
+        std::size_t events = 0;
+    };
+    [[nodiscard]] std::vector<BatchShape> shapes() {
+        std::lock_guard lock{mutex_};
+        return shapes_;
     }
     [[nodiscard]] std::size_t entered() {
         std::lock_guard lock{mutex_};
@@ -248,6 +285,8 @@ private:
     std::size_t entered_ = 0;
     std::size_t loads_ = 0;
     std::uint64_t last_seq_ = 0;
+    Timestamp head_timestamp_ = 0;
+    std::vector<BatchShape> shapes_;
     std::vector<Account> accounts_;
     std::vector<Transfer> transfers_;
     std::vector<Entry> entries_;
@@ -265,11 +304,21 @@ struct Answer {
 class EngineTest : public ::testing::Test {
 protected:
     void start(EngineOptions options = {}) {
+        start_with(options, clock_, [](GatedStore&) {});
+        ASSERT_TRUE(engine_->create_accounts({account(1), account(2)}).ok);
+    }
+
+    /// An engine on `clock` over a store `prepare` fills first, with no accounts of its own.
+    void start_with(
+        EngineOptions options,
+        const platform::Clock& clock,
+        const std::function<void(GatedStore&)>& prepare
+    ) {
         auto store = std::make_unique<GatedStore>();
         store_ = store.get();
-        engine_ = std::make_unique<Engine>(std::move(store), clock_, options);
+        prepare(*store);
+        engine_ = std::make_unique<Engine>(std::move(store), clock, options);
         engine_->start();
-        ASSERT_TRUE(engine_->create_accounts({account(1), account(2)}).ok);
     }
 
     void TearDown() override {
@@ -329,7 +378,8 @@ protected:
     Balances committed_balances(std::uint64_t n) { return engine_->account(id(n))->balances; }
 
     CountingClock clock_;
-    GatedStore* store_ = nullptr;  // owned by the engine
+    platform::ManualClock manual_clock_;  // for tests that move the time (outlives the engine)
+    GatedStore* store_ = nullptr;         // owned by the engine
     std::unique_ptr<Engine> engine_;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -436,6 +486,183 @@ TEST_F(EngineTest, ACommitWithAnUnknownOutcomeIsReloadedAndTheRetryAppliesOnce) 
     EXPECT_EQ(committed_balances(1), (Balances{0, 150, 0, 0}));
     EXPECT_EQ(store_->stored_balances(id(1)), (Balances{0, 150, 0, 0}));
     EXPECT_EQ(engine_->stats().reloads, 1U);
+}
+
+/// `count` transfers of 1 from account 1 to account 2, ids from `first` on.
+std::vector<Transfer> transfers(std::uint64_t first, std::size_t count) {
+    std::vector<Transfer> out;
+    for (std::size_t i = 0; i < count; ++i) {
+        out.push_back(transfer(first + i, 1));
+    }
+    return out;
+}
+
+// "Up to N events": requests queued behind a held commit are gathered into batches of at most
+// max_batch_events, as many whole requests as fit; a request is never split, so one larger than N
+// is a batch of its own.
+TEST_F(EngineTest, ABatchHoldsAtMostMaxBatchEventsOfWholeRequests) {
+    EngineOptions options;
+    options.max_batch_events = 4;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    store_->close();
+    const std::vector<std::size_t> sizes{1, 1, 1, 1, 1, 3, 1, 2, 1, 1, 6, 1, 3, 1, 1};
+    std::uint64_t next_id = 100;
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        submit("r" + std::to_string(i), transfers(next_id, sizes[i]));
+        next_id += sizes[i];
+        total += sizes[i];
+    }
+    store_->open();
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        const auto answer = wait_answer("r" + std::to_string(i));
+        ASSERT_TRUE(answer.outcome.ok) << answer.outcome.error;
+        EXPECT_EQ(answer.outcome.transfer_results, std::vector<R>(sizes[i], R::kOk));
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_GE(shapes.size(), 2U);
+    std::size_t stored = 0;
+    std::size_t largest_shared = 0;
+    for (std::size_t b = 1; b < shapes.size(); ++b) {  // batch 0 created the accounts
+        stored += shapes[b].events;
+        if (shapes[b].requests > 1) {
+            EXPECT_LE(shapes[b].events, options.max_batch_events)
+                << "batch " << b << " holds " << shapes[b].requests << " requests";
+            largest_shared = std::max(largest_shared, shapes[b].events);
+        } else {
+            EXPECT_TRUE(shapes[b].events <= options.max_batch_events || shapes[b].events == 6)
+                << "batch " << b << ": only the request of 6 may exceed the limit, alone";
+        }
+    }
+    EXPECT_EQ(stored, total);
+    EXPECT_EQ(largest_shared, options.max_batch_events)
+        << "the queued requests were not gathered up to the limit";
+    EXPECT_EQ(committed_balances(1).debits_posted, static_cast<std::int64_t>(total));
+}
+
+// With a batch wait, requests that trickle in one after another share one batch: the first waits
+// for company (here it gets it before the wait is over).
+TEST_F(EngineTest, WithABatchWaitTricklingRequestsShareOneBatch) {
+    EngineOptions options;
+    options.max_batch_wait = 2s;
+    std::vector<Account> accounts{account(1), account(2)};
+    ASSERT_NO_FATAL_FAILURE(start_with(options, clock_, [&](GatedStore& store) {
+        store.preload(accounts, {}, 0);
+    }));
+    const std::size_t before = store_->entered();
+    submit("a", {transfer(10, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "a lone request did not wait";
+    submit("b", {transfer(11, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "the wait ended early";
+    submit("c", {transfer(12, 1)});
+    for (const std::string tag : {"a", "b", "c"}) {
+        EXPECT_TRUE(wait_answer(tag).outcome.ok) << tag;
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 1) << "the trickled requests were written apart";
+    EXPECT_EQ(shapes.back().requests, 3U);
+    EXPECT_EQ(shapes.back().events, 3U);
+}
+
+// Without a batch wait (the default) a request is applied as soon as the writer is free: the same
+// trickle is three batches.
+TEST_F(EngineTest, WithoutABatchWaitEachTrickledRequestIsABatchOfItsOwn) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const std::size_t before = store_->entered();
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const std::string tag = "t" + std::to_string(i);
+        submit(tag, {transfer(10 + i, 1)});
+        ASSERT_TRUE(store_->wait_entered(before + i + 1)) << tag << " was not written on its own";
+        EXPECT_TRUE(wait_answer(tag).outcome.ok) << tag;
+    }
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 3);
+    for (std::size_t b = before; b < shapes.size(); ++b) {
+        EXPECT_EQ(shapes[b].requests, 1U) << "batch " << b;
+    }
+}
+
+// The wait ends as soon as a full batch of events is queued, counted in events (a command holds up
+// to 8190), not in requests: two requests making max_batch_events go at once, long before the wait
+// is over.
+TEST_F(EngineTest, TheBatchWaitEndsOnceMaxBatchEventsAreQueued) {
+    EngineOptions options;
+    options.max_batch_events = 4;
+    options.max_batch_wait = 10min;  // far beyond the test's patience
+    // The accounts are stored already: creating them here would wait too.
+    std::vector<Account> accounts{account(1), account(2)};
+    ASSERT_NO_FATAL_FAILURE(start_with(options, clock_, [&](GatedStore& store) {
+        store.preload(accounts, {}, 0);
+    }));
+    const std::size_t before = store_->entered();
+    submit("one", {transfer(10, 1)});
+    EXPECT_FALSE(store_->wait_entered(before + 1, 200ms)) << "a lone request did not wait";
+    submit("three", transfers(11, 3));
+    ASSERT_TRUE(store_->wait_entered(before + 1)) << "a full batch waited for the batch wait";
+    EXPECT_TRUE(wait_answer("one").outcome.ok);
+    EXPECT_TRUE(wait_answer("three").outcome.ok);
+    const auto shapes = store_->shapes();
+    ASSERT_EQ(shapes.size(), before + 1);
+    EXPECT_EQ(shapes.back().requests, 2U);
+    EXPECT_EQ(shapes.back().events, 4U);
+}
+
+// The wall clock steps back behind the ledger's time (a standby whose clock is behind, an NTP
+// step): the ledger's clock, max(wall clock, last timestamp), never goes back. A hold whose
+// deadline the ledger's time has already passed expires at once, without any request, stamped after
+// everything stored; a hold whose deadline is still ahead does not expire before it.
+TEST_F(EngineTest, ExpiryFollowsTheLedgersClockWhenTheWallClockStepsBack) {
+    constexpr Timestamp kT0 = 1'795'000'000'000'000'000ULL;
+    const auto at = [](Timestamp ns) {
+        return platform::TimePoint{
+            std::chrono::duration_cast<platform::TimePoint::duration>(std::chrono::nanoseconds{ns}
+            )};
+    };
+    // Stored: two accounts and a hold of 700 with a deadline of T0 + 11 s; the last stored batch
+    // ended at T0 + 20 s, past that deadline, with the hold still open (as an engine comparing
+    // deadlines with the raw wall clock could leave it). This engine's clock reads T0 + 5 s.
+    platform::ManualClock& clock = manual_clock_;
+    clock.set(at(kT0 + 5 * kNanosPerSecond));
+    std::vector<Account> accounts{account(1), account(2)};
+    for (auto& a : accounts) {
+        a.timestamp = kT0;
+    }
+    Transfer hold = transfer(30, 700);
+    hold.flags = kPending;
+    hold.timeout = 10;
+    hold.timestamp = kT0 + kNanosPerSecond;
+    const Timestamp head = kT0 + 20 * kNanosPerSecond;
+    ASSERT_NO_FATAL_FAILURE(start_with({}, clock, [&](GatedStore& store) {
+        store.preload(accounts, {hold}, head);
+    }));
+    ASSERT_TRUE(store_->wait_expiries(1)) << "a deadline the ledger's time has passed was missed";
+    auto expiries = store_->expiries();
+    ASSERT_EQ(expiries.size(), 1U);
+    EXPECT_EQ(expiries[0].pending_id, id(30));
+    EXPECT_GT(expiries[0].timestamp, head) << "stamped before the ledger's last timestamp";
+    // An expiry has no caller to answer: a request behind it is answered after it committed.
+    const auto settle = [&] { ASSERT_TRUE(engine_->create_accounts({account(1)}).ok); };
+    ASSERT_NO_FATAL_FAILURE(settle());
+    EXPECT_EQ(committed_balances(1).debits_pending, 0);
+
+    // A new hold is stamped after T0 + 20 s by the ledger's clock: its deadline is T0 + 30 s on.
+    Transfer later = transfer(31, 500);
+    later.flags = kPending;
+    later.timeout = 10;
+    ASSERT_EQ(engine_->create_transfers({later}).transfer_results, std::vector<R>{R::kOk});
+    clock.set(at(kT0 + 25 * kNanosPerSecond));
+    ASSERT_EQ(engine_->create_transfers({transfer(32, 1)}).transfer_results, std::vector<R>{R::kOk})
+        << "a batch at T0 + 25 s";
+    EXPECT_EQ(store_->expiries().size(), 1U) << "the later hold expired before its deadline";
+    EXPECT_EQ(committed_balances(1).debits_pending, 500);
+    clock.set(at(kT0 + 31 * kNanosPerSecond));
+    ASSERT_TRUE(store_->wait_expiries(2)) << "the later hold never expired";
+    expiries = store_->expiries();
+    EXPECT_EQ(expiries[1].pending_id, id(31));
+    EXPECT_GE(expiries[1].timestamp, head + 10 * kNanosPerSecond);
+    EXPECT_GT(expiries[1].timestamp, expiries[0].timestamp);
+    ASSERT_NO_FATAL_FAILURE(settle());
+    EXPECT_EQ(committed_balances(1).debits_pending, 0);
 }
 
 }  // namespace

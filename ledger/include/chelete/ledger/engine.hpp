@@ -21,9 +21,11 @@
 namespace chelete::ledger {
 
 struct EngineOptions {
-    /// A batch takes at most this many events (accounts + transfers) ...
+    /// A batch takes at most this many events (accounts + transfers); a request is never split,
+    /// so one request larger than this is a batch of its own ...
     std::size_t max_batch_events = 8190;
-    /// ... and, when requests trickle in, waits at most this long for more before applying.
+    /// ... and, when requests trickle in, waits at most this long for more before applying (less
+    /// once max_batch_events are queued).
     std::chrono::microseconds max_batch_wait{0};
     /// Batches applied in memory but not yet committed. 2 lets the next batch be applied while
     /// one commits; results are still released only after each batch's own commit.
@@ -114,6 +116,7 @@ private:
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<Pending> queue_;
+    std::size_t queued_events_ = 0;  // accounts + transfers of the requests in queue_
     bool accepting_ = false;
 
     std::mutex jobs_mutex_;

@@ -79,7 +79,8 @@ public:
     std::vector<CreateTransferResult> create_transfers(
         std::span<const Transfer> transfers, Timestamp now, BatchDelta& delta
     );
-    /// Expires, in order of their deadlines, every pending transfer due at `now`.
+    /// Expires, in order of their deadlines, every pending transfer due by the ledger's clock:
+    /// max(`now`, the last timestamp used), which never goes back even when the wall clock does.
     void expire_due(Timestamp now, BatchDelta& delta);
 
     /// Replay (verify): events carry their stored timestamps, which must keep increasing.
