@@ -257,18 +257,7 @@ int migrate(const Settings& s) {
 
 int verify(const Settings& s) {
     const auto report = ledger::verify_ledger(s.platform.pool_options(s.ledger->schema, 1));
-    nlohmann::json out{
-        {"ok", report.ok},
-        {"checked",
-         {{"batches", report.checked.batches},
-          {"accounts", report.checked.accounts},
-          {"transfers", report.checked.transfers},
-          {"entries", report.checked.entries},
-          {"balance_snapshots", report.checked.snapshots},
-          {"expiries", report.checked.expiries},
-          {"failed_transfers", report.checked.failed}}},
-        {"problems", report.problems}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << ledger::to_json(report).dump(2) << "\n";
     return report.ok ? 0 : 1;
 }
 

@@ -349,5 +349,52 @@ TEST_F(LedgerHttpITest, VerifyReportsAnEditedTransfer) {
     EXPECT_THAT(problems, HasSubstr("differs on replay")) << "the replay";
 }
 
+// Batches deleted from the end of the chain (with their rows, behind the append-only triggers)
+// leave a chain that still links. The running ledger knows it committed them.
+TEST_F(LedgerHttpITest, VerifyReportsTheNewestBatchesDeleted) {
+    const std::string wallet = platform::new_uuid();
+    const std::string cash = platform::new_uuid();
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}},
+           {{"id", cash}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
+    ASSERT_EQ(r["status"], 200) << r.dump();
+    for (int i = 1; i <= 3; ++i) {  // one batch each
+        ASSERT_NO_FATAL_FAILURE(transfer_ok(json::array(
+            {{{"id", platform::new_uuid()},
+              {"debit_account_id", cash},
+              {"credit_account_id", wallet},
+              {"amount", i * 1'000},
+              {"currency", "ZAR"},
+              {"code", 1}}}
+        )));
+    }
+    auto report = verify();
+    ASSERT_EQ(report["ok"], true) << report.dump();
+    ASSERT_TRUE(report.contains("head")) << report.dump();
+    const json head = report["head"];
+    const std::int64_t seq = head["seq"].get<std::int64_t>();
+    ASSERT_GE(seq, 4);
+
+    for (const std::string table :
+         {"accounts", "transfers", "entries", "account_balances", "expiries", "failed_transfers"}) {
+        tamper(table, "DELETE FROM " + table + " WHERE batch >= " + std::to_string(seq - 1));
+    }
+    tamper("batches", "DELETE FROM batches WHERE seq >= " + std::to_string(seq - 1));
+    const std::string ends = "the stored chain ends at batch " + std::to_string(seq - 2);
+
+    report = verify();
+    EXPECT_EQ(report["ok"], false) << report.dump();
+    EXPECT_THAT(
+        report["problems"].dump(),
+        HasSubstr(
+            ends + " but the engine committed up to batch " + std::to_string(seq) +
+            ": batches missing"
+        )
+    ) << "the running ledger's comparison";
+}
+
 }  // namespace
 }  // namespace chelete

@@ -1,4 +1,5 @@
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <openssl/evp.h>
@@ -18,14 +19,10 @@ Id128 uuid(const std::string& text) {
     return *id;
 }
 
-std::string hex(const Digest& d) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    for (const auto b : d) {
-        out += kHex[(b >> 4U) & 0xFU];
-        out += kHex[b & 0xFU];
-    }
-    return out;
+/// "the stored chain ends at batch N", or that there is none.
+std::string stored_end(std::uint64_t head) {
+    return head == 0 ? std::string{"the store holds no batch"}
+                     : "the stored chain ends at batch " + std::to_string(head);
 }
 
 Digest digest_of(const pqxx::field& f) {
@@ -87,6 +84,35 @@ Digest chain_digest(const Digest& prev, const StoredBatch& b) {
 
 }  // namespace
 
+std::string digest_hex(const Digest& digest) {
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(digest.size() * 2);
+    for (const auto b : digest) {
+        out += kHex[(b >> 4U) & 0xFU];
+        out += kHex[b & 0xFU];
+    }
+    return out;
+}
+
+nlohmann::json to_json(const VerifyReport& report) {
+    nlohmann::json out{
+        {"ok", report.ok},
+        {"checked",
+         {{"batches", report.checked.batches},
+          {"accounts", report.checked.accounts},
+          {"transfers", report.checked.transfers},
+          {"entries", report.checked.entries},
+          {"balance_snapshots", report.checked.snapshots},
+          {"expiries", report.checked.expiries},
+          {"failed_transfers", report.checked.failed}}},
+        {"problems", report.problems}};
+    if (report.head) {
+        out["head"] = {{"seq", report.head->seq}, {"digest", digest_hex(report.head->digest)}};
+    }
+    return out;
+}
+
 void VerifyReport::problem(std::string text) {
     ok = false;
     problems.push_back(std::move(text));
@@ -105,6 +131,9 @@ VerifyReport verify_ledger(
     };
     platform::PgPool factory{options};
     auto conn = factory.connect_dedicated();
+    // What the live engine had committed before the snapshot below is taken (at its first
+    // statement): every one of those batches committed before it, so the snapshot must hold them.
+    const std::uint64_t engine_committed = live != nullptr ? live->stats().last_seq : 0;
     // One snapshot of the whole ledger, so a running engine's writes do not tear the picture.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{*conn};
     const std::string& s = options.schema;
@@ -286,7 +315,7 @@ VerifyReport verify_ledger(
         if (recomputed != b.digest) {
             problem(
                 "batch " + std::to_string(seq) + " rows do not match its digest (stored " +
-                hex(b.digest) + ", recomputed " + hex(recomputed) +
+                digest_hex(b.digest) + ", recomputed " + digest_hex(recomputed) +
                 "): a row was changed, added or removed"
             );
         }
@@ -502,20 +531,47 @@ VerifyReport verify_ledger(
     }
 
     // ---- 6. the live engine
-    // ----------------------------------------------------------------------- Compared only when it
-    // has committed nothing after our snapshot: then its acknowledged balances must be exactly what
-    // the stored history adds up to.
-    if (live != nullptr && !batches.empty() && live->stats().last_seq == batches.rbegin()->first) {
-        for (const auto& a : live->accounts()) {
-            const Account* replayed = replay.find_account(a.id);
-            if (replayed == nullptr || replayed->balances != a.balances) {
-                problem(
-                    "account " + a.id.to_string() +
-                    ": the engine's balances differ from the stored history"
-                );
+    // -----------------------------------------------------------------------
+    // The hash chain cannot show batches cut from its end: what is left still links. The engine
+    // knows how far it committed.
+    const std::uint64_t head = batches.empty() ? 0 : batches.rbegin()->first;
+    if (!batches.empty()) {
+        report.head = BatchHead{head, batches.rbegin()->second.digest};
+    }
+    if (live != nullptr) {
+        if (engine_committed > head) {
+            problem(
+                stored_end(head) + " but the engine committed up to batch " +
+                std::to_string(engine_committed) + ": batches missing"
+            );
+        }
+        // Read after the snapshot: a batch the snapshot holds has committed, and the engine names
+        // it in last_seq, or is still confirming it (at most one).
+        const EngineStats after = live->stats();
+        const std::uint64_t engine_may_have = after.last_seq + (after.commit_unconfirmed ? 1 : 0);
+        if (head > engine_may_have) {
+            problem(
+                stored_end(head) + ", ahead of the engine, which committed up to batch " +
+                std::to_string(after.last_seq) + ": batches the engine did not commit"
+            );
+        }
+        // Balances are compared only when the engine committed nothing after the snapshot (its
+        // accounts and last_seq change together): then its acknowledged balances must be exactly
+        // what the stored history adds up to.
+        const auto engine_accounts = live->accounts();
+        if (!batches.empty() && after.last_seq == head && live->stats().last_seq == head) {
+            for (const auto& a : engine_accounts) {
+                const Account* replayed = replay.find_account(a.id);
+                if (replayed == nullptr || replayed->balances != a.balances) {
+                    problem(
+                        "account " + a.id.to_string() +
+                        ": the engine's balances differ from the stored history"
+                    );
+                }
             }
         }
     }
+
     tx.commit();
     return report;
 }

@@ -750,21 +750,9 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
                 report.problems.empty() ? "" : report.problems.front()
             );
         }
-        return api::json(
-            200,
-            json{
-                {"ok", report.ok},
-                {"checked",
-                 {{"batches", report.checked.batches},
-                  {"accounts", report.checked.accounts},
-                  {"transfers", report.checked.transfers},
-                  {"entries", report.checked.entries},
-                  {"balance_snapshots", report.checked.snapshots},
-                  {"expiries", report.checked.expiries},
-                  {"failed_transfers", report.checked.failed}}},
-                {"problems", report.problems},
-                {"seconds", seconds}}
-        );
+        json answer = to_json(report);
+        answer["seconds"] = seconds;
+        return api::json(200, answer);
     }
     if (type == messages::kGetTransfer) {
         const auto raw = plain.is_object() && plain.contains("id") && plain["id"].is_string()

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <chelete/ledger/engine.hpp>
 #include <chelete/platform/pg.hpp>
@@ -19,10 +22,22 @@ struct VerifyCounts {
     std::uint64_t failed = 0;
 };
 
+/// One link of the hash chain: a batch's number and digest.
+struct BatchHead {
+    std::uint64_t seq = 0;
+    Digest digest{};
+
+    friend bool operator==(const BatchHead&, const BatchHead&) = default;
+};
+
+/// 64 lower-case hex digits.
+[[nodiscard]] std::string digest_hex(const Digest& digest);
+
 struct VerifyReport {
     bool ok = true;
     VerifyCounts checked;
     std::vector<std::string> problems;  // at most `max_problems`, each naming what is wrong
+    std::optional<BatchHead> head;      // the last stored batch, as stored (none: no batch)
 
     void problem(std::string text);
 };
@@ -30,6 +45,10 @@ struct VerifyReport {
 struct VerifyOptions {
     std::size_t max_problems = 100;
 };
+
+/// The report as `chelete ledger verify` prints it and `POST /v1/ledger/verify` answers it (the
+/// spec's LedgerVerifyReport): ok, checked, problems, and head when a batch is stored.
+[[nodiscard]] nlohmann::json to_json(const VerifyReport& report);
 
 /// Re-checks every invariant from what PostgreSQL holds (docs/ledger.md "Verify"):
 ///  1. the SHA-256 chain over every batch's rows is intact (no row edited, added, removed or
@@ -40,7 +59,9 @@ struct VerifyOptions {
 ///  5. replaying every stored event, in timestamp order, through the state machine gives back the
 ///     same transfers, entries, balance snapshots and expiries (so no flag limit was crossed, no
 ///     pending transfer resolved twice, nothing moved that should not have);
-///  6. when a live engine is given, its committed balances equal the replayed ones.
+///  6. when a live engine is given, the stored chain ends at the batch it last committed (a
+///     shorter chain means batches were deleted from the end, which the chain itself cannot show)
+///     and its committed balances equal the replayed ones.
 VerifyReport verify_ledger(
     const platform::PgPoolOptions& options,
     const Engine* live = nullptr,
