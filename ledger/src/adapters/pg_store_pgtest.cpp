@@ -278,8 +278,9 @@ TEST_F(PgStoreTest, VerifyFindsABatchRemovedFromTheMiddle) {
 }
 
 // Batches cut from the end leave a chain that still links: what is left is a valid, shorter
-// history. Only something that knows how far the ledger got can tell: the running engine knows
-// what it committed.
+// history. Only something that knows how far the ledger got can tell: the running engine (what it
+// committed) or a head recorded outside the database (every ledger.batch_committed event carries
+// its batch's seq and digest).
 TEST_F(PgStoreTest, VerifyFindsTheNewestBatchesDeleted) {
     auto e = engine();
     seed(*e);
@@ -309,6 +310,31 @@ TEST_F(PgStoreTest, VerifyFindsTheNewestBatchesDeleted) {
             ends + " but the engine committed up to batch " + std::to_string(recorded.seq) +
             ": batches missing"
         )
+    );
+
+    VerifyOptions anchored;
+    anchored.expect_head = recorded;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_FALSE(report.ok) << "the recorded head missed the deleted batches";
+    EXPECT_THAT(
+        report.problems,
+        Contains(
+            ends + " but the expected head is batch " + std::to_string(recorded.seq) +
+            ": batches missing"
+        )
+    );
+
+    anchored.expect_head = before_cut;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_TRUE(report.ok) << "a head recorded before the cut still holds";
+    anchored.expect_head->digest[0] ^= 1U;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_FALSE(report.ok);
+    EXPECT_THAT(
+        report.problems,
+        Contains(HasSubstr(
+            "batch " + std::to_string(cut - 1) + " has digest " + digest_hex(before_cut.digest)
+        ))
     );
 }
 

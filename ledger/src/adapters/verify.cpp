@@ -1,3 +1,5 @@
+#include <charconv>
+#include <limits>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -17,6 +19,19 @@ Id128 uuid(const std::string& text) {
         throw std::runtime_error("unreadable uuid " + text);
     }
     return *id;
+}
+
+std::optional<std::uint8_t> nibble(char c) {
+    if (c >= '0' && c <= '9') {
+        return static_cast<std::uint8_t>(c - '0');
+    }
+    if (c >= 'a' && c <= 'f') {
+        return static_cast<std::uint8_t>(c - 'a' + 10);
+    }
+    if (c >= 'A' && c <= 'F') {
+        return static_cast<std::uint8_t>(c - 'A' + 10);
+    }
+    return std::nullopt;
 }
 
 /// "the stored chain ends at batch N", or that there is none.
@@ -93,6 +108,42 @@ std::string digest_hex(const Digest& digest) {
         out += kHex[b & 0xFU];
     }
     return out;
+}
+
+std::optional<Digest> parse_digest_hex(std::string_view text) {
+    Digest out{};
+    if (text.size() != out.size() * 2) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto high = nibble(text[2 * i]);
+        const auto low = nibble(text[2 * i + 1]);
+        if (!high || !low) {
+            return std::nullopt;
+        }
+        out[i] = static_cast<std::uint8_t>((*high << 4U) | *low);
+    }
+    return out;
+}
+
+std::optional<BatchHead> parse_batch_head(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return std::nullopt;
+    }
+    const std::string_view number = text.substr(0, colon);
+    BatchHead head;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), head.seq);
+    if (ec != std::errc{} || end != number.data() + number.size() || head.seq == 0 ||
+        head.seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return std::nullopt;
+    }
+    const auto digest = parse_digest_hex(text.substr(colon + 1));
+    if (!digest) {
+        return std::nullopt;
+    }
+    head.digest = *digest;
+    return head;
 }
 
 nlohmann::json to_json(const VerifyReport& report) {
@@ -572,6 +623,26 @@ VerifyReport verify_ledger(
         }
     }
 
+    // ---- 7. an expected head, recorded outside the database
+    // --------------------------------------------------------
+    if (verify_options.expect_head) {
+        const BatchHead& want = *verify_options.expect_head;
+        const auto it = batches.find(want.seq);
+        if (it == batches.end()) {
+            problem(
+                want.seq > head
+                    ? stored_end(head) + " but the expected head is batch " +
+                          std::to_string(want.seq) + ": batches missing"
+                    : "batch " + std::to_string(want.seq) + ", the expected head, is missing"
+            );
+        } else if (it->second.digest != want.digest) {
+            problem(
+                "batch " + std::to_string(want.seq) + " has digest " +
+                digest_hex(it->second.digest) + ", not the expected head's " +
+                digest_hex(want.digest) + ": the history up to it changed"
+            );
+        }
+    }
     tx.commit();
     return report;
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,9 @@ struct VerifyCounts {
     std::uint64_t failed = 0;
 };
 
-/// One link of the hash chain: a batch's number and digest.
+/// One link of the hash chain: a batch's number and digest. Every `ledger.batch_committed` event
+/// carries its batch's; recorded outside the database, one is an anchor that the history up to it
+/// is still what was committed (docs/ledger.md "Verify").
 struct BatchHead {
     std::uint64_t seq = 0;
     Digest digest{};
@@ -32,6 +35,10 @@ struct BatchHead {
 
 /// 64 lower-case hex digits.
 [[nodiscard]] std::string digest_hex(const Digest& digest);
+/// 64 hex digits (either case); nothing else.
+[[nodiscard]] std::optional<Digest> parse_digest_hex(std::string_view text);
+/// "<seq>:<64 hex digits>", seq >= 1, as `chelete ledger verify --expect-head` takes it.
+[[nodiscard]] std::optional<BatchHead> parse_batch_head(std::string_view text);
 
 struct VerifyReport {
     bool ok = true;
@@ -44,6 +51,8 @@ struct VerifyReport {
 
 struct VerifyOptions {
     std::size_t max_problems = 100;
+    /// A head recorded outside the database: batch `seq` must be stored with that digest.
+    std::optional<BatchHead> expect_head;
 };
 
 /// The report as `chelete ledger verify` prints it and `POST /v1/ledger/verify` answers it (the
@@ -61,7 +70,8 @@ struct VerifyOptions {
 ///     pending transfer resolved twice, nothing moved that should not have);
 ///  6. when a live engine is given, the stored chain ends at the batch it last committed (a
 ///     shorter chain means batches were deleted from the end, which the chain itself cannot show)
-///     and its committed balances equal the replayed ones.
+///     and its committed balances equal the replayed ones;
+///  7. when an expected head is given, that batch is stored with that digest.
 VerifyReport verify_ledger(
     const platform::PgPoolOptions& options,
     const Engine* live = nullptr,
