@@ -4,6 +4,8 @@
 //   chelete gateway        the HTTP API
 //   chelete ledger         the ledger service (the single writer of its shard)
 //   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
+//                          (--expect-head <seq>:<digest>: that batch must be stored with that
+//                          digest)
 //   chelete registry       workers, permits, agencies, complaints (registry.cmd)
 //   chelete registry rotate-keys  re-seal identity numbers under the first CHELETE_FIELD_KEYS key
 //   chelete remittance     deposits, wallets, quotes, remittances and their saga (remit.cmd)
@@ -23,6 +25,9 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <pthread.h>
@@ -255,20 +260,35 @@ int migrate(const Settings& s) {
     return 0;
 }
 
-int verify(const Settings& s) {
-    const auto report = ledger::verify_ledger(s.platform.pool_options(s.ledger->schema, 1));
-    nlohmann::json out{
-        {"ok", report.ok},
-        {"checked",
-         {{"batches", report.checked.batches},
-          {"accounts", report.checked.accounts},
-          {"transfers", report.checked.transfers},
-          {"entries", report.checked.entries},
-          {"balance_snapshots", report.checked.snapshots},
-          {"expiries", report.checked.expiries},
-          {"failed_transfers", report.checked.failed}}},
-        {"problems", report.problems}};
-    std::cout << out.dump(2) << "\n";
+/// `chelete ledger verify [--expect-head <seq>:<digest>]`'s options; nullopt (after saying why)
+/// when they cannot be read.
+std::optional<ledger::VerifyOptions> verify_options(const std::vector<std::string>& args) {
+    ledger::VerifyOptions options;
+    for (std::size_t i = 2; i < args.size(); ++i) {
+        std::string value;
+        if (args[i] == "--expect-head" && i + 1 < args.size()) {
+            value = args[++i];
+        } else if (args[i].rfind("--expect-head=", 0) == 0) {
+            value = args[i].substr(std::string_view{"--expect-head="}.size());
+        } else {
+            std::cerr << "chelete ledger verify: unknown argument '" << args[i] << "'\n";
+            return std::nullopt;
+        }
+        options.expect_head = ledger::parse_batch_head(value);
+        if (!options.expect_head) {
+            std::cerr
+                << "chelete ledger verify: --expect-head takes <seq>:<digest>, a batch number "
+                   "and its 64 hex digits (as ledger.batch_committed publishes them)\n";
+            return std::nullopt;
+        }
+    }
+    return options;
+}
+
+int verify(const Settings& s, const ledger::VerifyOptions& options) {
+    const auto report =
+        ledger::verify_ledger(s.platform.pool_options(s.ledger->schema, 1), nullptr, options);
+    std::cout << ledger::to_json(report).dump(2) << "\n";
     return report.ok ? 0 : 1;
 }
 
@@ -404,7 +424,8 @@ int run_relays(const Settings& s) {
 }
 
 void usage() {
-    std::cerr << "usage: chelete <all|gateway|ledger [verify]|registry [rotate-keys]|remittance|"
+    std::cerr << "usage: chelete <all|gateway|ledger [verify [--expect-head <seq>:<digest>]]|"
+                 "registry [rotate-keys]|remittance|"
                  "compliance|payout|notifier|central-bank|relay|migrate|config [--markdown]|"
                  "version>\n";
 }
@@ -464,6 +485,14 @@ int main(int argc, char** argv) {
         usage();
         return 2;
     }
+    std::optional<ledger::VerifyOptions> verify_with;
+    if (command == "ledger" && args.size() > 1) {
+        verify_with = verify_options(args);
+        if (!verify_with) {
+            usage();
+            return 2;
+        }
+    }
     platform::ProcessEnvironment env;
     platform::ConfigReader reader{env};
     Settings settings;
@@ -487,8 +516,8 @@ int main(int argc, char** argv) {
         if (command == "relay") {
             return run_relays(settings);
         }
-        if (command == "ledger" && args.size() > 1) {
-            return verify(settings);
+        if (verify_with) {
+            return verify(settings, *verify_with);
         }
         if (command == "registry" && args.size() > 1) {
             return rotate_keys(settings);

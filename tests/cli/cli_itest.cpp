@@ -162,5 +162,85 @@ TEST(CheleteCliITest, LedgerVerifyExitsOneAndNamesAnEditedRunningBalance) {
     );
 }
 
+// `chelete ledger verify --expect-head <seq>:<digest>`: an operator's record of a head, kept
+// outside the database, catches batches deleted from the end of the chain, which leave a chain
+// that still links. A malformed head is a usage error.
+TEST(CheleteCliITest, LedgerVerifyExpectHeadFindsTheNewestBatchesDeleted) {
+    CHELETE_REQUIRE_PG();
+    testing::TempSchema schema;
+    {
+        auto conn = schema.connect();
+        (void)platform::apply_migrations(*conn, schema.name(), ledger::ledger_migrations());
+    }
+    {
+        platform::SystemClock clock;
+        ledger::Engine engine{
+            std::make_unique<ledger::PgLedgerStore>(schema.pool_options(1)), clock};
+        engine.start();
+        ledger::Account w;
+        w.id = platform::Id128{9, 1};
+        w.code = 100;
+        ledger::Account c = w;
+        c.id = platform::Id128{9, 2};
+        c.code = 200;
+        ASSERT_TRUE(engine.create_accounts({w, c}).ok);
+        for (std::uint64_t n = 1; n <= 2; ++n) {  // batches 2 and 3
+            ledger::Transfer t;
+            t.id = platform::Id128{10, n};
+            t.debit_account_id = c.id;
+            t.credit_account_id = w.id;
+            t.amount = 500;
+            t.code = 1;
+            ASSERT_EQ(
+                engine.create_transfers({t}).transfer_results,
+                std::vector<ledger::CreateTransferResult>{ledger::CreateTransferResult::kOk}
+            );
+        }
+    }
+    std::string digest;
+    {
+        auto conn = schema.connect();
+        pqxx::read_transaction tx{*conn};
+        const auto head =
+            tx.exec1("SELECT seq, encode(digest, 'hex') FROM batches ORDER BY seq DESC LIMIT 1");
+        ASSERT_EQ(head[0].as<int>(), 3);
+        digest = head[1].as<std::string>();
+    }
+    const std::string verify = "env -i CHELETE_PG_DSN='" + *testing::pg_dsn() +
+                               "' CHELETE_LEDGER_SCHEMA=" + schema.name() + " " + chelete() +
+                               " ledger verify";
+    auto out = run(verify);
+    ASSERT_EQ(out.exit_code, 0) << out.text;
+    EXPECT_THAT(out.text, HasSubstr("\"digest\": \"" + digest + "\""))
+        << "the report names the head to record";
+    out = run(verify + " --expect-head 3:" + digest);
+    ASSERT_EQ(out.exit_code, 0) << out.text;
+
+    // Batch 3 and its rows go, as the tables' owner can make them go.
+    {
+        auto conn = schema.connect();
+        pqxx::work tx{*conn};
+        for (const std::string table : {"transfers", "entries", "batches"}) {
+            tx.exec("ALTER TABLE " + table + " DISABLE TRIGGER USER");
+            tx.exec(
+                "DELETE FROM " + table + " WHERE " + (table == "batches" ? "seq" : "batch") + " = 3"
+            );
+            tx.exec("ALTER TABLE " + table + " ENABLE TRIGGER USER");
+        }
+        tx.commit();
+    }
+    out = run(verify + " --expect-head 3:" + digest);
+    EXPECT_EQ(out.exit_code, 1) << out.text;
+    EXPECT_THAT(
+        out.text,
+        HasSubstr(
+            "the stored chain ends at batch 2 but the expected head is batch 3: batches missing"
+        )
+    );
+    out = run(verify + " --expect-head=3:" + digest.substr(1));
+    EXPECT_EQ(out.exit_code, 2) << out.text;
+    EXPECT_THAT(out.text, HasSubstr("--expect-head takes <seq>:<digest>"));
+}
+
 }  // namespace
 }  // namespace chelete

@@ -9,6 +9,7 @@
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/random_ids.hpp>
+#include <chelete/platform/redis.hpp>
 
 #include "chelete_process.hpp"
 
@@ -82,6 +83,24 @@ protected:
         );
         EXPECT_EQ(res.status, 200) << res.body;
         return res.status == 200 ? json::parse(res.body) : json{};
+    }
+
+    /// The ledger's `ledger.batch_committed` events published so far.
+    std::vector<json> batch_events() {
+        platform::RedisClient redis{*testing::redis_options()};
+        const std::string stream = chelete_->ledger_stream() + ".events";
+        const auto entries = redis.command({"XRANGE", stream, "-", "+"});
+        std::vector<json> out;
+        if (entries.is_error()) {
+            return out;
+        }
+        for (std::size_t i = 0; i < entries.value().size(); ++i) {
+            const auto m = bus::parse_entry(stream, entries.value()[i]);
+            if (m && m->type == "ledger.batch_committed") {
+                out.push_back(json::parse(m->payload));
+            }
+        }
+        return out;
     }
 
     /// Runs `sql` on the ledger's schema with its append-only triggers off, as the tables' owner
@@ -347,6 +366,94 @@ TEST_F(LedgerHttpITest, VerifyReportsAnEditedTransfer) {
         problems, HasSubstr("posted transfer " + edited + " has 0 debit and 0 credit entries")
     ) << "its entries no longer match it";
     EXPECT_THAT(problems, HasSubstr("differs on replay")) << "the replay";
+}
+
+// Batches deleted from the end of the chain (with their rows, behind the append-only triggers)
+// leave a chain that still links. The running ledger knows it committed them, and a head recorded
+// from the batch_committed events (or from an earlier report) names one that is gone.
+TEST_F(LedgerHttpITest, VerifyReportsTheNewestBatchesDeleted) {
+    const std::string wallet = platform::new_uuid();
+    const std::string cash = platform::new_uuid();
+    auto r = command(
+        "ledger.create_accounts",
+        {{"accounts",
+          {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}},
+           {{"id", cash}, {"currency", "ZAR"}, {"code", 200}}}}}
+    );
+    ASSERT_EQ(r["status"], 200) << r.dump();
+    for (int i = 1; i <= 3; ++i) {  // one batch each
+        ASSERT_NO_FATAL_FAILURE(transfer_ok(json::array(
+            {{{"id", platform::new_uuid()},
+              {"debit_account_id", cash},
+              {"credit_account_id", wallet},
+              {"amount", i * 1'000},
+              {"currency", "ZAR"},
+              {"code", 1}}}
+        )));
+    }
+    auto report = verify();
+    ASSERT_EQ(report["ok"], true) << report.dump();
+    ASSERT_TRUE(report.contains("head")) << report.dump();
+    const json head = report["head"];
+    const std::int64_t seq = head["seq"].get<std::int64_t>();
+    ASSERT_GE(seq, 4);
+
+    // The same head was published: the batch's ledger.batch_committed event carries it.
+    json published;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            for (const auto& e : batch_events()) {
+                if (e.value("seq", std::int64_t{0}) == seq) {
+                    published = e;
+                    return true;
+                }
+            }
+            return false;
+        },
+        10s
+    )) << "no ledger.batch_committed event for batch "
+       << seq;
+    EXPECT_EQ(published["digest"], head["digest"]) << published.dump();
+
+    for (const std::string table :
+         {"accounts", "transfers", "entries", "account_balances", "expiries", "failed_transfers"}) {
+        tamper(table, "DELETE FROM " + table + " WHERE batch >= " + std::to_string(seq - 1));
+    }
+    tamper("batches", "DELETE FROM batches WHERE seq >= " + std::to_string(seq - 1));
+    const std::string ends = "the stored chain ends at batch " + std::to_string(seq - 2);
+
+    report = verify();
+    EXPECT_EQ(report["ok"], false) << report.dump();
+    EXPECT_THAT(
+        report["problems"].dump(),
+        HasSubstr(
+            ends + " but the engine committed up to batch " + std::to_string(seq) +
+            ": batches missing"
+        )
+    ) << "the running ledger's comparison";
+
+    const auto res = http_->post_json(
+        "/v1/ledger/verify",
+        json{{"expect_head", head}}.dump(),
+        {"Authorization: Bearer " + token("finance")}
+    );
+    ASSERT_EQ(res.status, 200) << res.body;
+    report = json::parse(res.body);
+    EXPECT_EQ(report["ok"], false) << report.dump();
+    EXPECT_THAT(
+        report["problems"].dump(),
+        HasSubstr(
+            ends + " but the expected head is batch " + std::to_string(seq) + ": batches missing"
+        )
+    ) << "the recorded head";
+
+    const auto bad = http_->post_json(
+        "/v1/ledger/verify",
+        json{{"expect_head", {{"seq", seq}, {"digest", "not hex"}}}}.dump(),
+        {"Authorization: Bearer " + token("finance")}
+    );
+    EXPECT_EQ(bad.status, 422) << bad.body;
+    EXPECT_THAT(bad.body, HasSubstr("digest"));
 }
 
 }  // namespace

@@ -513,7 +513,7 @@ TEST_F(PayoutHttpITest, EveryRemittancePaidExactlyOnceWithEveryFaultOn) {
               << " went through payout_unknown; " << forged << " forged callbacks refused; "
               << mpesa.size() + ecocash.size() << " payments at the partners\n";
     // And the money agrees.
-    // verifyLedger takes no body (the spec has none).
+    // verifyLedger's body is optional (an expected head); none here.
     const auto verify =
         http().post_json("/v1/ledger/verify", "", {chelete_->bearer("finance", "f-1")});
     ASSERT_EQ(verify.status, 200) << verify.body;

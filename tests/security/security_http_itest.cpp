@@ -749,6 +749,11 @@ protected:
                  [](auto&, auto&) {
                      return json{{"action", "approve"}, {"note", "different person, checked"}};
                  }},
+                {"verifyLedger",
+                 [](auto&, auto&) {
+                     // A head no ledger has: the report answers 200 with ok false.
+                     return json{{"expect_head", {{"seq", 1}, {"digest", std::string(64, '0')}}}};
+                 }},
                 {"regenerateCentralBankDailyReturn",
                  [](auto&, auto&) {
                      return json{{"reason", "late partner statement"}};

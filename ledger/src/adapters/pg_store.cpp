@@ -519,17 +519,20 @@ void PgLedgerStore::persist(Batch& batch, const BatchHook& hook) {
             bytea_literal(last_digest_).substr(2),
             bytea_literal(digest).substr(2)
         );
+        // The hook sees the batch's place in the chain (the ledger service publishes it).
+        batch.seq = seq;
+        batch.digest = digest;
         if (hook) {
             hook(tx, batch);
         }
         platform::faults::hit("ledger.before_commit");
         tx.commit();
         platform::faults::hit("ledger.after_commit");
-        batch.seq = seq;
-        batch.digest = digest;
         last_seq_ = seq;
         last_digest_ = digest;
     } catch (...) {
+        batch.seq = 0;  // not known to be stored
+        batch.digest = Digest{};
         conn_.reset();  // unknown state: the engine reloads before it writes again
         throw;
     }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include <gmock/gmock.h>
@@ -11,6 +12,7 @@
 namespace chelete::ledger {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using R = CreateTransferResult;
 
@@ -71,6 +73,51 @@ protected:
         const auto out = e.create_transfers({fund, spend, hold});
         ASSERT_TRUE(out.ok);
         ASSERT_EQ(out.transfer_results, (std::vector<R>{R::kOk, R::kOk, R::kOk}));
+    }
+
+    /// One more batch: a transfer of `amount` from the cash account to the wallet.
+    static void top_up(Engine& e, std::uint64_t n, std::int64_t amount) {
+        Transfer t;
+        t.id = id(n);
+        t.debit_account_id = id(2);
+        t.credit_account_id = id(1);
+        t.amount = amount;
+        t.code = 1;
+        ASSERT_EQ(e.create_transfers({t}).transfer_results, std::vector<R>{R::kOk});
+    }
+
+    /// Batch `seq` as stored.
+    BatchHead stored_head(std::uint64_t seq) {
+        auto conn = schema_->connect();
+        pqxx::read_transaction tx{*conn};
+        const pqxx::binarystring stored{
+            tx.exec_params1("SELECT digest FROM batches WHERE seq = $1", seq)[0]};
+        BatchHead head{seq, {}};
+        EXPECT_EQ(stored.size(), head.digest.size());
+        std::copy_n(
+            stored.begin(), std::min(stored.size(), head.digest.size()), head.digest.begin()
+        );
+        return head;
+    }
+
+    /// Deletes batch `from` and every later one with all their rows, as the tables' owner can
+    /// with the append-only triggers turned off.
+    void delete_batches_from(std::uint64_t from) {
+        std::string sql;
+        for (const std::string table :
+             {"accounts",
+              "transfers",
+              "entries",
+              "account_balances",
+              "expiries",
+              "failed_transfers"}) {
+            sql += "ALTER TABLE " + table + " DISABLE TRIGGER USER; DELETE FROM " + table +
+                   " WHERE batch >= " + std::to_string(from) + "; ALTER TABLE " + table +
+                   " ENABLE TRIGGER USER; ";
+        }
+        sql += "ALTER TABLE batches DISABLE TRIGGER USER; DELETE FROM batches WHERE seq >= " +
+               std::to_string(from) + "; ALTER TABLE batches ENABLE TRIGGER USER";
+        exec(sql);
     }
 
     platform::SystemClock clock_;
@@ -228,6 +275,93 @@ TEST_F(PgStoreTest, VerifyFindsABatchRemovedFromTheMiddle) {
     const auto report = verify_ledger(schema_->pool_options(1));
     EXPECT_FALSE(report.ok);
     EXPECT_THAT(report.problems.front(), HasSubstr("batch 1"));
+}
+
+// Batches cut from the end leave a chain that still links: what is left is a valid, shorter
+// history. Only something that knows how far the ledger got can tell: the running engine (what it
+// committed) or a head recorded outside the database (every ledger.batch_committed event carries
+// its batch's seq and digest).
+TEST_F(PgStoreTest, VerifyFindsTheNewestBatchesDeleted) {
+    auto e = engine();
+    seed(*e);
+    for (std::uint64_t n = 30; n < 33; ++n) {
+        ASSERT_NO_FATAL_FAILURE(top_up(*e, n, 100));
+    }
+    const auto clean = verify_ledger(schema_->pool_options(1), e.get());
+    ASSERT_TRUE(clean.ok) << (clean.problems.empty() ? "" : clean.problems.front());
+    ASSERT_TRUE(clean.head.has_value());
+    const BatchHead recorded = *clean.head;
+    ASSERT_EQ(recorded.seq, e->stats().last_seq);
+    ASSERT_EQ(recorded, stored_head(recorded.seq));
+    const std::uint64_t cut = recorded.seq - 1;  // the newest two batches go
+    const BatchHead before_cut = stored_head(cut - 1);
+
+    delete_batches_from(cut);
+    const std::string ends = "the stored chain ends at batch " + std::to_string(cut - 1);
+    auto report = verify_ledger(schema_->pool_options(1));
+    EXPECT_TRUE(report.ok) << "the chain alone cannot see a cut tail; if it now can, say so here";
+    EXPECT_EQ(report.head, before_cut);
+
+    report = verify_ledger(schema_->pool_options(1), e.get());
+    EXPECT_FALSE(report.ok) << "the live engine's comparison missed the deleted batches";
+    EXPECT_THAT(
+        report.problems,
+        Contains(
+            ends + " but the engine committed up to batch " + std::to_string(recorded.seq) +
+            ": batches missing"
+        )
+    );
+
+    VerifyOptions anchored;
+    anchored.expect_head = recorded;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_FALSE(report.ok) << "the recorded head missed the deleted batches";
+    EXPECT_THAT(
+        report.problems,
+        Contains(
+            ends + " but the expected head is batch " + std::to_string(recorded.seq) +
+            ": batches missing"
+        )
+    );
+
+    anchored.expect_head = before_cut;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_TRUE(report.ok) << "a head recorded before the cut still holds";
+    anchored.expect_head->digest[0] ^= 1U;
+    report = verify_ledger(schema_->pool_options(1), nullptr, anchored);
+    EXPECT_FALSE(report.ok);
+    EXPECT_THAT(
+        report.problems,
+        Contains(HasSubstr(
+            "batch " + std::to_string(cut - 1) + " has digest " + digest_hex(before_cut.digest)
+        ))
+    );
+}
+
+// The other way round: the store holds a batch after the last one the engine committed (here one
+// inserted behind its back, whose rows the chain also refuses).
+TEST_F(PgStoreTest, VerifyFindsAStoredBatchTheEngineDidNotCommit) {
+    auto e = engine();
+    seed(*e);
+    const std::uint64_t last = e->stats().last_seq;
+    ASSERT_FALSE(e->stats().commit_unconfirmed);
+    const BatchHead head = stored_head(last);
+    exec(
+        "INSERT INTO batches (seq, first_timestamp, last_timestamp, accounts, transfers, entries, "
+        "snapshots, expiries, failed, prev_digest, digest) VALUES (" +
+        std::to_string(last + 1) + ", 1, 1, 0, 0, 0, 0, 0, 0, decode('" + digest_hex(head.digest) +
+        "', 'hex'), decode('" + digest_hex(head.digest) + "', 'hex'))"
+    );
+    const auto report = verify_ledger(schema_->pool_options(1), e.get());
+    EXPECT_FALSE(report.ok);
+    EXPECT_THAT(
+        report.problems,
+        Contains(
+            "the stored chain ends at batch " + std::to_string(last + 1) +
+            ", ahead of the engine, which committed up to batch " + std::to_string(last) +
+            ": batches the engine did not commit"
+        )
+    );
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
+#include <charconv>
+#include <limits>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <openssl/evp.h>
@@ -18,14 +21,23 @@ Id128 uuid(const std::string& text) {
     return *id;
 }
 
-std::string hex(const Digest& d) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    for (const auto b : d) {
-        out += kHex[(b >> 4U) & 0xFU];
-        out += kHex[b & 0xFU];
+std::optional<std::uint8_t> nibble(char c) {
+    if (c >= '0' && c <= '9') {
+        return static_cast<std::uint8_t>(c - '0');
     }
-    return out;
+    if (c >= 'a' && c <= 'f') {
+        return static_cast<std::uint8_t>(c - 'a' + 10);
+    }
+    if (c >= 'A' && c <= 'F') {
+        return static_cast<std::uint8_t>(c - 'A' + 10);
+    }
+    return std::nullopt;
+}
+
+/// "the stored chain ends at batch N", or that there is none.
+std::string stored_end(std::uint64_t head) {
+    return head == 0 ? std::string{"the store holds no batch"}
+                     : "the stored chain ends at batch " + std::to_string(head);
 }
 
 Digest digest_of(const pqxx::field& f) {
@@ -87,6 +99,71 @@ Digest chain_digest(const Digest& prev, const StoredBatch& b) {
 
 }  // namespace
 
+std::string digest_hex(const Digest& digest) {
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(digest.size() * 2);
+    for (const auto b : digest) {
+        out += kHex[(b >> 4U) & 0xFU];
+        out += kHex[b & 0xFU];
+    }
+    return out;
+}
+
+std::optional<Digest> parse_digest_hex(std::string_view text) {
+    Digest out{};
+    if (text.size() != out.size() * 2) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto high = nibble(text[2 * i]);
+        const auto low = nibble(text[2 * i + 1]);
+        if (!high || !low) {
+            return std::nullopt;
+        }
+        out[i] = static_cast<std::uint8_t>((*high << 4U) | *low);
+    }
+    return out;
+}
+
+std::optional<BatchHead> parse_batch_head(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return std::nullopt;
+    }
+    const std::string_view number = text.substr(0, colon);
+    BatchHead head;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), head.seq);
+    if (ec != std::errc{} || end != number.data() + number.size() || head.seq == 0 ||
+        head.seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return std::nullopt;
+    }
+    const auto digest = parse_digest_hex(text.substr(colon + 1));
+    if (!digest) {
+        return std::nullopt;
+    }
+    head.digest = *digest;
+    return head;
+}
+
+nlohmann::json to_json(const VerifyReport& report) {
+    nlohmann::json out{
+        {"ok", report.ok},
+        {"checked",
+         {{"batches", report.checked.batches},
+          {"accounts", report.checked.accounts},
+          {"transfers", report.checked.transfers},
+          {"entries", report.checked.entries},
+          {"balance_snapshots", report.checked.snapshots},
+          {"expiries", report.checked.expiries},
+          {"failed_transfers", report.checked.failed}}},
+        {"problems", report.problems}};
+    if (report.head) {
+        out["head"] = {{"seq", report.head->seq}, {"digest", digest_hex(report.head->digest)}};
+    }
+    return out;
+}
+
 void VerifyReport::problem(std::string text) {
     ok = false;
     problems.push_back(std::move(text));
@@ -105,6 +182,9 @@ VerifyReport verify_ledger(
     };
     platform::PgPool factory{options};
     auto conn = factory.connect_dedicated();
+    // What the live engine had committed before the snapshot below is taken (at its first
+    // statement): every one of those batches committed before it, so the snapshot must hold them.
+    const std::uint64_t engine_committed = live != nullptr ? live->stats().last_seq : 0;
     // One snapshot of the whole ledger, so a running engine's writes do not tear the picture.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{*conn};
     const std::string& s = options.schema;
@@ -286,7 +366,7 @@ VerifyReport verify_ledger(
         if (recomputed != b.digest) {
             problem(
                 "batch " + std::to_string(seq) + " rows do not match its digest (stored " +
-                hex(b.digest) + ", recomputed " + hex(recomputed) +
+                digest_hex(b.digest) + ", recomputed " + digest_hex(recomputed) +
                 "): a row was changed, added or removed"
             );
         }
@@ -502,18 +582,65 @@ VerifyReport verify_ledger(
     }
 
     // ---- 6. the live engine
-    // ----------------------------------------------------------------------- Compared only when it
-    // has committed nothing after our snapshot: then its acknowledged balances must be exactly what
-    // the stored history adds up to.
-    if (live != nullptr && !batches.empty() && live->stats().last_seq == batches.rbegin()->first) {
-        for (const auto& a : live->accounts()) {
-            const Account* replayed = replay.find_account(a.id);
-            if (replayed == nullptr || replayed->balances != a.balances) {
-                problem(
-                    "account " + a.id.to_string() +
-                    ": the engine's balances differ from the stored history"
-                );
+    // -----------------------------------------------------------------------
+    // The hash chain cannot show batches cut from its end: what is left still links. The engine
+    // knows how far it committed.
+    const std::uint64_t head = batches.empty() ? 0 : batches.rbegin()->first;
+    if (!batches.empty()) {
+        report.head = BatchHead{head, batches.rbegin()->second.digest};
+    }
+    if (live != nullptr) {
+        if (engine_committed > head) {
+            problem(
+                stored_end(head) + " but the engine committed up to batch " +
+                std::to_string(engine_committed) + ": batches missing"
+            );
+        }
+        // Read after the snapshot: a batch the snapshot holds has committed, and the engine names
+        // it in last_seq, or is still confirming it (at most one).
+        const EngineStats after = live->stats();
+        const std::uint64_t engine_may_have = after.last_seq + (after.commit_unconfirmed ? 1 : 0);
+        if (head > engine_may_have) {
+            problem(
+                stored_end(head) + ", ahead of the engine, which committed up to batch " +
+                std::to_string(after.last_seq) + ": batches the engine did not commit"
+            );
+        }
+        // Balances are compared only when the engine committed nothing after the snapshot (its
+        // accounts and last_seq change together): then its acknowledged balances must be exactly
+        // what the stored history adds up to.
+        const auto engine_accounts = live->accounts();
+        if (!batches.empty() && after.last_seq == head && live->stats().last_seq == head) {
+            for (const auto& a : engine_accounts) {
+                const Account* replayed = replay.find_account(a.id);
+                if (replayed == nullptr || replayed->balances != a.balances) {
+                    problem(
+                        "account " + a.id.to_string() +
+                        ": the engine's balances differ from the stored history"
+                    );
+                }
             }
+        }
+    }
+
+    // ---- 7. an expected head, recorded outside the database
+    // --------------------------------------------------------
+    if (verify_options.expect_head) {
+        const BatchHead& want = *verify_options.expect_head;
+        const auto it = batches.find(want.seq);
+        if (it == batches.end()) {
+            problem(
+                want.seq > head
+                    ? stored_end(head) + " but the expected head is batch " +
+                          std::to_string(want.seq) + ": batches missing"
+                    : "batch " + std::to_string(want.seq) + ", the expected head, is missing"
+            );
+        } else if (it->second.digest != want.digest) {
+            problem(
+                "batch " + std::to_string(want.seq) + " has digest " +
+                digest_hex(it->second.digest) + ", not the expected head's " +
+                digest_hex(want.digest) + ": the history up to it changed"
+            );
         }
     }
     tx.commit();

@@ -112,6 +112,7 @@ void Engine::reload(bool at_start) {
                 committed_accounts_.emplace(a.id, a);
             }
             stats_.last_seq = loaded.last_seq;
+            stats_.commit_unconfirmed = false;
             spdlog::info(
                 "ledger loaded: {} accounts, {} transfers, {} pending, batch {}",
                 loaded.accounts.size(),
@@ -321,6 +322,12 @@ void Engine::persist_loop() {
         } else if (batch.delta.empty() && !hook_) {
             committed = true;  // nothing to store: only the order of answers matters
         } else {
+            {
+                // Until the commit is confirmed (below) or the engine has reloaded, the store may
+                // hold this batch while last_seq does not name it yet (verify allows for it).
+                std::unique_lock lock{committed_mutex_};
+                stats_.commit_unconfirmed = true;
+            }
             const auto started = std::chrono::steady_clock::now();
             try {
                 store_->persist(batch, hook_);
@@ -352,6 +359,7 @@ void Engine::persist_loop() {
                 if (batch.seq != 0) {
                     stats_.last_seq = batch.seq;
                 }
+                stats_.commit_unconfirmed = false;
             }
             for (std::size_t i = 0; i < batch.requests.size(); ++i) {
                 Request& r = *batch.requests[i];

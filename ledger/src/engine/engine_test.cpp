@@ -540,6 +540,32 @@ TEST_F(EngineTest, ABatchHoldsAtMostMaxBatchEventsOfWholeRequests) {
     EXPECT_EQ(committed_balances(1).debits_posted, static_cast<std::int64_t>(total));
 }
 
+// verify compares the stored chain's end with the engine's last_seq; while a batch is being
+// committed, or after a commit whose outcome the engine does not know, the store may already hold
+// one batch more, and the engine says so until a confirmed commit or a reload settles it.
+TEST_F(EngineTest, StatsSayWhileABatchMayBeStoredBeyondLastSeq) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    EXPECT_EQ(engine_->stats().last_seq, 1U);
+    EXPECT_FALSE(engine_->stats().commit_unconfirmed);
+    store_->close();
+    submit("held", {transfer(10, 100)});
+    ASSERT_TRUE(store_->wait_entered(2));
+    EXPECT_EQ(engine_->stats().last_seq, 1U);
+    EXPECT_TRUE(engine_->stats().commit_unconfirmed) << "a commit is under way";
+
+    store_->release(Commit::kOutcomeUnknown);  // stored, but the engine hears an error
+    EXPECT_FALSE(wait_answer("held").outcome.ok);
+    EXPECT_EQ(store_->stored(id(10)), 1U);
+    EXPECT_EQ(engine_->stats().last_seq, 1U);
+    EXPECT_TRUE(engine_->stats().commit_unconfirmed) << "batch 2 may be stored: not yet reloaded";
+
+    store_->open();
+    submit("next", {transfer(11, 50)});
+    ASSERT_TRUE(wait_answer("next").outcome.ok);
+    EXPECT_EQ(engine_->stats().last_seq, 3U) << "reloaded (batch 2 found), then committed 3";
+    EXPECT_FALSE(engine_->stats().commit_unconfirmed);
+}
+
 // With a batch wait, requests that trickle in one after another share one batch: the first waits
 // for company (here it gets it before the wait is over).
 TEST_F(EngineTest, WithABatchWaitTricklingRequestsShareOneBatch) {

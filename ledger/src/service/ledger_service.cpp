@@ -201,7 +201,9 @@ void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
             }
         }
     }
-    if (!batch.delta.empty()) {
+    {
+        // Every batch, also one that only answered `exists`: its seq and digest are the chain's
+        // head once it commits, and a run of these events has no gaps in seq.
         json transfers = json::array();
         for (const auto& t : batch.delta.transfers) {
             transfers.push_back(codec::to_json(t));
@@ -218,6 +220,8 @@ void LedgerService::batch_hook(pqxx::dbtransaction& tx, const Batch& batch) {
             settings_.streams.event_stream,
             std::string{messages::kBatchCommitted},
             json{
+                {"seq", batch.seq},
+                {"digest", digest_hex(batch.digest)},
                 {"first_timestamp", batch.first_timestamp},
                 {"last_timestamp", batch.last_timestamp},
                 {"accounts", accounts},
@@ -738,9 +742,32 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         );
     }
     if (type == messages::kVerify) {
+        VerifyOptions options;
+        // Optional body {"expect_head": {"seq", "digest"}} (the gateway checked it against the
+        // spec; other callers on the bus are checked here).
+        const json body = request && request->body.is_object() ? request->body : json::object();
+        if (body.contains("expect_head")) {
+            const json& h = body["expect_head"];
+            const auto digest = h.is_object() && h.contains("digest") && h["digest"].is_string()
+                                    ? parse_digest_hex(h["digest"].get<std::string>())
+                                    : std::nullopt;
+            const bool seq_ok = h.is_object() && h.contains("seq") &&
+                                h["seq"].is_number_integer() && h["seq"].get<std::int64_t>() >= 1;
+            if (!digest || !seq_ok) {
+                return api::problem(
+                    422,
+                    "validation-failed",
+                    "The request breaks the rules of this operation",
+                    "",
+                    {api::FieldError{"expect_head", "needs seq >= 1 and digest of 64 hex digits"}}
+                );
+            }
+            options.expect_head =
+                BatchHead{static_cast<std::uint64_t>(h["seq"].get<std::int64_t>()), *digest};
+        }
         const auto started = std::chrono::steady_clock::now();
         const auto report =
-            verify_ledger(platform_.pool_options(settings_.schema, 1), engine_.get());
+            verify_ledger(platform_.pool_options(settings_.schema, 1), engine_.get(), options);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         if (!report.ok) {
@@ -750,21 +777,9 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
                 report.problems.empty() ? "" : report.problems.front()
             );
         }
-        return api::json(
-            200,
-            json{
-                {"ok", report.ok},
-                {"checked",
-                 {{"batches", report.checked.batches},
-                  {"accounts", report.checked.accounts},
-                  {"transfers", report.checked.transfers},
-                  {"entries", report.checked.entries},
-                  {"balance_snapshots", report.checked.snapshots},
-                  {"expiries", report.checked.expiries},
-                  {"failed_transfers", report.checked.failed}}},
-                {"problems", report.problems},
-                {"seconds", seconds}}
-        );
+        json answer = to_json(report);
+        answer["seconds"] = seconds;
+        return api::json(200, answer);
     }
     if (type == messages::kGetTransfer) {
         const auto raw = plain.is_object() && plain.contains("id") && plain["id"].is_string()

@@ -47,7 +47,11 @@ struct EngineStats {
     std::uint64_t transfers_ok = 0;
     std::uint64_t requests = 0;
     std::uint64_t reloads = 0;
+    /// The last batch the engine knows committed (0: none yet).
     std::uint64_t last_seq = 0;
+    /// A batch after last_seq may be stored already: one is being committed, or its commit failed
+    /// with an outcome the engine learns only when it reloads. At most one: commits are serial.
+    bool commit_unconfirmed = false;
 };
 
 /// The single writer of a ledger shard (ARCHITECTURE.md "The ledger"): balances in memory,

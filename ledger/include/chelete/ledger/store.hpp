@@ -31,7 +31,7 @@ struct Request {
 
 /// A batch: every request applied together, what they changed, committed as one transaction.
 struct Batch {
-    std::uint64_t seq = 0;  // set by the store when it commits
+    std::uint64_t seq = 0;  // set by the store when it writes the batch (0 again if that fails)
     Timestamp first_timestamp = 0;
     Timestamp last_timestamp = 0;
     BatchDelta delta;
@@ -39,8 +39,9 @@ struct Batch {
     Digest digest{};
 };
 
-/// Written inside the batch's transaction, after the ledger's rows: the ledger service adds its
-/// outbox events and inbox rows here, so they commit (or not) with the batch.
+/// Written inside the batch's transaction, after the ledger's rows (the batch's seq and digest are
+/// set): the ledger service adds its outbox events and inbox rows here, so they commit (or not)
+/// with the batch.
 using BatchHook = std::function<void(pqxx::dbtransaction& tx, const Batch& batch)>;
 
 /// What the store holds, for the engine to start from.
