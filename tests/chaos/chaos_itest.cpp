@@ -941,7 +941,10 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
             } else if (status == "refunded") {
                 agrees = reserved && settled && ledger_state == "voided";
             } else if (status == "cancelled") {
-                agrees = ledger_state == "none" || (ledger_state == "voided" && settled);
+                // A void that found no reservation (refused, or not yet landed) leaves nothing
+                // held only if no reservation exists: one that landed later must have been voided.
+                agrees = ledger_state == "none" || (ledger_state == "voided" && settled) ||
+                         (ledger_state == "voided_nothing_pending" && !reserved);
             } else if (status == "rejected") {
                 agrees = !reserved && (ledger_state == "none" || ledger_state == "reserve_refused");
             }

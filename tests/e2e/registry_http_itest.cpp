@@ -602,7 +602,8 @@ TEST_F(RegistryHttpITest, AnApplicationWithItsVfsReceiptIsCarriedToIssueOrFinalR
 // VFS receipt keeps `basic` (DHA's 2017 circular), until the application is refused.
 TEST_F(RegistryHttpITest, ASubmittedApplicationKeepsAnExpiredPermitHolderAtBasic) {
     const auto officer = officer_session();
-    const auto r0 = post("/v1/workers", new_worker(unique_phone("+278"), new_passport()));
+    const std::string phone = unique_phone("+278");
+    const auto r0 = post("/v1/workers", new_worker(phone, new_passport()));
     ASSERT_EQ(r0.status, 201);
     const std::string worker_id = body(r0)["id"];
     const std::string permits = "/v1/workers/" + worker_id + "/permits";
@@ -632,6 +633,15 @@ TEST_F(RegistryHttpITest, ASubmittedApplicationKeepsAnExpiredPermitHolderAtBasic
     r = post(permits, {{"type", "work_visa"}, {"status", "draft"}}, officer);
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(tier(), "restricted") << "a draft is no proof of application";
+    const auto me = login({{"phone", phone}, {"pin", "48213"}});
+    r = post(
+        permits,
+        {{"type", "work_visa"}, {"status", "submitted"}, {"vfs_reference", "VFS-" + random_hex()}},
+        me
+    );
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(body(r)["status"], "submitted");
+    EXPECT_EQ(tier(), "restricted") << "a receipt number the worker typed in alone lifts no limit";
     r = post(
         permits,
         {{"type", "work_visa"}, {"status", "submitted"}, {"vfs_reference", "VFS-" + random_hex()}},

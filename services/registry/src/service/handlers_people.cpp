@@ -18,8 +18,8 @@ constexpr std::string_view kWorkerColumns =
 
 KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool proof_of_income) {
     const auto rows = tx.exec_params(
-        "SELECT status, verified_at IS NOT NULL, vfs_reference IS NOT NULL FROM permits WHERE "
-        "worker_id = $1",
+        "SELECT status, verified_at IS NOT NULL, vfs_reference IS NOT NULL, status_source FROM "
+        "permits WHERE worker_id = $1",
         worker_id
     );
     KycFacts facts;
@@ -35,10 +35,11 @@ KycTier tier_of(pqxx::transaction_base& tx, const std::string& worker_id, bool p
                 facts.verified_permit_revoked || status == PermitStatus::kRevoked;
         }
         // An application is no verified permit; submitted with its receipt, it is proof of
-        // application (docs/registry.md "KYC tiers").
-        facts.pending_application =
-            facts.pending_application ||
-            (status && permit_application_pending(*status) && row[2].as<bool>());
+        // application (docs/registry.md "KYC tiers"), once an officer has recorded or moved it:
+        // a receipt number the worker typed in alone is no proof and must not raise a limit.
+        facts.pending_application = facts.pending_application ||
+                                    (status && permit_application_pending(*status) &&
+                                     row[2].as<bool>() && row[3].as<std::string>() != "applicant");
     }
     return kyc_tier(facts);
 }
