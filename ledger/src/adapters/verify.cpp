@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -9,6 +10,7 @@
 
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/verify.hpp>
+#include <chelete/platform/crypto.hpp>
 
 namespace chelete::ledger {
 namespace {
@@ -19,19 +21,6 @@ Id128 uuid(const std::string& text) {
         throw std::runtime_error("unreadable uuid " + text);
     }
     return *id;
-}
-
-std::optional<std::uint8_t> nibble(char c) {
-    if (c >= '0' && c <= '9') {
-        return static_cast<std::uint8_t>(c - '0');
-    }
-    if (c >= 'a' && c <= 'f') {
-        return static_cast<std::uint8_t>(c - 'a' + 10);
-    }
-    if (c >= 'A' && c <= 'F') {
-        return static_cast<std::uint8_t>(c - 'A' + 10);
-    }
-    return std::nullopt;
 }
 
 /// "the stored chain ends at batch N", or that there is none.
@@ -100,29 +89,16 @@ Digest chain_digest(const Digest& prev, const StoredBatch& b) {
 }  // namespace
 
 std::string digest_hex(const Digest& digest) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(digest.size() * 2);
-    for (const auto b : digest) {
-        out += kHex[(b >> 4U) & 0xFU];
-        out += kHex[b & 0xFU];
-    }
-    return out;
+    return platform::crypto::to_hex(digest);
 }
 
 std::optional<Digest> parse_digest_hex(std::string_view text) {
+    const auto bytes = platform::crypto::from_hex(text);
     Digest out{};
-    if (text.size() != out.size() * 2) {
+    if (!bytes || bytes->size() != out.size()) {
         return std::nullopt;
     }
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const auto high = nibble(text[2 * i]);
-        const auto low = nibble(text[2 * i + 1]);
-        if (!high || !low) {
-            return std::nullopt;
-        }
-        out[i] = static_cast<std::uint8_t>((*high << 4U) | *low);
-    }
+    std::copy(bytes->begin(), bytes->end(), out.begin());
     return out;
 }
 
