@@ -157,6 +157,17 @@ struct DirectorSealing {
 );
 api::Reply verify_permit(const Context&, pqxx::dbtransaction&, const api::Request&);
 
+/// One permit_history row per step, each from the status before it (issued → valid → expired
+/// is two rows): the calendar's and the permit registry's moves alike.
+void record_permit_steps(
+    pqxx::transaction_base& tx,
+    const std::string& permit_id,
+    PermitStatus from,
+    const std::vector<PermitStatus>& steps,
+    const std::string& reason,
+    const std::string& actor
+);
+
 /// Recomputes the standing of every permit of `type` (or all when empty) against the
 /// directives; writes history and events for those that changed. Returns how many changed.
 int refresh_permits(

@@ -840,6 +840,28 @@ api::Reply change_permit_status(
     return api::json(200, permit_json(row));
 }
 
+void record_permit_steps(
+    pqxx::transaction_base& tx,
+    const std::string& permit_id,
+    PermitStatus from,
+    const std::vector<PermitStatus>& steps,
+    const std::string& reason,
+    const std::string& actor
+) {
+    for (const PermitStatus to : steps) {
+        tx.exec_params0(
+            "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) VALUES "
+            "($1, $2, $3, $4, $5)",
+            permit_id,
+            std::string{to_string(from)},
+            std::string{to_string(to)},
+            reason,
+            actor
+        );
+        from = to;
+    }
+}
+
 int refresh_permits(
     const Context& ctx,
     pqxx::transaction_base& tx,
@@ -902,20 +924,15 @@ int refresh_permits(
         );
         const std::string why =
             standing.directive_ref.empty() ? reason : reason + " (" + standing.directive_ref + ")";
-        // One history row per step (issued → valid → expired is two), or one for new dates.
-        PermitStatus from = *recorded;
-        for (const PermitStatus to : steps.empty() ? std::vector<PermitStatus>{from} : steps) {
-            tx.exec_params0(
-                "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                permit_id,
-                std::string{to_string(from)},
-                std::string{to_string(to)},
-                why,
-                actor
-            );
-            from = to;
-        }
+        // One history row per step, or one (the status to itself) for new dates.
+        record_permit_steps(
+            tx,
+            permit_id,
+            *recorded,
+            steps.empty() ? std::vector<PermitStatus>{*recorded} : steps,
+            why,
+            actor
+        );
         if (status != *recorded) {
             ctx.publish(
                 tx,

@@ -143,19 +143,7 @@ api::Reply verify_permit(const Context& ctx, pqxx::dbtransaction& tx, const api:
             std::string{to_string(status)},
             std::string{to_string(source)}
         );
-        PermitStatus from = recorded;
-        for (const PermitStatus to : steps) {
-            tx.exec_params0(
-                "INSERT INTO permit_history (permit_id, from_status, to_status, reason, actor) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                id,
-                std::string{to_string(from)},
-                std::string{to_string(to)},
-                "permit registry check",
-                r.caller->subject
-            );
-            from = to;
-        }
+        record_permit_steps(tx, id, recorded, steps, "permit registry check", r.caller->subject);
         if (status != recorded) {
             ctx.publish(
                 tx,
