@@ -545,8 +545,8 @@ void on_ledger_reply(
     }
 
     const auto found = tx.exec_params(
-        "SELECT id::text, reserve_transfer_id = $1, ledger_state FROM remittances WHERE "
-        "reserve_transfer_id = $1 OR settle_transfer_id = $1 FOR UPDATE",
+        "SELECT id::text, reserve_transfer_id = $1, ledger_state, reservation_landed FROM "
+        "remittances WHERE reserve_transfer_id = $1 OR settle_transfer_id = $1 FOR UPDATE",
         first_id
     );
     if (found.empty()) {
@@ -556,7 +556,13 @@ void on_ledger_reply(
     const std::string id = found[0][0].as<std::string>();
     const bool is_reserve = found[0][1].as<bool>();
     const std::string ledger_state = found[0][2].as<std::string>();
+    const bool reservation_landed = found[0][3].as<bool>();
     if (is_reserve) {
+        if (refusal.empty() && !reservation_landed) {
+            // Remembered whatever the state: a void's reply handled after this one (another
+            // consumer or instance took it) must know the reservation is held (below).
+            tx.exec_params0("UPDATE remittances SET reservation_landed = true WHERE id = $1", id);
+        }
         if (ledger_state == "voided_nothing_pending") {
             // The cancel's void reached the ledger before the reservation (a ledger consumer died
             // holding the reservation, which was delivered again later) and found nothing. Now
@@ -631,14 +637,22 @@ void on_ledger_reply(
             spdlog::critical("remittance {}: the ledger refused to void: {}", id, refusal);
             return;
         }
-        // A void that found nothing is remembered apart: a reservation that was overtaken on
-        // its way can still land, and must then be voided (the reservation reply above).
-        tx.exec_params0(
-            "UPDATE remittances SET ledger_state = $2, step_requested_at = NULL WHERE id = $1",
-            id,
-            std::string{
-                refusal == "pending_transfer_not_found" ? "voided_nothing_pending" : "voided"}
-        );
+        const bool found_nothing = refusal == "pending_transfer_not_found";
+        if (found_nothing && reservation_landed) {
+            // The ledger applied the void before the reservation, and the reservation's reply
+            // was handled first (by another consumer), in reserve_requested's stead: the money
+            // is held now, so void it late at once.
+            late_void(ctx, tx, id, now);
+        } else {
+            // A void that found nothing is remembered apart: a reservation that was overtaken
+            // on its way can still land, and must then be voided (the reservation reply above).
+            tx.exec_params0(
+                "UPDATE remittances SET ledger_state = $2, step_requested_at = NULL WHERE id = "
+                "$1",
+                id,
+                std::string{found_nothing ? "voided_nothing_pending" : "voided"}
+            );
+        }
         ignore_refusal(
             apply_event(
                 ctx,
