@@ -147,7 +147,7 @@ Reply forbidden(std::string_view detail) {
 Reply unprocessable(const std::vector<FieldError>& errors) {
     return problem(
         422,
-        "validation",
+        "validation-failed",
         "The request breaks a rule",
         errors.front().field + ": " + errors.front().message,
         errors
