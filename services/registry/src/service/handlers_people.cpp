@@ -1112,6 +1112,9 @@ api::Reply list_consents(const Context&, pqxx::dbtransaction& tx, const api::Req
              {"recorded_at", c[2].as<std::string>()}}
         );
     }
+    // Consents are personal data too (what the worker allowed): every read is logged, like the
+    // profile's, so the worker's access log is the whole list of who looked.
+    log_access(tx, r, worker_id, "read", "consent", "all", purpose_of(r));
     return api::json(200, json{{"items", items}, {"next_cursor", nullptr}});
 }
 

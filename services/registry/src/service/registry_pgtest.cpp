@@ -913,6 +913,33 @@ TEST_F(RegistryPgTest, RecipientCheckRefusesAMalformedQueryNamingTheField) {
     );
 }
 
+TEST_F(RegistryPgTest, ReadingConsentsIsAccessLogged) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110017", "RC1000017");
+    ASSERT_FALSE(worker.empty());
+    const std::string reads = "SELECT count(*)::text FROM " + schema_ +
+                              ".access_log WHERE record = 'consent' AND action = 'read' AND "
+                              "subject_id = $1";
+    ASSERT_EQ(count(reads, worker), "0");
+
+    const auto r = call(
+        *s, "listConsents", json::object(), {{"id", worker}}, api::Caller{worker, "worker", 0}
+    );
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    ASSERT_EQ(r.body["items"].size(), 1U);
+    EXPECT_EQ(count(reads, worker), "1");
+    const auto logged =
+        row("SELECT actor_id, actor_role, fields, purpose FROM " + schema_ +
+                ".access_log WHERE record = 'consent' AND subject_id = $1",
+            worker);
+    EXPECT_EQ(logged, (json{worker, "worker", "all", "self_service"}));
+
+    // Another worker's consents are "not found", and a refusal reads and logs nothing.
+    const api::Caller other{"01a20ae9-0000-7000-8000-000000000017", "worker", 0};
+    EXPECT_EQ(call(*s, "listConsents", json::object(), {{"id", worker}}, other).status, 404);
+    EXPECT_EQ(count(reads, worker), "1");
+}
+
 TEST_F(RegistryPgTest, RecipientCheckIsAccessLoggedWithoutTheNumber) {
     auto s = service(kKey1);
     const std::string worker = register_worker(*s, "+27821110016", "RC1000016");
