@@ -40,12 +40,15 @@ export async function caseQueue(container, ctx) {
     h('p', {}, 'Oldest first, the order the queue is worked in. Open a case to read its reasons and decide it.'),
     filterForm, results);
 
+  let loads = 0; // a newer search's answer wins over an older one still on its way
   async function load(el) {
+    loads += 1;
+    const mine = loads;
     const cursor = queue.cursors[queue.cursors.length - 1];
     const r = await call('GET', '/v1/compliance/cases', {
       query: { kind: queue.kind, status: queue.status, limit: PAGE_SIZE, cursor },
     });
-    if (!ctx.isCurrent()) {
+    if (!ctx.isCurrent() || mine !== loads) {
       return;
     }
     clear(results);

@@ -75,12 +75,15 @@ export async function agencyList(container, ctx) {
   searchForm.setAttribute('role', 'search');
   put(container, heading('Agencies'), searchForm, results);
 
+  let loads = 0; // a newer search's answer wins over an older one still on its way
   async function load(el) {
+    loads += 1;
+    const mine = loads;
     const cursor = agencySearch.cursors[agencySearch.cursors.length - 1];
     const r = await call('GET', '/v1/agencies', {
       query: { q: agencySearch.q, status: agencySearch.status, limit: PAGE_SIZE, cursor },
     });
-    if (!ctx.isCurrent()) {
+    if (!ctx.isCurrent() || mine !== loads) {
       return;
     }
     clear(results);
@@ -296,12 +299,15 @@ export async function complaintList(container, ctx) {
     panel.querySelector('h3').focus();
   }
 
+  let loads = 0; // a newer search's answer wins over an older one still on its way
   async function load(el) {
+    loads += 1;
+    const mine = loads;
     const cursor = complaintSearch.cursors[complaintSearch.cursors.length - 1];
     const r = await call('GET', '/v1/complaints', {
       query: { status: complaintSearch.status, agency_id: complaintSearch.agency_id, limit: PAGE_SIZE, cursor },
     });
-    if (!ctx.isCurrent()) {
+    if (!ctx.isCurrent() || mine !== loads) {
       return;
     }
     clear(results);
