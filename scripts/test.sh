@@ -75,6 +75,8 @@ run_ctest() {
 # on the first match and ctest dies of SIGPIPE (it did in CI once the list grew long enough).
 test_list=$(ctest --test-dir "$BUILD" -N)
 grep -q "openapi_lint" <<<"$test_list" || die "the OpenAPI lint test is missing (is node_modules/.bin/redocly installed?)"
+grep -q "console_browser_itest" <<<"$test_list" ||
+    die "the console's browser test is missing (is node_modules/playwright-core installed?)"
 
 log "running unit, pg and itest tests ($JOBS at a time)"
 run_ctest "$BUILD" 'unit|pg|itest' "$VAR/ctest.log"

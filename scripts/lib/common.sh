@@ -13,7 +13,7 @@ CHELETE_DEBIAN_PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
     postgresql-15 postgresql-client-15 redis-server
-    curl wrk openssl chromium
+    curl wrk openssl chromium fonts-dejavu-core
 )
 # Node.js and npm may come from elsewhere than Debian (machines often carry a newer Node); only
 # when the commands are missing are Debian's packages installed.
@@ -68,7 +68,10 @@ ensure_npm_tools() {
         die "Node.js ${node_version:-missing} is too old: the pinned npm tools need 20.19 or newer"
     fi
     log "installing pinned npm tools (npm ci)"
-    (cd "$CHELETE_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
+    # playwright-core drives Debian's chromium (the console's browser test): it never downloads
+    # a browser, and the variable says so to any Playwright package that might.
+    (cd "$CHELETE_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        die "npm ci failed"
     echo "$want" >"$stamp"
 }
 

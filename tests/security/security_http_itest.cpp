@@ -644,6 +644,8 @@ protected:
             id = ledger_account_;
         } else if (t.starts_with("/v1/reconciliation/runs/{id}")) {
             id = reconciliation_run_;
+        } else if (t.starts_with("/console/{asset}")) {
+            id = "app.js";  // the console's files are public and alike for everyone
         } else if (t.starts_with("/v1/reconciliation/breaks/{id}")) {
             id = platform::new_uuid();  // no break without a partner statement: not found
         } else if (t.find('{') != std::string::npos) {

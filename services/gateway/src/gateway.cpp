@@ -375,6 +375,27 @@ void Gateway::add_operational_routes() {
         r.body = docs_html_;
         respond(std::move(r));
     });
+    // The staff web console (docs/console.md): static files embedded in the binary; what they
+    // do, they do through the API above with the officer's own token.
+    const auto if_none_match = [](const RequestContext& ctx) {
+        const auto it = ctx.headers.find("if-none-match");
+        return it == ctx.headers.end() ? std::string{} : it->second;
+    };
+    route("getConsole", [this, if_none_match](const RequestContext& ctx, const Respond& respond) {
+        respond(console_response(*console_.find("index.html"), if_none_match(ctx)));
+    });
+    route(
+        "getConsoleAsset",
+        [this, if_none_match](const RequestContext& ctx, const Respond& respond) {
+            const auto name = ctx.path_params.value("asset", std::string{});
+            const ConsoleFile* file = console_.find(name);
+            if (file == nullptr) {
+                respond(problem(404, "not-found", "Not found", "no such console file"));
+                return;
+            }
+            respond(console_response(*file, if_none_match(ctx)));
+        }
+    );
 }
 
 std::vector<std::string> Gateway::unrouted_operations() const {

@@ -108,6 +108,39 @@ TEST_F(GatewayITest, HealthReadinessSpecAndDocs) {
     EXPECT_THAT(r.body, HasSubstr("Chelete API docs"));
 }
 
+TEST_F(GatewayITest, ServesTheConsoleWithItsHeaders) {
+    // docs/console.md: embedded files, their types, a strict CSP and revalidation by ETag.
+    HttpClient http{base_};
+    auto r = http.get("/console");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+    EXPECT_THAT(r.body, HasSubstr("<script type=\"module\" src=\"/console/app.js\">"));
+    EXPECT_EQ(r.headers["cache-control"], "no-cache");
+    EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+    EXPECT_THAT(r.headers["content-security-policy"], HasSubstr("script-src 'self'"));
+    const std::string etag = r.headers["etag"];
+    ASSERT_EQ(etag.size(), 66U) << etag;
+    r = http.get("/console", {"If-None-Match: " + etag});
+    EXPECT_EQ(r.status, 304);
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_EQ(r.headers["etag"], etag);
+    r = http.get("/console", {"If-None-Match: \"stale\""});
+    EXPECT_EQ(r.status, 200);
+    r = http.get("/console/app.js");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["content-type"], "text/javascript; charset=utf-8");
+    EXPECT_THAT(r.body, HasSubstr("import"));
+    r = http.get("/console/console.css");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers["content-type"], "text/css; charset=utf-8");
+    EXPECT_EQ(http.get("/console/missing.js").status, 404);
+    EXPECT_EQ(http.get("/console/index.html").status, 400);
+    // An escaped slash is not a file name: no route takes it.
+    EXPECT_EQ(http.get("/console/..%2Fopenapi.yaml").status, 404);
+    // The API's own answers stay uncached.
+    EXPECT_EQ(http.get("/openapi.yaml").headers["cache-control"], "no-store");
+}
+
 TEST_F(GatewayITest, ReadinessNamesTheServerThatIsDown) {
     // A load balancer takes a gateway out of rotation on 503; the body says which server to look
     // at.

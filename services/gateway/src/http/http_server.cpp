@@ -60,7 +60,11 @@ void send_response(Http::ResponseWriter& writer, const HttpResponse& response, b
     headers.add<Http::Header::Connection>(
         keep_alive ? Http::ConnectionControl::KeepAlive : Http::ConnectionControl::Close
     );
-    headers.add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
+    // API answers are never cached; an answer that says otherwise (the console's files, which
+    // revalidate by ETag) replaces the default. Pistache keeps the first header of a name.
+    if (!response.header("Cache-Control")) {
+        headers.add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
+    }
     headers.add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
     for (const auto& [name, value] : response.headers) {
         headers.add(std::make_shared<NamedHeader>(header_safe(name), header_safe(value)));

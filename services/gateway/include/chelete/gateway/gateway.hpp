@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <chelete/gateway/console.hpp>
 #include <chelete/gateway/dispatcher.hpp>
 #include <chelete/gateway/server.hpp>
 #include <chelete/platform/bus.hpp>
@@ -99,6 +100,7 @@ private:
     std::unique_ptr<HttpServer> server_;
     std::vector<ReadinessCheck> readiness_;
     std::string docs_html_;
+    ConsoleFiles console_;
     std::atomic<bool> draining_{false};
     std::atomic<bool> started_{false};
 };
