@@ -220,6 +220,30 @@ TEST_F(RegistryHttpITest, AgenciesGoThroughTheirLicenceLifecycleInPublic) {
     ASSERT_EQ(history.size(), 4U);  // applied, start_review, approve, suspend
     EXPECT_EQ(history[3]["reason"], "passports retained (order 12/2026)");
     EXPECT_EQ(history[3]["from_status"], "licensed");
+    EXPECT_TRUE(body(r)["next_cursor"].is_null());
+
+    // A page at a time, oldest first: three pages of 2, 2 and nothing more.
+    r = get("/v1/agencies/" + id + "/history?limit=2", officer);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json first = body(r);
+    ASSERT_EQ(first["items"].size(), 2U);
+    EXPECT_EQ(first["items"][1], history[1]);
+    ASSERT_TRUE(first["next_cursor"].is_string()) << r.body;
+    r = get(
+        "/v1/agencies/" + id + "/history?limit=2&cursor=" + first["next_cursor"].get<std::string>(),
+        officer
+    );
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json second = body(r);
+    ASSERT_EQ(second["items"].size(), 2U);
+    EXPECT_EQ(second["items"][0], history[2]);
+    EXPECT_EQ(second["items"][1], history[3]);
+    // A full last page may still say there is more only if there is: here there is not.
+    EXPECT_TRUE(second["next_cursor"].is_null()) << r.body;
+    // A forged cursor is a 400 naming it, never a query.
+    r = get("/v1/agencies/" + id + "/history?cursor=not-a-cursor", officer);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("cursor"), std::string::npos) << r.body;
 
     // The history is append-only in the database too.
     pqxx::connection c{*testing::pg_dsn()};

@@ -365,18 +365,29 @@ api::Reply decide_agency(const Context& ctx, pqxx::dbtransaction& tx, const api:
 }
 
 api::Reply agency_history(const Context&, pqxx::dbtransaction& tx, const api::Request& r) {
+    api::Reply error;
+    const auto page = page_of(r, CursorKey::kSequence, error);
+    if (!page) {
+        return error;
+    }
     const std::string id = r.path_param("id");
     if (!find_agency(tx, id)) {
         return api::not_found("agency");
     }
+    // Oldest first, by the decision's sequence number (the cursor), a page at a time: an agency
+    // sanctioned and reinstated for years has a long history.
+    const auto rows = tx.exec_params(
+        "SELECT action, from_status, to_status, reason, officer_id, to_char(decided_at AT TIME "
+        "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), id::text FROM agency_decisions WHERE "
+        "agency_id = $1 AND ($2 = '' OR id > $2::bigint) ORDER BY id LIMIT $3",
+        id,
+        page->after,
+        page->limit + 1
+    );
     json items = json::array();
-    for (const auto& d : tx.exec_params(
-             "SELECT action, from_status, to_status, reason, officer_id, to_char(decided_at AT "
-             "TIME ZONE 'UTC', "
-             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM agency_decisions WHERE agency_id = $1 ORDER "
-             "BY id",
-             id
-         )) {
+    std::string last;
+    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < page->limit; ++i) {
+        const auto& d = rows[i];
         items.push_back(
             {{"action", d[0].as<std::string>()},
              {"from_status", d[1].as<std::string>()},
@@ -385,8 +396,12 @@ api::Reply agency_history(const Context&, pqxx::dbtransaction& tx, const api::Re
              {"officer_id", d[4].as<std::string>()},
              {"decided_at", d[5].as<std::string>()}}
         );
+        last = d[6].as<std::string>();
     }
-    return api::json(200, json{{"items", items}, {"next_cursor", nullptr}});
+    const bool more = static_cast<int>(rows.size()) > page->limit;
+    return api::json(
+        200, json{{"items", items}, {"next_cursor", more ? json(cursor_for(last)) : json(nullptr)}}
+    );
 }
 
 api::Reply file_complaint(const Context& ctx, pqxx::dbtransaction& tx, const api::Request& r) {
