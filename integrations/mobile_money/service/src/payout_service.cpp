@@ -406,6 +406,10 @@ void PayoutService::start() {
                     impl_->wake();
                     return bus::HandlerResult{};
                 }
+                if (m.type == messages::kResendVoucher) {
+                    impl_->resend_voucher(dbtx, json::parse(m.payload, nullptr, false), m.id);
+                    return bus::HandlerResult{};
+                }
                 spdlog::warn("payout: ignored message type '{}' on {}", m.type, m.stream);
                 return bus::HandlerResult{};
             }

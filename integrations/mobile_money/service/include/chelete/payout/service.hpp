@@ -104,6 +104,8 @@ constexpr std::string_view kVoucherIssued = "payout.voucher_issued";  // on payo
 /// {partner, float_minor, pending_minor, threshold_minor}: a float runs low.
 constexpr std::string_view kFloatLow = "payout.float_low";                // on payout.events
 constexpr std::string_view kRecipientCheck = "registry.recipient_check";  // to the registry
+/// {remittance_id, phone}: the family asked (by USSD) for their voucher again.
+constexpr std::string_view kResendVoucher = "payout.resend_voucher";  // on payout.cmd
 }  // namespace messages
 
 /// What the registry says about the person at an agent's counter (registry.recipient_check).
