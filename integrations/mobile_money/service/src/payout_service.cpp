@@ -407,7 +407,7 @@ void PayoutService::start() {
                     return bus::HandlerResult{};
                 }
                 if (m.type == messages::kResendVoucher) {
-                    impl_->resend_voucher(dbtx, json::parse(m.payload, nullptr, false), m.id);
+                    resend_voucher(dbtx, json::parse(m.payload, nullptr, false), m.id);
                     return bus::HandlerResult{};
                 }
                 spdlog::warn("payout: ignored message type '{}' on {}", m.type, m.stream);
@@ -472,6 +472,12 @@ std::size_t PayoutService::work_once() {
 }
 
 // ---- payout requests ---------------------------------------------------------------------------
+
+void PayoutService::resend_voucher(
+    pqxx::dbtransaction& tx, const json& payload, const std::string& message_id
+) {
+    impl_->resend_voucher(tx, payload, message_id);
+}
 
 void PayoutService::accept_request(pqxx::dbtransaction& tx, const json& p) {
     static const std::regex kReference{"^[0-9a-f]{32}$"};

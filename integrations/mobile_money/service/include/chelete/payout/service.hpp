@@ -177,6 +177,11 @@ public:
     /// Takes one payout.request payload inside `tx` (what the consumer calls). Idempotent: a
     /// request for a remittance already known changes nothing.
     void accept_request(pqxx::dbtransaction& tx, const nlohmann::json& payload);
+    /// Takes one payout.resend_voucher payload inside `tx` (what the consumer calls; the message
+    /// id names the SMS, so a redelivery sends nothing new): a live voucher's code with a new PIN.
+    void resend_voucher(
+        pqxx::dbtransaction& tx, const nlohmann::json& payload, const std::string& message_id
+    );
     /// Answers one forwarded HTTP operation (the callbacks) inside `tx`.
     [[nodiscard]] platform::api::Reply handle(
         pqxx::dbtransaction& tx, const platform::api::Request& request
