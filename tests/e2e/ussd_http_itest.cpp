@@ -199,11 +199,13 @@ protected:
     };
 
     /// A worker (named `given family`) with R1,000 in the wallet, sending to a new beneficiary
-    /// paid by `method`; the beneficiary's first PIN read from the welcome SMS.
+    /// paid by `method` (with a national id on file unless `national_id` is false); the
+    /// beneficiary's first PIN read from the welcome SMS.
     static Family family(
         const std::string& method,
         const std::string& given = "Teboho",
-        const std::string& surname = "Lebona"
+        const std::string& surname = "Lebona",
+        bool national_id = true
     ) {
         Family f;
         f.phone = unique_phone("+2665");
@@ -224,15 +226,16 @@ protected:
         EXPECT_EQ(r.status, 201) << r.body;
         f.worker_id = body(r).value("id", "");
         f.worker_auth = chelete_->bearer("worker", f.worker_id);
-        const auto b = post(
-            "/v1/workers/" + f.worker_id + "/beneficiaries",
-            {{"full_name", "Palesa Nthako"},
-             {"phone", f.phone},
-             {"relationship", "parent"},
-             {"payout_method", method},
-             {"national_id", kNationalId}},
-            f.worker_auth
-        );
+        json beneficiary{
+            {"full_name", "Palesa Nthako"},
+            {"phone", f.phone},
+            {"relationship", "parent"},
+            {"payout_method", method}};
+        if (national_id) {
+            beneficiary["national_id"] = kNationalId;
+        }
+        const auto b =
+            post("/v1/workers/" + f.worker_id + "/beneficiaries", beneficiary, f.worker_auth);
         EXPECT_EQ(b.status, 201) << b.body;
         f.beneficiary_id = body(b).value("id", "");
         static const std::regex kWelcomePin{"PIN[^0-9]*([0-9]{5})\\b"};
@@ -495,6 +498,17 @@ TEST_F(UssdHttpITest, AMethodIsChosenWhileThePayoutHasNotStartedAndRefusedAfter)
         15s
     )) << "no SMS confirmed the method";
 
+    // Without a national id on file no agent could pay a cash pickup: neither offered nor taken.
+    const Family n = family("mpesa", "Lerato", "Ramakatsa", false);
+    const std::string no_id = send(n, "mpesa", "100.00");
+    (void)wait_status(n, no_id, "held", 20s);
+    Dial only{n.phone};
+    (void)only.start();
+    (void)only.send("3");
+    const auto offered = only.send("1");
+    EXPECT_NE(offered.body.find("E amohele ka:\n1. EcoCash\n0. Morao"), std::string::npos)
+        << offered.body;
+
     // Once the payout has started the remittance service refuses, whatever the menu shows.
     const Family g = family("cash_pickup");
     const std::string started = send(g, "cash_pickup", "150.00");
@@ -527,6 +541,18 @@ TEST_F(UssdHttpITest, AMethodIsChosenWhileThePayoutHasNotStartedAndRefusedAfter)
     );
     ASSERT_TRUE(foreign.has_value());
     EXPECT_EQ(json::parse(foreign->payload)["status"], 404) << foreign->payload;
+    const auto no_national_id = client.request_sync(
+        platform::bus::OutgoingMessage{
+            chelete_->remit_command_stream(),
+            "remit.choose_method",
+            json{{"remittance_id", no_id}, {"phone", n.phone}, {"method", "cash_pickup"}}.dump(),
+            "",
+            ""},
+        10s
+    );
+    ASSERT_TRUE(no_national_id.has_value());
+    EXPECT_EQ(json::parse(no_national_id->payload)["status"], 409) << no_national_id->payload;
+    EXPECT_EQ(remittance(n, no_id)["payout"]["method"], "mpesa");
     client.stop();
     EXPECT_EQ(remittance(g, started)["payout"]["method"], "cash_pickup");
     EXPECT_EQ(remittance(f, id)["payout"]["method"], "ecocash");

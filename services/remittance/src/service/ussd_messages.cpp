@@ -41,8 +41,8 @@ std::string ussd_incoming(
     const auto rows = tx.exec_params(
         "SELECT id::text, sender_id::text, payout_reference, receive_minor, sender_name, status, "
         "payout_method, voucher_code IS NOT NULL AND coalesce(voucher_expires_at > "
-        "$3::timestamptz, "
-        "false) FROM remittances WHERE beneficiary_phone = $1 AND status NOT IN ('rejected', "
+        "$3::timestamptz, false), beneficiary_national_id_masked IS NOT NULL FROM remittances "
+        "WHERE beneficiary_phone = $1 AND status NOT IN ('rejected', "
         "'cancelled') ORDER BY created_at DESC, id DESC LIMIT $2",
         phone,
         kMaxIncoming,
@@ -60,6 +60,8 @@ std::string ussd_incoming(
             {"status", r[5].as<std::string>()},
             {"payout_method", r[6].as<std::string>()},
             {"voucher_live", r[7].as<bool>()},
+            // An agent pays a cash pickup only against the national id on file.
+            {"cash_pickup_possible", r[8].as<bool>()},
             // The rule is the state machine's (choose_payout_method enforces it again).
             {"method_changeable", state && is_before_payout(*state)}});
         // The sender's name and the amount went to someone other than the sender.
@@ -92,7 +94,7 @@ std::string choose_payout_method(
     }
     const auto rows = tx.exec_params(
         "SELECT status, payout_method, beneficiary_phone, payout_reference, receive_minor, "
-        "sender_name FROM remittances WHERE id = $1 FOR UPDATE",
+        "beneficiary_national_id_masked IS NOT NULL FROM remittances WHERE id = $1 FOR UPDATE",
         id
     );
     // Only the family the money is for may choose (the phone the USSD network vouched for).
@@ -105,6 +107,11 @@ std::string choose_payout_method(
     // payout locks it too, so the two cannot cross.
     if (!state || !is_before_payout(*state)) {
         return refuse(409, "the payout has already started");
+    }
+    // An agent pays a cash pickup only against the beneficiary's national id (registry
+    // recipient_check): without one on file the voucher could never be collected.
+    if (method == "cash_pickup" && !rows[0][5].as<bool>()) {
+        return refuse(409, "no national id on file for a cash pickup");
     }
     if (rows[0][1].as<std::string>() == method) {
         return api::json(200, json{{"changed", false}}).to_payload();

@@ -65,7 +65,7 @@ std::optional<IncomingRemittance> to_incoming(const RemitRecord& record) {
     if (record.method_changeable && before_payout(record.status)) {
         for (const auto m :
              {PayoutMethod::kMpesa, PayoutMethod::kEcocash, PayoutMethod::kCashPickup}) {
-            if (m != *method) {
+            if (m != *method && (m != PayoutMethod::kCashPickup || record.cash_pickup_possible)) {
                 r.methods_allowed.push_back(m);
             }
         }

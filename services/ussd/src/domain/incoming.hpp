@@ -22,7 +22,8 @@ struct RemitRecord {
     std::string status;         // the remittance's state (created, ..., payout_pending, paid, ...)
     std::string payout_method;  // mpesa | ecocash | cash_pickup
     bool voucher_live = false;  // a voucher was issued and has not expired
-    bool method_changeable = false;  // the payout has not been handed to a partner yet
+    bool method_changeable = false;     // the payout has not been handed to a partner yet
+    bool cash_pickup_possible = false;  // a national id is on file (an agent pays against it)
 };
 
 [[nodiscard]] std::optional<PayoutMethod> payout_method_from(std::string_view name);

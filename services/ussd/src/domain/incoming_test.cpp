@@ -5,7 +5,9 @@
 namespace chelete::ussd {
 namespace {
 
-RemitRecord record(std::string status, std::string method, bool voucher, bool changeable) {
+RemitRecord record(
+    std::string status, std::string method, bool voucher, bool changeable, bool national_id = true
+) {
     RemitRecord r;
     r.remittance_id = "0190d3a4-0000-7000-8000-000000000001";
     r.reference = "A1B2C3D4E5";
@@ -15,6 +17,7 @@ RemitRecord record(std::string status, std::string method, bool voucher, bool ch
     r.payout_method = std::move(method);
     r.voucher_live = voucher;
     r.method_changeable = changeable;
+    r.cash_pickup_possible = national_id;
     return r;
 }
 
@@ -29,6 +32,17 @@ TEST(UssdIncomingTest, EveryStateBeforeThePayoutIsOnItsWayAndMayChangeMethod) {
         ) << status;
         EXPECT_FALSE(r->voucher_resendable);
     }
+}
+
+TEST(UssdIncomingTest, CashPickupIsOfferedOnlyWithANationalIdOnFile) {
+    EXPECT_EQ(
+        to_incoming(record("held", "mpesa", false, true, false))->methods_allowed,
+        (std::vector<PayoutMethod>{PayoutMethod::kEcocash})
+    );
+    EXPECT_EQ(
+        to_incoming(record("held", "cash_pickup", false, true, false))->methods_allowed,
+        (std::vector<PayoutMethod>{PayoutMethod::kMpesa, PayoutMethod::kEcocash})
+    );
 }
 
 TEST(UssdIncomingTest, OnceHandedToThePartnerTheMethodIsFixedWhateverTheServiceSays) {

@@ -189,6 +189,7 @@ struct UssdService::Impl {
             record.payout_method = api::text_of(r, "payout_method");
             record.voucher_live = r.value("voucher_live", false);
             record.method_changeable = r.value("method_changeable", false);
+            record.cash_pickup_possible = r.value("cash_pickup_possible", false);
             if (auto shown = to_incoming(record)) {
                 out.id_by_reference[record.reference] = record.remittance_id;
                 out.shown.push_back(std::move(*shown));
