@@ -14,7 +14,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chelete/platform/api.hpp>
-#include <chelete/platform/id.hpp>
 #include <chelete/registry/pin_rule.hpp>
 #include <chelete/ussd/service.hpp>
 
@@ -57,7 +56,31 @@ public:
             throw std::runtime_error("session write: " + std::string{reply.str()});
         }
     }
-    void erase(const std::string& id) { (void)redis_.command({"DEL", prefix_ + id}); }
+    /// The session is over: its final turn's text and answer are kept for the TTL (an
+    /// aggregator that lost the answer posts the same turn again and gets the same answer), and
+    /// the session itself goes.
+    void finish(const std::string& id, const std::string& text, const std::string& body) {
+        const auto kept = redis_.command(
+            {"SET", prefix_ + id + ":end", text + "\n" + body, "PX", std::to_string(ttl_.count())}
+        );
+        if (kept.is_error()) {
+            throw std::runtime_error("session write: " + std::string{kept.str()});
+        }
+        (void)redis_.command({"DEL", prefix_ + id});
+    }
+    /// The answer of a finished session's final turn if `text` is that turn's.
+    std::optional<std::string> final_answer(const std::string& id, const std::string& text) {
+        const auto reply = redis_.command({"GET", prefix_ + id + ":end"});
+        if (reply.is_error() || reply.value().is_nil()) {
+            return std::nullopt;
+        }
+        const std::string_view kept = reply.str();
+        const auto newline = kept.find('\n');  // the text is printable: no line break in it
+        if (newline == std::string_view::npos || kept.substr(0, newline) != text) {
+            return std::nullopt;
+        }
+        return std::string{kept.substr(newline + 1)};
+    }
 
 private:
     platform::RedisClient redis_;
@@ -280,6 +303,12 @@ struct UssdService::Impl {
             return text_reply(session_expired(session->language));
         }
         if (!session) {
+            if (auto again = sessions.final_answer(u.session_id, u.text)) {
+                api::Reply out;
+                out.content_type = "text/plain; charset=utf-8";
+                out.body_text = std::move(*again);
+                return out;  // the final turn posted again: the same answer, nothing done twice
+            }
             if (!inputs.empty()) {
                 // Forgotten (CHELETE_USSD_SESSION_TTL): its PIN answers are gone, so the walk
                 // cannot go on; the caller dials again and starts fresh.
@@ -333,7 +362,7 @@ struct UssdService::Impl {
                     tx, u.session_id, u.phone_number, *reply.action, inputs, session->pins, known
                 );
             }
-            sessions.erase(u.session_id);
+            sessions.finish(u.session_id, u.text, reply.body());
         } else {
             sessions.save(u.session_id, *session);
         }
