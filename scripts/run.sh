@@ -65,6 +65,8 @@ ensure_secrets() {
     add_secret CHELETE_ECOCASH_CLIENT_SECRET "$(openssl rand -hex 16)"
     add_secret CHELETE_ECOCASH_CALLBACK_SECRET "$(openssl rand -hex 24)"
     add_secret CHELETE_SMS_API_KEY "$(openssl rand -hex 16)"
+    # The USSD aggregator's HTTP Basic credential for POST /v1/ussd (docs/ussd.md).
+    add_secret CHELETE_USSD_AGGREGATOR_CREDENTIAL "aggregator:$(openssl rand -hex 16)"
     set -a
     # shellcheck disable=SC1090
     source "$file"

@@ -13,6 +13,7 @@
 //   chelete payout         payouts through M-Pesa and EcoCash, their callbacks (payout.cmd)
 //   chelete notifier       SMS to workers and families through the SMS gateway (notify.cmd)
 //   chelete central-bank   the daily cross-border return and other reports (cbank.cmd)
+//   chelete ussd           the families' USSD menu: the gateway's USSD turns (ussd.cmd)
 //   chelete relay          every schema's outbox relay, for services run with
 //                          CHELETE_RELAY_EMBEDDED=false (one relay per schema is active at a time)
 //   chelete migrate        apply every schema's migrations and exit
@@ -47,6 +48,7 @@
 #include <chelete/registry/service.hpp>
 #include <chelete/remittance/service.hpp>
 #include <chelete/sms/notifier.hpp>
+#include <chelete/ussd/service.hpp>
 
 #include "routes.hpp"
 
@@ -64,6 +66,7 @@ struct Components {
     bool payout = false;
     bool notifier = false;
     bool cbank = false;
+    bool ussd = false;
 
     /// Every service (`chelete all`, `config`): new services add themselves here.
     static Components everything() {
@@ -71,6 +74,7 @@ struct Components {
         c.gateway = c.ledger = c.registry = c.remittance = c.compliance = c.payout = true;
         c.notifier = true;
         c.cbank = true;
+        c.ussd = true;
         return c;
     }
 };
@@ -92,6 +96,8 @@ struct Settings {
     std::string payout_event_stream;
     std::optional<central_bank::CbankSettings> cbank;
     central_bank::CbankStreams cbank_streams;
+    std::optional<ussd::UssdSettings> ussd;
+    ussd::UssdStreams ussd_streams;
 };
 
 Settings read_settings(platform::ConfigReader& reader, Components components) {
@@ -109,7 +115,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     if (components.registry) {
         s.registry = registry::RegistrySettings::load(reader);
         s.registry_streams = s.registry->streams;
-    } else if (components.gateway || components.remittance || components.compliance || components.payout) {
+    } else if (components.gateway || components.remittance || components.compliance || components.payout || components.ussd) {
         s.registry_streams = registry::RegistryStreams::load(reader);
     }
     if (components.compliance) {
@@ -127,7 +133,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
         s.remit_streams = s.remittance->streams;
         s.remittance->saga.ledger_command = s.ledger_streams.command_stream;
         s.remittance->saga.registry_command = s.registry_streams.command_stream;
-    } else if (components.gateway || components.compliance || components.cbank) {
+    } else if (components.gateway || components.compliance || components.cbank || components.ussd) {
         s.remit_streams = remittance::RemitStreams::load(reader);
     }
     if (s.remittance) {
@@ -140,7 +146,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     if (s.remittance) {
         s.payout_command_stream = s.remittance->saga.payout_command;
         s.payout_event_stream = s.remittance->saga.payout_events;
-    } else if (components.gateway || components.payout) {
+    } else if (components.gateway || components.payout || components.ussd) {
         // Read as the remittance service reads them (RemittanceSettings::load).
         const remittance::SagaStreams defaults;
         s.payout_command_stream = reader.string(
@@ -176,6 +182,15 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
             s.notifier = notifier::NotifierSettings::load(reader);
             s.notifier->command_stream = notify_stream;
         }
+    }
+    if (components.ussd) {
+        s.ussd = ussd::UssdSettings::load(reader);
+        s.ussd_streams = s.ussd->streams;
+        s.ussd->registry_command = s.registry_streams.command_stream;
+        s.ussd->remit_command = s.remit_streams.command_stream;
+        s.ussd->payout_command = s.payout_command_stream;
+    } else if (components.gateway) {
+        s.ussd_streams = ussd::UssdStreams::load(reader);
     }
     if (components.cbank) {
         s.cbank = central_bank::CbankSettings::load(reader);
@@ -242,6 +257,8 @@ int migrate(const Settings& s) {
     (void)platform::apply_migrations(*conn, s.notifier->schema, notifier::notifier_migrations());
     (void)platform::apply_migrations(*conn, s.cbank->schema, platform::bus_migrations());
     (void)platform::apply_migrations(*conn, s.cbank->schema, central_bank::cbank_migrations());
+    (void)platform::apply_migrations(*conn, s.ussd->schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, s.ussd->schema, ussd::ussd_migrations());
     (void)platform::apply_migrations(*conn, s.compliance->schema, platform::bus_migrations());
     const auto comp = platform::apply_migrations(
         *conn, s.compliance->schema, compliance::compliance_migrations()
@@ -312,6 +329,7 @@ int run_services(const Settings& s) {
     std::unique_ptr<payout::PayoutService> payout_service;
     std::unique_ptr<notifier::NotifierService> notifier_service;
     std::unique_ptr<central_bank::CentralBankService> cbank_service;
+    std::unique_ptr<ussd::UssdService> ussd_service;
     std::unique_ptr<gateway::Gateway> gw;
     if (s.ledger) {
         ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
@@ -340,6 +358,10 @@ int run_services(const Settings& s) {
         cbank_service = std::make_unique<central_bank::CentralBankService>(s.platform, *s.cbank);
         cbank_service->start();
     }
+    if (s.ussd) {
+        ussd_service = std::make_unique<ussd::UssdService>(s.platform, *s.ussd);
+        ussd_service->start();
+    }
     if (s.remittance) {
         remittance_service =
             std::make_unique<remittance::RemittanceService>(s.platform, *s.remittance);
@@ -355,7 +377,8 @@ int run_services(const Settings& s) {
                 s.remit_streams.command_stream,
                 s.compliance_streams.command_stream,
                 s.payout_command_stream,
-                s.cbank_streams.command_stream}
+                s.cbank_streams.command_stream,
+                s.ussd_streams.command_stream}
         );
         gw->start();
         spdlog::info("chelete is up: http://{}:{}", s.gateway->server.host, gw->port());
@@ -366,6 +389,9 @@ int run_services(const Settings& s) {
     }
     if (remittance_service) {
         remittance_service->stop();
+    }
+    if (ussd_service) {
+        ussd_service->stop();
     }
     if (compliance_service) {
         compliance_service->stop();
@@ -401,7 +427,8 @@ int run_relays(const Settings& s) {
           s.remittance ? &s.remittance->schema : nullptr,
           s.compliance ? &s.compliance->schema : nullptr,
           s.payout ? &s.payout->schema : nullptr,
-          s.cbank ? &s.cbank->schema : nullptr}) {
+          s.cbank ? &s.cbank->schema : nullptr,
+          s.ussd ? &s.ussd->schema : nullptr}) {
         if (schema != nullptr) {
             schemas.push_back(*schema);
         }
@@ -426,7 +453,7 @@ int run_relays(const Settings& s) {
 void usage() {
     std::cerr << "usage: chelete <all|gateway|ledger [verify [--expect-head <seq>:<digest>]]|"
                  "registry [rotate-keys]|remittance|"
-                 "compliance|payout|notifier|central-bank|relay|migrate|config [--markdown]|"
+                 "compliance|payout|notifier|central-bank|ussd|relay|migrate|config [--markdown]|"
                  "version>\n";
 }
 
@@ -468,6 +495,8 @@ int main(int argc, char** argv) {
         components.notifier = true;
     } else if (command == "central-bank") {
         components.cbank = true;
+    } else if (command == "ussd") {
+        components.ussd = true;
     } else if (command == "migrate" || command == "relay") {
         components.ledger = true;
         components.registry = true;
@@ -476,6 +505,7 @@ int main(int argc, char** argv) {
         components.payout = true;
         components.notifier = true;
         components.cbank = true;
+        components.ussd = true;
     } else {
         usage();
         return 2;

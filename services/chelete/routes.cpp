@@ -11,6 +11,7 @@
 #include <chelete/payout/service.hpp>
 #include <chelete/registry/service.hpp>
 #include <chelete/remittance/service.hpp>
+#include <chelete/ussd/service.hpp>
 
 namespace chelete::app {
 namespace {
@@ -77,6 +78,10 @@ void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& st
             )
         );
     }
+    // The USSD aggregator's turns (the gateway checks its credential; the form goes raw).
+    gateway.route(
+        "ussdTurn", gateway.forward(streams.ussd, std::string{ussd::messages::kHttpRequest})
+    );
     const std::string cbank_type{central_bank::messages::kHttpRequest};
     for (const auto& operation : central_bank::cbank_operations()) {
         gateway.route(operation, gateway.forward(streams.cbank, cbank_type));

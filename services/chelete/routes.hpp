@@ -14,6 +14,7 @@ struct ServiceStreams {
     std::string compliance;
     std::string payout;
     std::string cbank;
+    std::string ussd;
 };
 
 /// Binds every operation of the spec that a service (not the gateway itself) answers to the

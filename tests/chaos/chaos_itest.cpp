@@ -535,6 +535,7 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
               "payout",
               "notifier",
               "central-bank",
+              "ussd",
               "remittance",
               "relay"}) {
             fleet.add(std::string{name} + suffix, name);

@@ -37,6 +37,9 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
                 : unused_port();
     payout_schema_ = unique_name("e2e_payout");
     notify_schema_ = unique_name("e2e_notify");
+    remit_command_ = unique_name("remit.cmd.e2e");
+    ussd_schema_ = unique_name("e2e_ussd");
+    ussd_session_prefix_ = unique_name("ussd") + ":session:";
     std::map<std::string, std::string> env{
         {"CHELETE_PG_DSN", *pg_dsn()},
         {"CHELETE_REDIS_PORT", std::to_string(redis_options()->port)},
@@ -51,7 +54,10 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
         {"CHELETE_REGISTRY_EVENT_STREAM", unique_name("registry.events.e2e")},
         {"CHELETE_NOTIFY_STREAM", unique_name("notify.cmd.e2e")},
         {"CHELETE_REMIT_SCHEMA", remit_schema_},
-        {"CHELETE_REMIT_COMMAND_STREAM", unique_name("remit.cmd.e2e")},
+        {"CHELETE_REMIT_COMMAND_STREAM", remit_command_},
+        {"CHELETE_USSD_SCHEMA", ussd_schema_},
+        {"CHELETE_USSD_COMMAND_STREAM", unique_name("ussd.cmd.e2e")},
+        {"CHELETE_USSD_SESSION_PREFIX", ussd_session_prefix_},
         {"CHELETE_REMIT_EVENT_STREAM", unique_name("remit.events.e2e")},
         {"CHELETE_REMIT_LEDGER_REPLY_STREAM", remit_ledger_replies_},
         {"CHELETE_PAYOUT_COMMAND_STREAM", payout_command_},
@@ -111,7 +117,8 @@ CheleteProcess::~CheleteProcess() {
               &compliance_schema_,
               &cbank_schema_,
               &payout_schema_,
-              &notify_schema_}) {
+              &notify_schema_,
+              &ussd_schema_}) {
             tx.exec("DROP SCHEMA IF EXISTS " + *schema + " CASCADE");
         }
         tx.commit();

@@ -47,6 +47,11 @@ public:
     [[nodiscard]] const std::string& payout_command_stream() const { return payout_command_; }
     [[nodiscard]] const std::string& payout_event_stream() const { return payout_events_; }
     [[nodiscard]] const std::string& log_file() const { return log_file_; }
+    /// The remittance service's command stream (tests send it what another service would).
+    [[nodiscard]] const std::string& remit_command_stream() const { return remit_command_; }
+    [[nodiscard]] const std::string& ussd_schema() const { return ussd_schema_; }
+    /// Where the USSD service keeps its sessions in Redis (key = prefix + sessionId).
+    [[nodiscard]] const std::string& ussd_session_prefix() const { return ussd_session_prefix_; }
     static constexpr const char* kAdminPassword = "e2e-admin-password-123";
 
 private:
@@ -62,6 +67,9 @@ private:
     std::string payout_command_;
     std::string payout_events_;
     std::string log_file_;
+    std::string remit_command_;
+    std::string ussd_schema_;
+    std::string ussd_session_prefix_;
     std::uint16_t port_ = 0;
     bool ready_ = false;
     std::unique_ptr<ChildProcess> process_;

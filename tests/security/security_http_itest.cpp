@@ -43,6 +43,7 @@ using namespace std::chrono_literals;
 /// sign with it by hand, and a positive control proves the hand-made tokens are right.
 constexpr std::string_view kTokenSecret = "e2e-test-token-secret-0123456789abcdef";
 constexpr const char* kMetricsToken = "security-suite-metrics-token-0123456789";
+constexpr const char* kUssdCredential = "ussd-aggregator:security-suite-ussd-secret";
 constexpr const char* kMpesaCallbackSecret = "security-suite-mpesa-callback-secret";
 constexpr const char* kPin = "48213";
 
@@ -281,11 +282,12 @@ struct MatrixEntry {
     std::string operation_id;
     std::string method;
     std::string path;
-    std::set<std::string> allow;  // roles; "anyone"; "partner-signature"
+    std::set<std::string> allow;  // roles; "anyone"; "partner-signature"; "ussd-aggregator"
     std::set<std::string> own_only;
     std::string other;  // 404 | 422 | filtered | ""
     [[nodiscard]] bool is_public() const { return allow.contains("anyone"); }
     [[nodiscard]] bool partner_signed() const { return allow.contains("partner-signature"); }
+    [[nodiscard]] bool ussd_aggregator() const { return allow.contains("ussd-aggregator"); }
 };
 
 std::map<std::string, MatrixEntry> load_matrix(std::vector<std::string>& roles) {
@@ -348,6 +350,7 @@ protected:
         chelete_ = new testing::CheleteProcess(  // NOLINT(cppcoreguidelines-owning-memory)
             {{"CHELETE_COMPLIANCE_WATCHLIST", watchlist_.string()},
              {"CHELETE_METRICS_TOKEN", kMetricsToken},
+             {"CHELETE_USSD_AGGREGATOR_CREDENTIAL", kUssdCredential},
              {"CHELETE_MPESA_CALLBACK_SECRET", kMpesaCallbackSecret},
              // EcoCash configured (at an address nobody answers), so reconciliation runs and
              // top-ups have a partner; nothing here pays out through it.
@@ -790,6 +793,11 @@ protected:
                  [](auto&, auto&) {
                      return json{{"transactionStatus", "x"}};
                  }},
+                // Sent as JSON with a token: refused (401) before the body is looked at.
+                {"ussdTurn",
+                 [](auto&, auto&) {
+                     return json{{"sessionId", "SEC-1"}};
+                 }},
             };
         const auto* op = spec().by_operation_id(operation);
         if (op == nullptr || !op->request_body) {
@@ -950,7 +958,8 @@ TEST_F(SecurityHttpITest, AuthorisationMatrixCoversEveryOperationAndHolds) {
         EXPECT_EQ(e.path, op.path_template) << op.operation_id;
         EXPECT_EQ(e.is_public(), op.is_public) << op.operation_id;
         EXPECT_EQ(e.partner_signed(), op.partner_signed()) << op.operation_id;
-        if (!e.is_public() && !e.partner_signed()) {
+        EXPECT_EQ(e.ussd_aggregator(), op.ussd_aggregator()) << op.operation_id;
+        if (!e.is_public() && !e.partner_signed() && !e.ussd_aggregator()) {
             EXPECT_EQ(e.allow, std::set<std::string>(op.roles.begin(), op.roles.end()))
                 << op.operation_id << ": the matrix and x-roles disagree";
         }
@@ -971,6 +980,7 @@ TEST_F(SecurityHttpITest, AuthorisationMatrixCoversEveryOperationAndHolds) {
         "redeemCashPickup",            // no voucher: a payout partner issues them
         "resolveReconciliationBreak",  // no break: a partner statement makes them
         "mpesaCallback",               // partner-signed: no bearer token is ever enough
+        "ussdTurn",  // the aggregator's Basic credential (UssdAggregatorCredentialIsTheOnlyWayIn)
         "ecocashCallback"};
 
     // What `chelete all` answers when a part is not set up here: documented 503s, not faults.
@@ -1045,7 +1055,7 @@ TEST_F(SecurityHttpITest, AuthorisationMatrixCoversEveryOperationAndHolds) {
                 const auto r =
                     call(op.method, path, body_for(op.operation_id, role, who), auth_as(role));
                 check_spec(path, r);
-                if (e.partner_signed()) {
+                if (e.partner_signed() || e.ussd_aggregator()) {
                     expect_denied(r, 401, label);  // a token is never a partner's signature
                 } else if (e.is_public()) {
                     expect_allowed(r, label);
@@ -1106,6 +1116,48 @@ TEST_F(SecurityHttpITest, AuthorisationMatrixCoversEveryOperationAndHolds) {
               << " calls; allowed 2xx " << allowed_2xx << ", allowed but refused for a business "
               << "reason " << allowed_other << ", denied " << denied << ", unauthorised 2xx "
               << unauthorised_2xx << "; " << spec_checked << " answers checked against the spec\n";
+}
+
+// POST /v1/ussd takes the aggregator's HTTP Basic credential and nothing else: none, a wrong one,
+// a well-made one of another length, a bearer token of every role and the metrics token are all
+// 401 with a Basic challenge, before the body is read; the right one reaches the USSD service.
+TEST_F(SecurityHttpITest, UssdAggregatorCredentialIsTheOnlyWayIn) {
+    const std::string form = "sessionId=SEC-" + random_hex(8) +
+                             "&serviceCode=*120*5050%23&phoneNumber=%2B26650000001&text=";
+    const auto post_form = [&](const std::vector<std::string>& auth) {
+        std::vector<std::string> headers{"Content-Type: application/x-www-form-urlencoded"};
+        headers.insert(headers.end(), auth.begin(), auth.end());
+        return http().request("POST", "/v1/ussd", form, headers);
+    };
+    const auto basic = [](const std::string& credential) {
+        return "Authorization: Basic " + platform::crypto::base64_encode(credential);
+    };
+    std::vector<std::pair<std::string, std::vector<std::string>>> refused{
+        {"no credential", {}},
+        {"a wrong password", {basic("ussd-aggregator:security-suite-ussd-secreT")}},
+        {"the password alone", {basic("security-suite-ussd-secret")}},
+        {"the credential and more", {basic(std::string{kUssdCredential} + "x")}},
+        {"not base64", {"Authorization: Basic !!!"}},
+        {"the credential unencoded", {std::string{"Authorization: Basic "} + kUssdCredential}},
+        {"the metrics token", {std::string{"Authorization: Bearer "} + kMetricsToken}}};
+    for (const auto& role : {"worker", "beneficiary", "agent", "admin", "partner"}) {
+        refused.push_back({std::string{"a "} + role + " token", {auth_as(role)}});
+    }
+    for (const auto& [what, auth] : refused) {
+        const auto r = post_form(auth);
+        EXPECT_EQ(r.status, 401) << what << ": " << describe(r);
+        EXPECT_TRUE(is_problem(r)) << what;
+        const auto challenge = r.headers.find("www-authenticate");
+        ASSERT_NE(challenge, r.headers.end()) << what;
+        EXPECT_EQ(challenge->second.rfind("Basic ", 0), 0U) << what;
+    }
+    const auto ok = post_form({basic(kUssdCredential)});
+    EXPECT_EQ(ok.status, 200) << describe(ok);
+    // An unknown phone: the service answered, so the credential got through.
+    EXPECT_EQ(ok.body.rfind("END ", 0), 0U) << ok.body;
+    std::cout << "[security] USSD aggregator: " << refused.size()
+              << " wrong or missing credentials refused with 401; the right one answered "
+              << ok.status << "\n";
 }
 
 // Server-owned fields added to every JSON write body, at the top and inside nested objects: each

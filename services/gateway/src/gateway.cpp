@@ -111,6 +111,15 @@ GatewaySettings GatewaySettings::load(platform::ConfigReader& r) {
         24,
         "Bearer token Prometheus sends to /metrics (an admin token also works)"
     );
+    s.dispatch.ussd_credential = r.optional_secret(
+        "CHELETE_USSD_AGGREGATOR_CREDENTIAL",
+        16,
+        "user:password the USSD aggregator sends by HTTP Basic to POST /v1/ussd (unset: refused)"
+    );
+    if (!s.dispatch.ussd_credential.empty() &&
+        s.dispatch.ussd_credential.find(':') == std::string::npos) {
+        r.problem("CHELETE_USSD_AGGREGATOR_CREDENTIAL must be user:password");
+    }
     s.idempotency.ttl = r.duration(
         "CHELETE_IDEMPOTENCY_TTL",
         milliseconds{72h},
@@ -234,6 +243,10 @@ RouteHandler Gateway::forward_then(
             {"body", ctx.body},
             {"idempotency_key", ctx.idempotency_key},
             {"client_address", ctx.client_address}};
+        if (ctx.operation->request_content_type == "application/x-www-form-urlencoded") {
+            // The USSD service reads the form with its own stricter parser (docs/ussd.md).
+            envelope["raw_body"] = ctx.raw_body;
+        }
         if (ctx.operation->partner_signed()) {
             envelope["raw_body"] = ctx.raw_body;
             nlohmann::json signed_headers = nlohmann::json::object();

@@ -102,6 +102,68 @@ void PayoutService::Impl::issue_voucher(
     spdlog::info("payout {}: cash-pickup voucher issued, expires {}", remittance_id, expires);
 }
 
+void PayoutService::Impl::resend_voucher(
+    pqxx::transaction_base& tx, const json& command, const std::string& message_id
+) const {
+    const std::string remittance_id =
+        command.is_object() ? api::text_of(command, "remittance_id") : std::string{};
+    const std::string phone = command.is_object() ? api::text_of(command, "phone") : std::string{};
+    const auto refuse = [&](std::string_view why) {
+        // A command from the USSD service's outbox: nobody waits for an answer.
+        spdlog::warn(
+            "payout.resend_voucher {} for {}: not sent: {}", message_id, remittance_id, why
+        );
+    };
+    if (!platform::Id128::parse(remittance_id) || phone.empty()) {
+        refuse("needs remittance_id and phone");
+        return;
+    }
+    const auto rows = tx.exec_params(
+        "SELECT v.code, v.state, v.expires_at > $2::timestamptz, p.msisdn, p.amount_minor, "
+        "p.sender_name, coalesce(p.beneficiary_id::text, '') FROM vouchers v JOIN payouts p USING "
+        "(remittance_id) WHERE v.remittance_id = $1 FOR UPDATE OF v",
+        remittance_id,
+        now_text()
+    );
+    const auto digits = [](std::string_view number) {
+        return std::string{number.substr(!number.empty() && number[0] == '+' ? 1 : 0)};
+    };
+    // Only to the phone the voucher was issued to, whoever asks.
+    if (rows.empty() || digits(rows[0][3].as<std::string>()) != digits(phone)) {
+        refuse("no voucher for this phone");
+        return;
+    }
+    // A locked, redeemed or expired voucher stays as it is: a new PIN must not reopen it.
+    if (rows[0][1].as<std::string>() != "issued" || !rows[0][2].as<bool>()) {
+        refuse("the voucher is " + rows[0][1].as<std::string>() + " or past its time");
+        return;
+    }
+    const std::string code = rows[0][0].as<std::string>();
+    const std::string pin = voucher_pin_from(platform::crypto::random_u64());
+    // The failed tries are kept: asking again must not buy more guesses.
+    tx.exec_params0(
+        "UPDATE vouchers SET pin_hash = $2 WHERE remittance_id = $1",
+        remittance_id,
+        pin_hasher.hash(pin)
+    );
+    json sms{
+        {"to", phone},
+        {"template", "voucher_issued"},
+        {"params",
+         {{"voucher_code", code},
+          {"pin", pin},
+          {"amount", platform::format_minor_units(rows[0][4].as<std::int64_t>())},
+          {"sender_name", rows[0][5].as<std::string>()}}},
+        {"dedupe_key", "payout:" + remittance_id + ":voucher_resent:" + message_id}};
+    if (const std::string subject = rows[0][6].as<std::string>(); !subject.empty()) {
+        sms["subject_id"] = subject;
+    }
+    outbox->enqueue(
+        tx, bus::OutgoingMessage{settings.notify_command, "notify.sms", sms.dump(), "", ""}
+    );
+    spdlog::info("payout {}: cash-pickup voucher sent again with a new PIN", remittance_id);
+}
+
 api::Reply PayoutService::Impl::redeem(pqxx::dbtransaction& tx, const api::Request& request) const {
     const json& body = request.body;
     const std::string code = api::text_of(body, "voucher_code");

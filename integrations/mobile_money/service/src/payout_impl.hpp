@@ -641,6 +641,11 @@ struct PayoutService::Impl {
         pqxx::transaction_base& tx, const std::string& remittance_id, const json& request
     ) const;
     [[nodiscard]] api::Reply redeem(pqxx::dbtransaction& tx, const api::Request& request) const;
+    /// payout.resend_voucher `{remittance_id, phone}` from the USSD service: a live voucher's code
+    /// with a new PIN, by SMS to the recipient (the old PIN stops working: only its hash was kept).
+    void resend_voucher(
+        pqxx::transaction_base& tx, const json& command, const std::string& message_id
+    ) const;
     /// Expires vouchers past their time: the payout fails and the sender is refunded.
     int expire_vouchers();
 

@@ -729,6 +729,61 @@ TEST_F(CashPickupPgTest, RefusalsThatAreNotTheRecipientsFaultCountNothing) {
     EXPECT_EQ(redeem(other, pin).status, 404);
 }
 
+TEST_F(CashPickupPgTest, AResentVoucherHasANewPinForTheSameCodeOnlyToItsPhoneAndOnlyWhileLive) {
+    const auto id = request("cash_pickup", "+26658123456");
+    const json sms = voucher_sms(id);
+    const std::string code = sms["params"]["voucher_code"];
+    const std::string old_pin = sms["params"]["pin"];
+    const auto resend = [&](const std::string& phone, const std::string& message_id) {
+        in_tx([&](pqxx::work& tx) {
+            service_->resend_voucher(tx, json{{"remittance_id", id}, {"phone", phone}}, message_id);
+            return 0;
+        });
+    };
+    const auto resent = [&]() {
+        return in_tx([&](pqxx::work& tx) {
+            json out = json::array();
+            for (const auto& r : tx.exec_params(
+                     "SELECT payload FROM outbox WHERE type = 'notify.sms' AND payload::jsonb->>"
+                     "'dedupe_key' LIKE $1 ORDER BY id",
+                     "payout:" + id + ":voucher_resent:%"
+                 )) {
+                out.push_back(json::parse(r[0].as<std::string>()));
+            }
+            return out;
+        });
+    };
+    // Another phone asking gets nothing.
+    resend("+26658999999", "ussd:1");
+    EXPECT_TRUE(resent().empty());
+    (void)redeem(code, wrong(old_pin));  // one wrong try before
+    resend("+26658123456", "ussd:2");
+    ASSERT_EQ(resent().size(), 1U);
+    const json again = resent()[0];
+    EXPECT_EQ(again["to"], "+26658123456");
+    EXPECT_EQ(again["template"], "voucher_issued");
+    EXPECT_EQ(again["params"]["voucher_code"], code);
+    const std::string new_pin = again["params"]["pin"];
+    // The tries made before are kept; the old PIN no longer opens the voucher (unless the draw
+    // repeated it, one in a million).
+    EXPECT_EQ(failed_attempts(id), 1);
+    if (new_pin != old_pin) {
+        EXPECT_EQ(redeem(code, old_pin).status, 403);
+        EXPECT_EQ(failed_attempts(id), 2);
+    }
+    EXPECT_EQ(redeem(code, new_pin).status, 200);
+    // Redeemed: nothing is sent any more.
+    resend("+26658123456", "ussd:3");
+    EXPECT_EQ(resent().size(), 1U);
+    // A malformed command changes nothing and does not throw (it would be retried for nothing).
+    in_tx([&](pqxx::work& tx) {
+        service_->resend_voucher(tx, json::array(), "ussd:4");
+        service_->resend_voucher(tx, json{{"remittance_id", "x"}, {"phone", ""}}, "ussd:5");
+        return 0;
+    });
+    EXPECT_EQ(resent().size(), 1U);
+}
+
 TEST_F(CashPickupPgTest, AnUncollectedVoucherExpiresAndTheSenderIsRefunded) {
     const auto id = request("cash_pickup");
     const json sms = voucher_sms(id);

@@ -406,6 +406,10 @@ void PayoutService::start() {
                     impl_->wake();
                     return bus::HandlerResult{};
                 }
+                if (m.type == messages::kResendVoucher) {
+                    resend_voucher(dbtx, json::parse(m.payload, nullptr, false), m.id);
+                    return bus::HandlerResult{};
+                }
                 spdlog::warn("payout: ignored message type '{}' on {}", m.type, m.stream);
                 return bus::HandlerResult{};
             }
@@ -468,6 +472,12 @@ std::size_t PayoutService::work_once() {
 }
 
 // ---- payout requests ---------------------------------------------------------------------------
+
+void PayoutService::resend_voucher(
+    pqxx::dbtransaction& tx, const json& payload, const std::string& message_id
+) {
+    impl_->resend_voucher(tx, payload, message_id);
+}
 
 void PayoutService::accept_request(pqxx::dbtransaction& tx, const json& p) {
     static const std::regex kReference{"^[0-9a-f]{32}$"};

@@ -190,6 +190,11 @@ const std::vector<Template>& catalogue() {
          "taken from your wallet. Ref {ref}.",
          "Chelete: Romelo ea hao ea R{amount} ho {recipient_name} ha ea amoheloa. Ha ho chelete "
          "e nkiloeng akhaonteng ea hao. Ref {ref}."},
+        {"payout_method_changed",
+         false,
+         {amount, ref, {"method", K::kWord, kWordMax}},
+         "Chelete: M{amount} (Ref {ref}) will be paid to you by {method}, as you chose.",
+         "Chelete: M{amount} (Ref {ref}) e tla lefshoa ho uena ka {method}, kamoo u khethileng."},
         {"voucher_issued",
          true,
          {{"voucher_code", K::kCode, kVoucherMax}, {"pin", K::kPin, kPinMax}, amount, sender},

@@ -33,6 +33,7 @@ TEST(CatalogueTest, HoldsEveryTemplateInUse) {
           "remittance_failed",
           "remittance_refunded",
           "remittance_rejected",
+          "payout_method_changed",
           "voucher_issued"}) {
         EXPECT_NE(find_template(name), nullptr) << name;
     }

@@ -60,6 +60,15 @@ std::string media_type(const std::string& content_type) {
     return t;
 }
 
+/// The `user:password` of an `Authorization: Basic …` header; nullopt for anything else.
+std::optional<std::string> basic_credential(const std::string& header) {
+    if (header.size() <= 6 ||
+        (header.compare(0, 6, "Basic ") != 0 && header.compare(0, 6, "basic ") != 0)) {
+        return std::nullopt;
+    }
+    return platform::crypto::base64_decode(std::string_view{header}.substr(6));
+}
+
 HttpResponse unauthorized(std::string_view detail) {
     auto r = problem(401, "unauthorized", "Authentication required", detail);
     r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="chelete", error="invalid_token")");
@@ -270,7 +279,24 @@ void Dispatcher::admit(
     };
     try {
         // 1. Who is calling.
-        if (!op.is_public && op.partner_signed()) {
+        if (!op.is_public && op.ussd_aggregator()) {
+            // The aggregator cannot sign (Africa's Talking calls a URL); it sends the configured
+            // credential by HTTP Basic over TLS, compared in constant time.
+            const auto presented = basic_credential(header_or(*request, "authorization"));
+            if (settings_.ussd_credential.empty() || !presented ||
+                !platform::crypto::constant_time_equal(*presented, settings_.ussd_credential)) {
+                auto r = problem(
+                    401,
+                    "unauthorized",
+                    "Authentication required",
+                    "send the USSD aggregator's credential by HTTP Basic"
+                );
+                r.headers.emplace_back("WWW-Authenticate", R"(Basic realm="chelete-ussd")");
+                early(std::move(r));
+                return;
+            }
+            ctx.principal = Principal{"partner:" + op.operation_id, "partner", 0, ""};
+        } else if (!op.is_public && op.partner_signed()) {
             // A partner's callback carries no token: the owning service checks the HMAC over
             // the raw body (it holds the partner secrets and the replay store). The gateway
             // only refuses what cannot be a signed callback.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chelete/gateway/dispatcher.hpp>
+#include <chelete/platform/crypto.hpp>
 
 namespace chelete::gateway {
 namespace {
@@ -72,9 +73,26 @@ paths:
           application/json:
             schema: {type: object}
       responses: {'200': {description: ok}}
+  /v1/ussd:
+    post:
+      operationId: ussdTurn
+      security:
+        - ussdAggregator: []
+      x-roles: [partner]
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [sessionId]
+              properties:
+                sessionId: {type: string, maxLength: 8}
+      responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}}}}}
 components:
   securitySchemes:
     bearerAuth: {type: http, scheme: bearer}
+    ussdAggregator: {type: http, scheme: basic}
     metricsToken: {type: http, scheme: bearer}
     partnerSignature: {type: apiKey, in: header, name: X-Chelete-Signature}
 )yaml";
@@ -147,6 +165,15 @@ protected:
             r.headers.emplace_back("Location", "/v1/things/1");
             respond(std::move(r));
         });
+        dispatcher_.route("ussdTurn", [](const RequestContext& ctx, const Respond& respond) {
+            respond(json_response(
+                200,
+                {{"raw", ctx.raw_body},
+                 {"form", ctx.body},
+                 {"subject", ctx.principal ? ctx.principal->subject : ""},
+                 {"role", ctx.principal ? ctx.principal->role : ""}}
+            ));
+        });
         dispatcher_.route("boom", [](const RequestContext&, const Respond&) {
             throw std::runtime_error("secret internal detail: password=hunter2");
         });
@@ -156,6 +183,7 @@ protected:
         DispatcherSettings s;
         s.max_body_bytes = 256;
         s.metrics_token = "metrics-token-of-enough-length";
+        s.ussd_credential = "aggregator:ussd-secret-0123";
         return s;
     }
 
@@ -451,6 +479,71 @@ TEST_F(DispatcherTest, OverloadIsA503) {
     const auto r = p.get_future().get();
     EXPECT_EQ(r.status, 503);
     EXPECT_EQ(r.header("Retry-After"), "1");
+}
+
+TEST_F(DispatcherTest, TheUssdTurnTakesTheAggregatorsBasicCredentialAndNothingElse) {
+    const auto ussd = [](const std::string& authorization, std::string body = "sessionId=s1") {
+        RawRequest r = req("POST", "/v1/ussd", std::move(body));
+        r.headers["content-type"] = "application/x-www-form-urlencoded";
+        if (!authorization.empty()) {
+            r.headers["authorization"] = authorization;
+        }
+        return r;
+    };
+    const auto basic = [](std::string_view credential) {
+        return "Basic " + platform::crypto::base64_encode(credential);
+    };
+    for (const std::string& wrong :
+         {std::string{},
+          basic("aggregator:ussd-secret-0124"),
+          basic("aggregator:ussd-secret-012"),
+          basic("aggregator:ussd-secret-01234"),
+          basic("ussd-secret-0123"),
+          std::string{"Basic aggregator:ussd-secret-0123"},
+          std::string{"Basic %%%"},
+          "Bearer " + token("partner"),
+          "Bearer " + token("admin"),
+          std::string{"Bearer metrics-token-of-enough-length"}}) {
+        const auto r = call(ussd(wrong));
+        EXPECT_EQ(r.status, 401) << wrong;
+        EXPECT_THAT(r.header("WWW-Authenticate").value_or(""), HasSubstr("Basic")) << wrong;
+    }
+    const auto ok = call(ussd(basic("aggregator:ussd-secret-0123")));
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(body_of(ok)["raw"], "sessionId=s1");
+    EXPECT_EQ(body_of(ok)["form"]["sessionId"], "s1");
+    EXPECT_EQ(body_of(ok)["role"], "partner");
+    EXPECT_EQ(body_of(ok)["subject"], "partner:ussdTurn");
+    // "basic" in lower case is the same scheme (RFC 7617 schemes are case-insensitive).
+    EXPECT_EQ(
+        call(ussd("basic " + platform::crypto::base64_encode("aggregator:ussd-secret-0123")))
+            .status,
+        200
+    );
+    // Authenticated, then validated: a field too long is 422 naming it.
+    const auto long_id = call(ussd(basic("aggregator:ussd-secret-0123"), "sessionId=123456789"));
+    EXPECT_EQ(long_id.status, 422);
+    EXPECT_THAT(long_id.body, HasSubstr("sessionId"));
+    EXPECT_EQ(limiter_.clients.back(), "partner:ussdTurn:ip:10.0.0.1");
+}
+
+TEST_F(DispatcherTest, WithoutAConfiguredCredentialEveryUssdTurnIsRefused) {
+    DispatcherSettings s = settings();
+    s.ussd_credential.clear();
+    Dispatcher unconfigured{spec_, tokens_, &limiter_, &store_, executor_, s};
+    unconfigured.route("ussdTurn", [](const RequestContext&, const Respond& respond) {
+        respond(json_response(200, json::object()));
+    });
+    RawRequest r = req("POST", "/v1/ussd", "sessionId=s1");
+    r.headers["content-type"] = "application/x-www-form-urlencoded";
+    r.headers["authorization"] = "Basic " + platform::crypto::base64_encode(":");
+    auto promise = std::make_shared<std::promise<HttpResponse>>();
+    auto future = promise->get_future();
+    unconfigured.dispatch(std::move(r), [promise](HttpResponse resp) {
+        promise->set_value(std::move(resp));
+    });
+    ASSERT_EQ(future.wait_for(std::chrono::seconds{5}), std::future_status::ready);
+    EXPECT_EQ(future.get().status, 401);
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <chelete/registry/pin_rule.hpp>
+
 namespace chelete::registry {
 
 /// Days since 1970-01-01 (civil calendar, proleptic Gregorian): dates are days, never floats.
@@ -26,8 +28,8 @@ enum class Country : std::uint8_t { kSouthAfrica, kLesotho };
 /// else what is wrong.
 [[nodiscard]] std::optional<std::string> check_phone(std::string_view phone);
 [[nodiscard]] std::optional<Country> phone_country(std::string_view phone);
-/// 5 digits, not all the same and not a straight run (12345, 54321).
-[[nodiscard]] std::optional<std::string> check_pin(std::string_view pin);
+// check_pin (5 digits, not all the same, not a straight run): <chelete/registry/pin_rule.hpp>,
+// public because the USSD menu asks for a new PIN by the same rule.
 /// At least 12 characters, at most 128.
 [[nodiscard]] std::optional<std::string> check_password(std::string_view password);
 /// A person's name: 1-100 characters of letters (any script), spaces, apostrophes, hyphens, dots.

@@ -128,6 +128,23 @@ api::Reply check_status_letter(const Context&, pqxx::dbtransaction&, const api::
     const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& request_id
 );
 
+/// The USSD service's questions about the caller (docs/ussd.md "Who is calling"), each a reply
+/// payload (400 problem naming the field when malformed):
+///   registry.ussd_caller     `{phone}` → `{registered}`: whether a family member's login has
+///                            this phone (nothing personal is answered)
+///   registry.ussd_pin_check  `{phone, pin}` → `{result: correct|wrong|locked}`, counting a wrong
+///                            PIN towards the same lockout as a phone login (issueToken)
+///   registry.ussd_pin_change `{phone, old_pin, new_pin}` (a command, by the USSD service's
+///                            outbox): the new PIN if the old one still opens the login and the
+///                            new one keeps the PIN rule; tokens issued before stop working
+[[nodiscard]] std::string ussd_caller(pqxx::dbtransaction& tx, const json& query);
+[[nodiscard]] std::string ussd_pin_check(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query
+);
+[[nodiscard]] std::string ussd_pin_change(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& message_id
+);
+
 /// Where a director's sealed identity number lives, the associated data of its envelope: the
 /// agency and the director's place in its list ("agencies.directors.national_id:<id>:<index>").
 [[nodiscard]] std::string director_national_id_place(

@@ -1339,4 +1339,111 @@ std::string recipient_check(
     ).to_payload();
 }
 
+// ---- USSD (docs/ussd.md "Who is calling") ------------------------------------------------------
+
+namespace {
+
+api::Reply ussd_bad_query(std::string_view field, std::string_view message) {
+    return api::problem(
+        400,
+        "bad-request",
+        "Invalid query",
+        message,
+        {api::FieldError{std::string{field}, std::string{message}}}
+    );
+}
+
+}  // namespace
+
+std::string ussd_caller(pqxx::dbtransaction& tx, const json& query) {
+    const std::string phone = text_of(query, "phone");
+    if (check_phone(phone)) {
+        return ussd_bad_query("phone", "an E.164 phone number").to_payload();
+    }
+    const auto rows = tx.exec_params("SELECT 1 FROM beneficiary_logins WHERE phone = $1", phone);
+    return api::json(200, json{{"registered", !rows.empty()}}).to_payload();
+}
+
+std::string ussd_pin_check(const Context& ctx, pqxx::dbtransaction& tx, const json& query) {
+    const std::string phone = text_of(query, "phone");
+    const std::string pin = text_of(query, "pin");
+    if (check_phone(phone)) {
+        return ussd_bad_query("phone", "an E.164 phone number").to_payload();
+    }
+    if (pin.empty() || pin.size() > 12) {
+        return ussd_bad_query("pin", "1 to 12 characters").to_payload();
+    }
+    // The same row, lock and counter as a phone login (issue_token), so USSD and the API share
+    // one lockout: five wrong PINs anywhere lock both.
+    const auto rows = tx.exec_params(
+        "SELECT id::text, pin_hash, coalesce(locked_until > now(), false) FROM "
+        "beneficiary_logins WHERE phone = $1 FOR UPDATE",
+        phone
+    );
+    if (rows.empty()) {
+        return api::not_found("login").to_payload();
+    }
+    const std::string id = rows[0][0].as<std::string>();
+    const auto result = [](std::string_view r) {
+        return api::json(200, json{{"result", r}}).to_payload();
+    };
+    if (rows[0][2].as<bool>()) {
+        return result("locked");
+    }
+    if (ctx.hasher.verify(pin, rows[0][1].as<std::string>())) {
+        tx.exec_params0(
+            "UPDATE beneficiary_logins SET failed_logins = 0, locked_until = NULL WHERE id = $1", id
+        );
+        return result("correct");
+    }
+    (void)login_failed(ctx, tx, "beneficiary_logins", id);
+    const auto now_locked = tx.exec_params1(
+        "SELECT coalesce(locked_until > now(), false) FROM beneficiary_logins WHERE id = $1", id
+    );
+    return result(now_locked[0].as<bool>() ? "locked" : "wrong");
+}
+
+std::string ussd_pin_change(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& message_id
+) {
+    const std::string phone = text_of(query, "phone");
+    const std::string old_pin = text_of(query, "old_pin");
+    const std::string new_pin = text_of(query, "new_pin");
+    const auto refuse = [&](std::string_view why) {
+        // A command from the USSD service's outbox: nobody waits for the answer, so the refusal
+        // is logged (without the PINs) and the message is done.
+        spdlog::warn("registry.ussd_pin_change {}: not changed: {}", message_id, why);
+        return api::problem(409, "pin-not-changed", "PIN not changed", why).to_payload();
+    };
+    if (check_phone(phone)) {
+        return refuse("the phone is not an E.164 number");
+    }
+    if (const auto weak = check_pin(new_pin)) {
+        return refuse("the new PIN breaks the PIN rule");
+    }
+    const auto rows = tx.exec_params(
+        "SELECT id::text, pin_hash FROM beneficiary_logins WHERE phone = $1 FOR UPDATE", phone
+    );
+    if (rows.empty()) {
+        return refuse("no login has this phone");
+    }
+    // The old PIN was checked in the session (and counted there); checked again here so a PIN
+    // changed since (by the API or another session) is not overwritten by a stale request.
+    if (!ctx.hasher.verify(old_pin, rows[0][1].as<std::string>())) {
+        return refuse("the old PIN no longer opens the login");
+    }
+    const std::string id = rows[0][0].as<std::string>();
+    tx.exec_params0(
+        "UPDATE beneficiary_logins SET pin_hash = $2, must_change_pin = false, failed_logins = 0, "
+        "locked_until = NULL, token_version = token_version + 1 WHERE id = $1",
+        id,
+        ctx.hasher.hash(new_pin)
+    );
+    api::Request who;
+    who.caller = api::Caller{"ussd:" + phone, "beneficiary", 0};
+    who.request_id = message_id;
+    log_access(tx, who, id, "update", "beneficiary_login", "pin", "ussd_pin_change");
+    return api::json(200, json{{"changed", true}}).to_payload();
+}
+
 }  // namespace chelete::registry::detail

@@ -774,6 +774,97 @@ TEST_F(RegistryPgTest, ALoginLocksOnTheFifthWrongPasswordAndALapsedLockCountsAfr
     );
 }
 
+// ---- the USSD service's messages ---------------------------------------------------------------
+
+TEST_F(RegistryPgTest, UssdCallerAnswersOnlyWhetherAFamilyLoginHasThePhone) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110031", "RC1000031");
+    (void)beneficiary(*s, worker, "+26658003101", std::nullopt);
+    auto r = ask(*s, messages::kUssdCaller, json{{"phone", "+26658003101"}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body, (json{{"registered", true}}));
+    // A worker's phone is not a family member's login; an unknown one is not either.
+    EXPECT_EQ(
+        ask(*s, messages::kUssdCaller, json{{"phone", "+27821110031"}}.dump()).body,
+        (json{{"registered", false}})
+    );
+    EXPECT_EQ(
+        ask(*s, messages::kUssdCaller, json{{"phone", "+26658009999"}}.dump()).body,
+        (json{{"registered", false}})
+    );
+    const auto bad = ask(*s, messages::kUssdCaller, json{{"phone", "058003101"}}.dump());
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.body["errors"][0]["field"], "phone");
+}
+
+TEST_F(RegistryPgTest, UssdPinChecksShareThePhoneLoginsLockoutAndAPinChangeNeedsTheOldPin) {
+    auto s = service(kKey1);
+    const std::string worker = register_worker(*s, "+27821110032", "RC1000032");
+    const std::string phone = "+26658003201";
+    (void)beneficiary(*s, worker, phone, std::nullopt);
+    // The first PIN, as the welcome SMS carries it.
+    const json welcome =
+        json::parse(row("SELECT payload FROM " + schema_ +
+                            ".outbox WHERE payload::jsonb->>'template' = 'beneficiary_welcome' AND "
+                            "payload::jsonb->>'to' = $1",
+                        phone)[0]
+                        .get<std::string>());
+    const std::string pin = welcome["params"]["pin"];
+    const std::string wrong = pin == "24680" ? "13579" : "24680";
+    const auto pin_check = [&](const std::string& p) {
+        const auto r = ask(*s, messages::kUssdPinCheck, json{{"phone", phone}, {"pin", p}}.dump());
+        EXPECT_EQ(r.status, 200) << r.body.dump();
+        return r.body.value("result", "");
+    };
+    EXPECT_EQ(pin_check(pin), "correct");
+    // A phone login (the API) and USSD count towards one lockout.
+    EXPECT_EQ(call(*s, "issueToken", {{"phone", phone}, {"pin", wrong}}).status, 401);
+    EXPECT_EQ(pin_check(wrong), "wrong");
+    EXPECT_EQ(pin_check(wrong), "wrong");
+    EXPECT_EQ(pin_check(wrong), "wrong");
+    EXPECT_EQ(pin_check(wrong), "locked");  // the fifth wrong try
+    EXPECT_EQ(pin_check(pin), "locked");
+    EXPECT_EQ(
+        call(*s, "issueToken", {{"phone", phone}, {"pin", pin}}).body.value("type", ""),
+        "/problems/login-locked"
+    );
+    EXPECT_EQ(
+        ask(*s, messages::kUssdPinCheck, json{{"phone", "+26658009999"}, {"pin", pin}}.dump())
+            .status,
+        404
+    );
+
+    // Unlocked (the lockout lapsed): a change with a stale old PIN or a weak new one does nothing.
+    exec("UPDATE beneficiary_logins SET locked_until = now() - interval '1 second'");
+    const auto change = [&](const std::string& old_pin, const std::string& new_pin) {
+        return ask(
+            *s,
+            messages::kUssdPinChange,
+            json{{"phone", phone}, {"old_pin", old_pin}, {"new_pin", new_pin}}.dump()
+        );
+    };
+    const std::string fresh = pin == "97531" ? "86420" : "97531";
+    EXPECT_EQ(change(wrong, fresh).status, 409);
+    EXPECT_EQ(change(pin, "11111").status, 409);
+    EXPECT_EQ(pin_check(pin), "correct");
+    const auto version_before =
+        row("SELECT token_version::text FROM " + schema_ + ".beneficiary_logins WHERE phone = $1",
+            phone)[0];
+    const auto changed = change(pin, fresh);
+    ASSERT_EQ(changed.status, 200) << changed.body.dump();
+    EXPECT_EQ(pin_check(fresh), "correct");
+    EXPECT_EQ(pin_check(pin), "wrong");
+    EXPECT_EQ(
+        row("SELECT token_version::text, must_change_pin::text FROM " + schema_ +
+                ".beneficiary_logins WHERE phone = $1",
+            phone),
+        json::array({std::to_string(std::stoi(version_before.get<std::string>()) + 1), "false"})
+    );
+    // The same change delivered again finds the old PIN gone: nothing changes twice.
+    EXPECT_EQ(change(pin, fresh).status, 409);
+    EXPECT_EQ(call(*s, "issueToken", {{"phone", phone}, {"pin", fresh}}).status, 200);
+}
+
 // ---- registry.recipient_check ------------------------------------------------------------------
 
 constexpr std::string_view kUnknownId = "0b6f1c2e-8d7a-4c1b-9e3f-5a4d2c1b0a99";

@@ -419,6 +419,22 @@ api::Reply RegistryService::handle(pqxx::dbtransaction& tx, const api::Request& 
 }
 
 std::string RegistryService::answer(pqxx::dbtransaction& tx, const bus::Message& message) {
+    if (message.type == messages::kUssdCaller || message.type == messages::kUssdPinCheck ||
+        message.type == messages::kUssdPinChange) {
+        auto query = json::parse(message.payload, nullptr, false);
+        if (!query.is_object()) {
+            query = json::object();
+        }
+        const detail::Context ctx{
+            settings_, *cipher_, *hasher_, *signer_, clock_, *outbox_, permit_registry_.get()};
+        if (message.type == messages::kUssdCaller) {
+            return detail::ussd_caller(tx, query);
+        }
+        if (message.type == messages::kUssdPinCheck) {
+            return detail::ussd_pin_check(ctx, tx, query);
+        }
+        return detail::ussd_pin_change(ctx, tx, query, message.id);
+    }
     if (message.type == messages::kParties || message.type == messages::kRecipientCheck) {
         auto query = json::parse(message.payload, nullptr, false);
         if (!query.is_object()) {

@@ -54,6 +54,17 @@ using api::unprocessable;
 [[nodiscard]] api::Reply unavailable(std::string_view what);
 [[nodiscard]] json money(std::int64_t minor, std::string_view currency);
 
+/// The short reference people see in SMS and on USSD (notifications.cpp).
+[[nodiscard]] std::string short_ref(const std::string& payout_reference);
+
+// The USSD service's messages on remit.cmd (ussd_messages.cpp; docs/ussd.md): a reply payload.
+[[nodiscard]] std::string ussd_incoming(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& query, const std::string& request_id
+);
+[[nodiscard]] std::string choose_payout_method(
+    const Context& ctx, pqxx::dbtransaction& tx, const json& command, const std::string& message_id
+);
+
 // HTTP operations (http_handlers.cpp).
 api::Reply create_deposit(const Context&, pqxx::dbtransaction&, const api::Request&);
 api::Reply get_deposit(const Context&, pqxx::dbtransaction&, const api::Request&);

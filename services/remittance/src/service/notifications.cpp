@@ -28,18 +28,6 @@ struct Parties {
     std::string ref;
 };
 
-/// The short reference people see: the last ten characters of the payout reference (the random
-/// end of the id; its start is a timestamp shared by remittances made close together).
-std::string short_ref(const std::string& payout_reference) {
-    std::string ref = payout_reference.size() > 10
-                          ? payout_reference.substr(payout_reference.size() - 10)
-                          : payout_reference;
-    std::transform(ref.begin(), ref.end(), ref.begin(), [](unsigned char c) {
-        return static_cast<char>(std::toupper(c));
-    });
-    return ref;
-}
-
 Parties parties_of(pqxx::transaction_base& tx, const std::string& id) {
     const auto r = tx.exec_params1(
         "SELECT sender_id::text, sender_name, coalesce(sender_phone, ''), beneficiary_id::text, "
@@ -100,6 +88,18 @@ void request_sms(
 }
 
 }  // namespace
+
+/// The short reference people see: the last ten characters of the payout reference (the random
+/// end of the id; its start is a timestamp shared by remittances made close together).
+std::string short_ref(const std::string& payout_reference) {
+    std::string ref = payout_reference.size() > 10
+                          ? payout_reference.substr(payout_reference.size() - 10)
+                          : payout_reference;
+    std::transform(ref.begin(), ref.end(), ref.begin(), [](unsigned char c) {
+        return static_cast<char>(std::toupper(c));
+    });
+    return ref;
+}
 
 void notify_parties(
     const Context& ctx,

@@ -434,6 +434,19 @@ void RemittanceService::start() {
             s.streams.command_stream,
             "http-" + std::to_string(i),
             [impl](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
+                if (m.type == messages::kUssdIncoming || m.type == messages::kChooseMethod) {
+                    auto payload = json::parse(m.payload, nullptr, false);
+                    if (!payload.is_object()) {
+                        payload = json::object();
+                    }
+                    auto& dbtx = dynamic_cast<pqxx::dbtransaction&>(tx);
+                    return bus::HandlerResult{
+                        m.type == messages::kUssdIncoming
+                            ? detail::ussd_incoming(
+                                  impl->context(), dbtx, payload, m.correlation_id
+                              )
+                            : detail::choose_payout_method(impl->context(), dbtx, payload, m.id)};
+                }
                 const auto request = api::Request::parse(m.payload);
                 if (!request) {
                     return bus::HandlerResult{

@@ -26,6 +26,9 @@ struct DispatcherSettings {
     /// Static bearer token for operations secured by the `metricsToken` scheme (Prometheus);
     /// empty: those operations accept only an admin JWT.
     std::string metrics_token;
+    /// `user:password` the USSD aggregator sends by HTTP Basic on operations secured by the
+    /// `ussdAggregator` scheme; empty: those operations answer 401 to everyone.
+    std::string ussd_credential;
     ParseLimits parse_limits;
 };
 

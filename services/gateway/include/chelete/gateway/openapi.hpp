@@ -66,6 +66,16 @@ struct Operation {
         }
         return false;
     }
+    /// Secured by the `ussdAggregator` scheme: HTTP Basic with the USSD aggregator's configured
+    /// credential, checked by the gateway (docs/ussd.md "The aggregator's credential").
+    [[nodiscard]] bool ussd_aggregator() const {
+        for (const auto& scheme : security_schemes) {
+            if (scheme == "ussdAggregator") {
+                return true;
+            }
+        }
+        return false;
+    }
 };
 
 namespace detail {

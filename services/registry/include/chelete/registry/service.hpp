@@ -64,6 +64,10 @@ constexpr std::string_view kParties = "registry.parties";
 /// typed at a cash pickup is the beneficiary's, and the agent's country; never the number itself
 /// (docs/registry.md "Queries from other services").
 constexpr std::string_view kRecipientCheck = "registry.recipient_check";
+/// The USSD service's questions and PIN change (docs/ussd.md "Who is calling").
+constexpr std::string_view kUssdCaller = "registry.ussd_caller";
+constexpr std::string_view kUssdPinCheck = "registry.ussd_pin_check";
+constexpr std::string_view kUssdPinChange = "registry.ussd_pin_change";
 // Events on registry.events.
 constexpr std::string_view kWorkerRegistered = "registry.worker_registered";
 constexpr std::string_view kPermitStatusChanged = "registry.permit_status_changed";

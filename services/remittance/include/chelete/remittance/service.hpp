@@ -66,6 +66,11 @@ struct RemittanceSettings {
 /// Message types (docs/remittance.md "Messages").
 namespace messages {
 constexpr std::string_view kHttpRequest = "remit.http";
+/// The USSD service's messages on remit.cmd (docs/ussd.md): `{phone}` → the remittances sent to
+/// that phone, newest first; `{remittance_id, phone, method}` (a command) → the family's payout
+/// method, accepted only before the payout starts.
+constexpr std::string_view kUssdIncoming = "remit.ussd_incoming";
+constexpr std::string_view kChooseMethod = "remit.choose_method";
 // Events on remit.events.
 constexpr std::string_view kStatusChanged = "remit.status_changed";
 constexpr std::string_view kDepositReceived = "remit.deposit_received";

@@ -104,6 +104,8 @@ constexpr std::string_view kVoucherIssued = "payout.voucher_issued";  // on payo
 /// {partner, float_minor, pending_minor, threshold_minor}: a float runs low.
 constexpr std::string_view kFloatLow = "payout.float_low";                // on payout.events
 constexpr std::string_view kRecipientCheck = "registry.recipient_check";  // to the registry
+/// {remittance_id, phone}: the family asked (by USSD) for their voucher again.
+constexpr std::string_view kResendVoucher = "payout.resend_voucher";  // on payout.cmd
 }  // namespace messages
 
 /// What the registry says about the person at an agent's counter (registry.recipient_check).
@@ -175,6 +177,11 @@ public:
     /// Takes one payout.request payload inside `tx` (what the consumer calls). Idempotent: a
     /// request for a remittance already known changes nothing.
     void accept_request(pqxx::dbtransaction& tx, const nlohmann::json& payload);
+    /// Takes one payout.resend_voucher payload inside `tx` (what the consumer calls; the message
+    /// id names the SMS, so a redelivery sends nothing new): a live voucher's code with a new PIN.
+    void resend_voucher(
+        pqxx::dbtransaction& tx, const nlohmann::json& payload, const std::string& message_id
+    );
     /// Answers one forwarded HTTP operation (the callbacks) inside `tx`.
     [[nodiscard]] platform::api::Reply handle(
         pqxx::dbtransaction& tx, const platform::api::Request& request

@@ -1,0 +1,458 @@
+// The USSD service (docs/ussd.md): one turn of a session per ussd.cmd message.
+//
+// A turn reads the session from Redis (or starts one on the first turn), asks the registry and
+// the remittance service what the menu needs, walks the menu (domain/menu.hpp), checks a PIN the
+// walk reaches at the registry (its lockout), remembers the answer in the session, and answers
+// "CON …"/"END …". A finished session's action is written with its outbox message in the
+// consumer's transaction and carried out by the owning service after the reply: no turn waits on
+// a payout partner.
+#include <map>
+#include <optional>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chelete/platform/api.hpp>
+#include <chelete/registry/pin_rule.hpp>
+#include <chelete/ussd/service.hpp>
+
+#include "domain/form.hpp"
+#include "domain/incoming.hpp"
+#include "domain/menu.hpp"
+#include "domain/session.hpp"
+#include "ussd_migrations.hpp"
+
+namespace chelete::ussd {
+namespace {
+
+using nlohmann::json;
+namespace api = platform::api;
+namespace bus = platform::bus;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+/// The sessions, in Redis with a TTL renewed on every turn. One client per consumer thread.
+class SessionStore {
+public:
+    SessionStore(platform::RedisOptions redis, std::string prefix, milliseconds ttl)
+        : redis_(std::move(redis)), prefix_(std::move(prefix)), ttl_(ttl) {}
+
+    std::optional<Session> load(const std::string& id) {
+        const auto reply = redis_.command({"GET", prefix_ + id});
+        if (reply.is_error()) {
+            throw std::runtime_error("session read: " + std::string{reply.str()});
+        }
+        if (reply.value().is_nil()) {
+            return std::nullopt;
+        }
+        return decode_session(reply.str());
+    }
+    void save(const std::string& id, const Session& s) {
+        const auto reply = redis_.command(
+            {"SET", prefix_ + id, encode_session(s), "PX", std::to_string(ttl_.count())}
+        );
+        if (reply.is_error()) {
+            throw std::runtime_error("session write: " + std::string{reply.str()});
+        }
+    }
+    /// The session is over: its final turn's text and answer are kept for the TTL (an
+    /// aggregator that lost the answer posts the same turn again and gets the same answer), and
+    /// the session itself goes.
+    void finish(const std::string& id, const std::string& text, const std::string& body) {
+        const auto kept = redis_.command(
+            {"SET", prefix_ + id + ":end", text + "\n" + body, "PX", std::to_string(ttl_.count())}
+        );
+        if (kept.is_error()) {
+            throw std::runtime_error("session write: " + std::string{kept.str()});
+        }
+        (void)redis_.command({"DEL", prefix_ + id});
+    }
+    /// The answer of a finished session's final turn if `text` is that turn's.
+    std::optional<std::string> final_answer(const std::string& id, const std::string& text) {
+        const auto reply = redis_.command({"GET", prefix_ + id + ":end"});
+        if (reply.is_error() || reply.value().is_nil()) {
+            return std::nullopt;
+        }
+        const std::string_view kept = reply.str();
+        const auto newline = kept.find('\n');  // the text is printable: no line break in it
+        if (newline == std::string_view::npos || kept.substr(0, newline) != text) {
+            return std::nullopt;
+        }
+        return std::string{kept.substr(newline + 1)};
+    }
+
+private:
+    platform::RedisClient redis_;
+    std::string prefix_;
+    milliseconds ttl_;
+};
+
+api::Reply text_reply(const Reply& r) {
+    api::Reply out;
+    out.status = 200;
+    out.content_type = "text/plain; charset=utf-8";
+    out.body_text = r.body();
+    return out;
+}
+
+std::string_view action_kind(const Action& a) {
+    if (std::holds_alternative<ResendVoucher>(a)) {
+        return "resend_voucher";
+    }
+    if (std::holds_alternative<ChooseMethod>(a)) {
+        return "choose_method";
+    }
+    return "change_pin";
+}
+
+}  // namespace
+
+UssdStreams UssdStreams::load(platform::ConfigReader& r) {
+    UssdStreams s;
+    s.command_stream = r.string(
+        "CHELETE_USSD_COMMAND_STREAM",
+        "ussd.cmd",
+        "Stream the USSD service takes the gateway's USSD turns from"
+    );
+    return s;
+}
+
+UssdSettings UssdSettings::load(platform::ConfigReader& r) {
+    UssdSettings s;
+    s.schema = r.string("CHELETE_USSD_SCHEMA", "ussd", "PostgreSQL schema of the USSD service");
+    if (!platform::is_safe_identifier(s.schema)) {
+        r.problem("CHELETE_USSD_SCHEMA='" + s.schema + "' is not a plain lower-case identifier");
+        s.schema = "ussd";
+    }
+    s.streams = UssdStreams::load(r);
+    s.consumers = static_cast<std::size_t>(r.integer(
+        "CHELETE_USSD_CONSUMERS", 2, 1, 32, "USSD consumer threads (turns answered at once)"
+    ));
+    s.session_ttl = r.duration(
+        "CHELETE_USSD_SESSION_TTL",
+        180s,
+        1s,
+        milliseconds{1h},
+        "A USSD session not continued for this long is forgotten (the next turn says it expired)"
+    );
+    s.session_prefix = r.string(
+        "CHELETE_USSD_SESSION_PREFIX", "chelete:ussd:session:", "Redis key prefix of USSD sessions"
+    );
+    s.query_timeout = r.duration(
+        "CHELETE_USSD_QUERY_TIMEOUT",
+        3s,
+        100ms,
+        30s,
+        "How long a USSD turn waits for the registry or the remittance service"
+    );
+    return s;
+}
+
+std::vector<platform::Migration> ussd_migrations() {
+    std::vector<std::pair<std::string_view, std::string_view>> files{
+        ussd_sql::kAllFiles.begin(), ussd_sql::kAllFiles.end()};
+    return platform::migrations_from_files("ussd", files);
+}
+
+struct UssdService::Impl {
+    Impl(const platform::PlatformSettings& p, UssdSettings s)
+        : platform(p), settings(std::move(s)) {
+        pool = std::make_unique<platform::PgPool>(
+            platform.pool_options(settings.schema, settings.consumers + 2)
+        );
+        outbox = std::make_unique<bus::Outbox>(settings.schema);
+        client = std::make_unique<bus::BusClient>(
+            platform.bus, "ussd.replies." + bus::default_consumer_name("ussd")
+        );
+    }
+
+    /// A question to another service: its reply, or nullopt when it did not answer in time or
+    /// answered something other than 200.
+    std::optional<json> ask(const std::string& stream, std::string_view type, const json& payload)
+        const {
+        const auto reply = client->request_sync(
+            bus::OutgoingMessage{stream, std::string{type}, payload.dump(), "", ""},
+            settings.query_timeout
+        );
+        if (!reply) {
+            spdlog::warn("ussd: {} did not answer within the query timeout", type);
+            return std::nullopt;
+        }
+        const auto parsed = api::Reply::parse(reply->payload);
+        if (!parsed || parsed->status != 200 || !parsed->body.is_object()) {
+            spdlog::warn("ussd: {} answered {}", type, parsed ? parsed->status : 0);
+            return std::nullopt;
+        }
+        return parsed->body;
+    }
+
+    /// The remittances sent to the caller, and their ids by the reference the menu shows.
+    struct Incoming {
+        std::vector<IncomingRemittance> shown;
+        std::map<std::string, std::string> id_by_reference;
+    };
+    std::optional<Incoming> incoming(const std::string& phone) const {
+        const auto answer =
+            ask(settings.remit_command, "remit.ussd_incoming", json{{"phone", phone}});
+        if (!answer || !answer->contains("remittances") || !(*answer)["remittances"].is_array()) {
+            return std::nullopt;
+        }
+        Incoming out;
+        for (const auto& r : (*answer)["remittances"]) {
+            if (!r.is_object()) {
+                continue;
+            }
+            RemitRecord record;
+            record.remittance_id = api::text_of(r, "remittance_id");
+            record.reference = api::text_of(r, "reference");
+            record.receive_minor = r.value("receive_minor", std::int64_t{0});
+            record.sender_name = api::text_of(r, "sender_name");
+            record.status = api::text_of(r, "status");
+            record.payout_method = api::text_of(r, "payout_method");
+            record.voucher_live = r.value("voucher_live", false);
+            record.method_changeable = r.value("method_changeable", false);
+            record.cash_pickup_possible = r.value("cash_pickup_possible", false);
+            if (auto shown = to_incoming(record)) {
+                out.id_by_reference[record.reference] = record.remittance_id;
+                out.shown.push_back(std::move(*shown));
+            }
+        }
+        return out;
+    }
+
+    /// Records the action of a finished session once (by session id) with its outbox message.
+    void send_action(
+        pqxx::transaction_base& tx,
+        const std::string& session_id,
+        const std::string& phone,
+        const Action& action,
+        const std::vector<std::string>& inputs,
+        const PinAnswers& pins,
+        const Incoming& incoming
+    ) const {
+        std::string remittance_id;
+        std::optional<std::string> method;
+        bus::OutgoingMessage message;
+        if (const auto* resend = std::get_if<ResendVoucher>(&action)) {
+            remittance_id = incoming.id_by_reference.at(resend->reference);
+            message = {
+                settings.payout_command,
+                "payout.resend_voucher",
+                json{{"remittance_id", remittance_id}, {"phone", phone}}.dump(),
+                "",
+                ""};
+        } else if (const auto* choose = std::get_if<ChooseMethod>(&action)) {
+            remittance_id = incoming.id_by_reference.at(choose->reference);
+            method = std::string{to_string(choose->method)};
+            message = {
+                settings.remit_command,
+                "remit.choose_method",
+                json{{"remittance_id", remittance_id}, {"phone", phone}, {"method", *method}}.dump(
+                ),
+                "",
+                ""};
+        } else {
+            const auto& change = std::get<ChangePin>(action);
+            const auto old_pin = proven_pin(inputs, pins);
+            if (!old_pin) {
+                throw std::logic_error("a PIN change without a correct PIN");
+            }
+            message = {
+                settings.registry_command,
+                "registry.ussd_pin_change",
+                json{{"phone", phone}, {"old_pin", *old_pin}, {"new_pin", change.new_pin}}.dump(),
+                "",
+                ""};
+        }
+        const auto inserted = tx.exec_params(
+            "INSERT INTO actions (session_id, phone, kind, remittance_id, method) VALUES ($1, $2, "
+            "$3, NULLIF($4, '')::uuid, $5) ON CONFLICT (session_id) DO NOTHING",
+            session_id,
+            phone,
+            std::string{action_kind(action)},
+            remittance_id,
+            method
+        );
+        if (inserted.affected_rows() == 1) {
+            outbox->enqueue(tx, message);
+        }
+    }
+
+    api::Reply turn(SessionStore& sessions, pqxx::transaction_base& tx, const bus::Message& m) {
+        const auto request = api::Request::parse(m.payload);
+        if (!request) {
+            return api::problem(400, "bad-request", "Malformed request envelope");
+        }
+        const auto form = parse_ussd_form(request->raw_body);
+        if (!form) {
+            return api::problem(
+                400,
+                "invalid-ussd-request",
+                "Invalid USSD request",
+                form.error().field + ": " + form.error().detail,
+                {api::FieldError{form.error().field, form.error().detail}}
+            );
+        }
+        const UssdRequest& u = form.value();
+        const auto inputs = split_inputs(u.text);
+        auto session = sessions.load(u.session_id);
+        if (session && session->phone != u.phone_number) {
+            // A session id is the aggregator's; another phone under it is not this session.
+            spdlog::warn("ussd: session {} continued from another phone", u.session_id);
+            return text_reply(session_expired(session->language));
+        }
+        if (!session) {
+            if (auto again = sessions.final_answer(u.session_id, u.text)) {
+                api::Reply out;
+                out.content_type = "text/plain; charset=utf-8";
+                out.body_text = std::move(*again);
+                return out;  // the final turn posted again: the same answer, nothing done twice
+            }
+            if (!inputs.empty()) {
+                // Forgotten (CHELETE_USSD_SESSION_TTL): its PIN answers are gone, so the walk
+                // cannot go on; the caller dials again and starts fresh.
+                return text_reply(session_expired(Language::kSesotho));
+            }
+            const auto caller = ask(
+                settings.registry_command, "registry.ussd_caller", json{{"phone", u.phone_number}}
+            );
+            if (!caller) {
+                return text_reply(service_unavailable(Language::kSesotho));
+            }
+            if (!caller->value("registered", false)) {
+                return text_reply(not_registered(Language::kSesotho));
+            }
+            session = Session{u.phone_number, Language::kSesotho, {}};
+        }
+        Incoming known;
+        if (!inputs.empty()) {
+            auto got = incoming(u.phone_number);
+            if (!got) {
+                return text_reply(service_unavailable(session->language));
+            }
+            known = std::move(*got);
+        }
+        const Caller caller{session->language, known.shown};
+        const PinRule rule = [](std::string_view pin) { return registry::check_pin(pin); };
+        Reply reply = answer(inputs, caller, session->pins, rule);
+        // Each walk stops at the first PIN it has no answer for; there are at most as many as
+        // inputs.
+        for (std::size_t guard = 0; reply.kind == Reply::Kind::kCheckPin && guard <= inputs.size();
+             ++guard) {
+            const auto checked =
+                ask(settings.registry_command,
+                    "registry.ussd_pin_check",
+                    json{{"phone", u.phone_number}, {"pin", reply.pin}});
+            const auto result =
+                checked ? pin_check_from(api::text_of(*checked, "result")) : std::nullopt;
+            if (!result) {
+                sessions.save(u.session_id, *session);  // what was checked stays checked
+                return text_reply(service_unavailable(session->language));
+            }
+            session->pins[reply.pin_input] = *result;
+            reply = answer(inputs, caller, session->pins, rule);
+        }
+        if (reply.kind == Reply::Kind::kCheckPin) {
+            throw std::logic_error("the menu asked for more PIN checks than there are inputs");
+        }
+        if (reply.kind == Reply::Kind::kEnd) {
+            if (reply.action) {
+                send_action(
+                    tx, u.session_id, u.phone_number, *reply.action, inputs, session->pins, known
+                );
+            }
+            sessions.finish(u.session_id, u.text, reply.body());
+        } else {
+            sessions.save(u.session_id, *session);
+        }
+        return text_reply(reply);
+    }
+
+    const platform::PlatformSettings& platform;
+    UssdSettings settings;
+    std::unique_ptr<platform::PgPool> pool;
+    std::unique_ptr<bus::Outbox> outbox;
+    std::unique_ptr<bus::BusClient> client;
+    std::unique_ptr<bus::OutboxRelay> relay;
+    std::vector<std::unique_ptr<SessionStore>> stores;
+    std::vector<std::unique_ptr<bus::Consumer>> consumers;
+    bool started = false;
+};
+
+UssdService::UssdService(const platform::PlatformSettings& platform, UssdSettings settings)
+    : impl_(std::make_unique<Impl>(platform, std::move(settings))) {}
+
+UssdService::~UssdService() {
+    stop();
+}
+
+void UssdService::migrate() {
+    auto conn = impl_->pool->connect_dedicated();
+    (void)platform::apply_migrations(*conn, impl_->settings.schema, platform::bus_migrations());
+    (void)platform::apply_migrations(*conn, impl_->settings.schema, ussd_migrations());
+}
+
+void UssdService::start() {
+    migrate();
+    auto& s = impl_->settings;
+    impl_->client->start();
+    if (impl_->platform.embedded_relay) {
+        impl_->relay = std::make_unique<bus::OutboxRelay>(
+            impl_->platform.pool_options(s.schema, 1),
+            *impl_->outbox,
+            impl_->platform.bus,
+            impl_->platform.relay
+        );
+        impl_->relay->start();
+    }
+    Impl* impl = impl_.get();
+    for (std::size_t i = 0; i < s.consumers; ++i) {
+        impl_->stores.push_back(std::make_unique<SessionStore>(
+            impl_->platform.bus.redis, s.session_prefix, s.session_ttl
+        ));
+        SessionStore* store = impl_->stores.back().get();
+        bus::ConsumerOptions options;
+        options.stream = s.streams.command_stream;
+        options.group = "ussd";
+        options.consumer = bus::default_consumer_name("ussd") + "-" + std::to_string(i);
+        // One turn per transaction: a turn asks other services, and the next caller should not
+        // wait for it.
+        options.max_batch = 1;
+        impl_->consumers.push_back(std::make_unique<bus::Consumer>(
+            *impl_->pool,
+            impl_->outbox.get(),
+            impl_->platform.bus,
+            options,
+            [impl, store](pqxx::transaction_base& tx, const bus::Message& m) -> bus::HandlerResult {
+                if (m.type != messages::kHttpRequest) {
+                    spdlog::warn("ussd: ignored message type '{}' on {}", m.type, m.stream);
+                    return {};
+                }
+                return bus::HandlerResult{impl->turn(*store, tx, m).to_payload()};
+            }
+        ));
+    }
+    for (auto& c : impl_->consumers) {
+        c->start();
+    }
+    impl_->started = true;
+    spdlog::info("ussd service up (schema {}, stream {})", s.schema, s.streams.command_stream);
+}
+
+void UssdService::stop() {
+    if (!impl_ || !impl_->started) {
+        return;
+    }
+    impl_->started = false;
+    for (auto& c : impl_->consumers) {
+        c->stop();
+    }
+    impl_->consumers.clear();
+    if (impl_->relay) {
+        impl_->relay->stop();
+    }
+    impl_->client->stop();
+}
+
+}  // namespace chelete::ussd
