@@ -534,6 +534,48 @@ TEST_F(BusFixture, RequestReplyAnswersAndReplaysAStoredReply) {
     EXPECT_EQ(scalar("SELECT count(*) FROM effects WHERE payload = 'once'"), 1);
 }
 
+// The reply reader starts after what the reply stream holds when it first looks. It used to look
+// when its thread first ran, so a reply that came before that (a request sent at once after
+// start(), the thread scheduled late) was skipped and the request timed out; under load a USSD
+// test saw it. The start is now fixed before the first request is sent. Here the request is sent
+// and answered before start(): the reader's first look is after the reply, deterministically.
+TEST_F(BusFixture, AReplyThatArrivesBeforeTheReaderFirstRunsIsDelivered) {
+    const std::string reply_stream = testing::unique_name("gateway.reply");
+    BusClient client{bus_options(), reply_stream};
+    std::mutex mutex;
+    std::optional<std::optional<Message>> outcome;  // set once the callback ran
+    client.request(
+        OutgoingMessage{"nowhere." + stream_, "noop", "", "cid-early", ""},
+        10s,
+        [&](std::optional<Message> m) {
+            std::lock_guard lock{mutex};
+            outcome = std::move(m);
+        }
+    );
+    Message reply;
+    reply.id = "reply-early";
+    reply.type = "noop.reply";
+    reply.correlation_id = "cid-early";
+    reply.payload = "answered early";
+    std::vector<std::string> args{"XADD", reply_stream, "*"};
+    const auto fields = entry_fields(reply);
+    args.insert(args.end(), fields.begin(), fields.end());
+    ASSERT_FALSE(redis_->command(args).is_error());
+
+    client.start();
+    ASSERT_TRUE(wait_until(
+        [&] {
+            std::lock_guard lock{mutex};
+            return outcome.has_value();
+        },
+        15s
+    ));
+    client.stop();
+    std::lock_guard lock{mutex};
+    ASSERT_TRUE(outcome->has_value()) << "the request timed out: its reply was skipped";
+    EXPECT_EQ((*outcome)->payload, "answered early");
+}
+
 TEST_F(BusFixture, RequestWithoutAnAnswerTimesOutCleanly) {
     BusClient client{bus_options(), testing::unique_name("gateway.reply")};
     client.start();

@@ -53,6 +53,10 @@ void BusClient::stop() {
     for (auto& [cid, waiter] : rest) {
         waiter.callback(std::nullopt);
     }
+    {
+        std::lock_guard lock{reply_start_mutex_};
+        reply_start_.clear();  // a next start() reads after what this life left behind
+    }
     try {
         std::lock_guard lock{publish_mutex_};
         (void)publisher_.command({"DEL", reply_stream_});
@@ -95,6 +99,9 @@ std::string BusClient::request(
     }
     waiters_cv_.notify_all();
     try {
+        // The reader must start before this request's reply can arrive: fixed here, not by the
+        // reader thread whenever it first runs, which may be after the reply came.
+        (void)reply_start();
         publish(message);
     } catch (...) {
         take_waiter(cid);
@@ -140,17 +147,7 @@ void BusClient::read_replies() {
     while (!stopping_) {
         try {
             if (last_id == "$") {
-                // Start after whatever the stream holds now: replies to an earlier life of this
-                // client are of no use. A fresh stream starts at 0-0.
-                const auto info = reader.command({"XINFO", "STREAM", reply_stream_});
-                last_id = "0-0";
-                if (!info.is_error()) {
-                    for (std::size_t i = 0; i + 1 < info.value().size(); i += 2) {
-                        if (info.value()[i].str() == "last-generated-id") {
-                            last_id = std::string{info.value()[i + 1].str()};
-                        }
-                    }
-                }
+                last_id = reply_start();
             }
             const auto reply = reader.command(
                 {"XREAD",
@@ -189,6 +186,28 @@ void BusClient::read_replies() {
             detail::backoff_sleep(std::min(failures + 4, 10));
         }
     }
+}
+
+std::string BusClient::reply_start() {
+    std::lock_guard lock{reply_start_mutex_};
+    if (!reply_start_.empty()) {
+        return reply_start_;
+    }
+    // After whatever the stream holds now; a stream that does not exist yet starts at 0-0.
+    std::string start = "0-0";
+    RedisReply info = [&] {
+        std::lock_guard publish_lock{publish_mutex_};
+        return publisher_.command({"XINFO", "STREAM", reply_stream_});
+    }();
+    if (!info.is_error()) {
+        for (std::size_t i = 0; i + 1 < info.value().size(); i += 2) {
+            if (info.value()[i].str() == "last-generated-id") {
+                start = std::string{info.value()[i + 1].str()};
+            }
+        }
+    }
+    reply_start_ = start;
+    return reply_start_;
 }
 
 void BusClient::expire_waiters() {

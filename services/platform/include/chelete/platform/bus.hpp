@@ -255,6 +255,9 @@ private:
     void read_replies();
     void expire_waiters();
     std::optional<ReplyCallback> take_waiter(const std::string& correlation_id);
+    /// Where the reply reader starts: the reply stream's last id when first asked (after a
+    /// start()). Fixed before the first request is sent, so no reply can precede it.
+    std::string reply_start();
 
     BusOptions bus_;
     std::string reply_stream_;
@@ -263,6 +266,8 @@ private:
     mutable std::mutex waiters_mutex_;
     std::condition_variable waiters_cv_;
     std::map<std::string, Waiter> waiters_;
+    std::mutex reply_start_mutex_;
+    std::string reply_start_;  // "" until known
     std::atomic<bool> stopping_{false};
     std::thread reader_;
     std::thread timer_;
