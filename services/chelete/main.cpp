@@ -2,8 +2,10 @@
 //
 //   chelete all            every service in one process (local use, scripts/run.sh)
 //   chelete gateway        the HTTP API
-//   chelete ledger         the ledger service (the single writer of its shard)
-//   chelete ledger verify  re-check every ledger invariant; exit 1 if anything is wrong
+//   chelete ledger         the ledger service (the single writer of shard CHELETE_LEDGER_SHARD;
+//                          `all` runs every one of the CHELETE_LEDGER_SHARDS shards)
+//   chelete ledger verify  re-check every ledger invariant of that shard; exit 1 if anything is
+//                          wrong
 //                          (--expect-head <seq>:<digest>: that batch must be stored with that
 //                          digest)
 //   chelete registry       workers, permits, agencies, complaints (registry.cmd)
@@ -108,7 +110,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
     }
     if (components.ledger) {
         s.ledger = ledger::LedgerSettings::load(reader);
-        s.ledger_streams = s.ledger->streams;
+        s.ledger_streams = s.ledger->layout;
     } else if (components.gateway) {
         s.ledger_streams = ledger::LedgerStreams::load(reader);
     }
@@ -132,6 +134,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
         s.remittance = remittance::RemittanceSettings::load(reader);
         s.remit_streams = s.remittance->streams;
         s.remittance->saga.ledger_command = s.ledger_streams.command_stream;
+        s.remittance->saga.ledger_shards = s.ledger_streams.shards;
         s.remittance->saga.registry_command = s.registry_streams.command_stream;
     } else if (components.gateway || components.compliance || components.cbank || components.ussd) {
         s.remit_streams = remittance::RemitStreams::load(reader);
@@ -165,6 +168,7 @@ Settings read_settings(platform::ConfigReader& reader, Components components) {
         s.payout->command_stream = s.payout_command_stream;
         s.payout->event_stream = s.payout_event_stream;
         s.payout->ledger_command = s.ledger_streams.command_stream;
+        s.payout->ledger_shards = s.ledger_streams.shards;
         s.payout->registry_command = s.registry_streams.command_stream;
     }
     if (components.remittance || components.notifier || components.payout) {
@@ -241,8 +245,14 @@ int migrate(const Settings& s) {
     platform::PgPool pool{s.platform.pool_options("gateway", 1)};
     auto conn = pool.connect_dedicated();
     const auto gw = platform::apply_migrations(*conn, "gateway", gateway::gateway_migrations());
-    const auto bus = platform::apply_migrations(*conn, "ledger", platform::bus_migrations());
-    const auto led = platform::apply_migrations(*conn, "ledger", ledger::ledger_migrations());
+    // Every ledger shard's schema (one, `ledger` unless configured otherwise, by default).
+    platform::MigrationReport bus;
+    platform::MigrationReport led;
+    for (std::size_t k = 0; k < s.ledger->layout.shards; ++k) {
+        const std::string schema = s.ledger->for_shard(k).schema;
+        bus = platform::apply_migrations(*conn, schema, platform::bus_migrations());
+        led = platform::apply_migrations(*conn, schema, ledger::ledger_migrations());
+    }
     const auto reg_bus =
         platform::apply_migrations(*conn, s.registry->schema, platform::bus_migrations());
     const auto reg =
@@ -319,10 +329,12 @@ int rotate_keys(const Settings& s) {
     return report.unreadable == 0 ? 0 : 1;
 }
 
-int run_services(const Settings& s) {
+/// `every_ledger_shard`: `chelete all` runs one ledger service per shard; `chelete ledger` only
+/// the shard of CHELETE_LEDGER_SHARD.
+int run_services(const Settings& s, bool every_ledger_shard) {
     sigset_t signals;
     block_stop_signals(signals);
-    std::unique_ptr<ledger::LedgerService> ledger_service;
+    std::vector<std::unique_ptr<ledger::LedgerService>> ledger_services;
     std::unique_ptr<registry::RegistryService> registry_service;
     std::unique_ptr<remittance::RemittanceService> remittance_service;
     std::unique_ptr<compliance::ComplianceService> compliance_service;
@@ -332,8 +344,15 @@ int run_services(const Settings& s) {
     std::unique_ptr<ussd::UssdService> ussd_service;
     std::unique_ptr<gateway::Gateway> gw;
     if (s.ledger) {
-        ledger_service = std::make_unique<ledger::LedgerService>(s.platform, *s.ledger);
-        ledger_service->start();
+        for (std::size_t k = 0; k < s.ledger->layout.shards; ++k) {
+            if (!every_ledger_shard && k != s.ledger->shard) {
+                continue;
+            }
+            ledger_services.push_back(
+                std::make_unique<ledger::LedgerService>(s.platform, s.ledger->for_shard(k))
+            );
+            ledger_services.back()->start();
+        }
     }
     if (s.registry) {
         registry_service = std::make_unique<registry::RegistryService>(s.platform, *s.registry);
@@ -372,7 +391,7 @@ int run_services(const Settings& s) {
         app::register_service_routes(
             *gw,
             app::ServiceStreams{
-                s.ledger_streams.command_stream,
+                s.ledger_streams.command_streams(),
                 s.registry_streams.command_stream,
                 s.remit_streams.command_stream,
                 s.compliance_streams.command_stream,
@@ -408,7 +427,7 @@ int run_services(const Settings& s) {
     if (registry_service) {
         registry_service->stop();
     }
-    if (ledger_service) {
+    for (auto& ledger_service : ledger_services) {
         ledger_service->stop();
     }
     return 0;
@@ -421,9 +440,11 @@ int run_relays(const Settings& s) {
     sigset_t signals;
     block_stop_signals(signals);
     std::vector<std::string> schemas;
+    for (std::size_t k = 0; s.ledger && k < s.ledger->layout.shards; ++k) {
+        schemas.push_back(s.ledger->for_shard(k).schema);
+    }
     for (const auto* schema :
-         {s.ledger ? &s.ledger->schema : nullptr,
-          s.registry ? &s.registry->schema : nullptr,
+         {s.registry ? &s.registry->schema : nullptr,
           s.remittance ? &s.remittance->schema : nullptr,
           s.compliance ? &s.compliance->schema : nullptr,
           s.payout ? &s.payout->schema : nullptr,
@@ -552,7 +573,7 @@ int main(int argc, char** argv) {
         if (command == "registry" && args.size() > 1) {
             return rotate_keys(settings);
         }
-        return run_services(settings);
+        return run_services(settings, command == "all");
     } catch (const std::exception& e) {
         spdlog::critical("chelete {} cannot run: {}", command, e.what());
         spdlog::default_logger()->flush();

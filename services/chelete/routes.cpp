@@ -13,40 +13,52 @@
 #include <chelete/remittance/service.hpp>
 #include <chelete/ussd/service.hpp>
 
+#include "ledger_fan_out.hpp"
+
 namespace chelete::app {
 namespace {
 
-enum class Service : std::uint8_t { kLedger };
-
-struct Route {
+/// The ledger's operations, as a gateway forwards them to one ledger, and how it makes one
+/// answer of several shards' (ledger_fan_out.hpp).
+struct LedgerRoute {
     std::string_view operation_id;
-    Service service;
     std::string_view type;
+    gateway::HttpResponse (*combine)(const ShardReplies&);
 };
 
 // One line per forwarded operation: keep in step with api-spec/openapi.yaml.
-constexpr std::array<Route, 4> kRoutes{{
-    {"getLedgerAccount", Service::kLedger, ledger::messages::kGetAccount},
-    {"listLedgerEntries", Service::kLedger, ledger::messages::kListEntries},
-    {"getTrialBalance", Service::kLedger, ledger::messages::kTrialBalance},
-    {"verifyLedger", Service::kLedger, ledger::messages::kVerify},
+constexpr std::array<LedgerRoute, 4> kLedgerRoutes{{
+    {"getLedgerAccount", ledger::messages::kGetAccount, &answer_of_holder},
+    {"listLedgerEntries", ledger::messages::kListEntries, &answer_of_holder},
+    {"getTrialBalance", ledger::messages::kTrialBalance, &summed_trial_balance},
+    {"verifyLedger", ledger::messages::kVerify, &merged_verify_report},
 }};
-
-const std::string& stream_of(Service service, const ServiceStreams& streams) {
-    switch (service) {
-        case Service::kLedger:
-            return streams.ledger;
-    }
-    throw std::logic_error("unknown service");
-}
 
 }  // namespace
 
 void register_service_routes(gateway::Gateway& gateway, const ServiceStreams& streams) {
-    for (const auto& r : kRoutes) {
+    if (streams.ledger.empty()) {
+        throw std::logic_error("no ledger command stream");
+    }
+    const std::size_t shards = streams.ledger.size();
+    for (const auto& r : kLedgerRoutes) {
+        if (shards == 1) {
+            // One ledger: its answer as it is.
+            gateway.route(
+                std::string{r.operation_id},
+                gateway.forward(streams.ledger.front(), std::string{r.type})
+            );
+            continue;
+        }
+        gateway::Gateway::FanOutShape shape;
+        if (r.type == ledger::messages::kVerify) {
+            shape = [shards](nlohmann::json& envelope, std::size_t index) {
+                shape_verify_request(envelope, index, shards);
+            };
+        }
         gateway.route(
             std::string{r.operation_id},
-            gateway.forward(stream_of(r.service, streams), std::string{r.type})
+            gateway.fan_out(streams.ledger, std::string{r.type}, shape, r.combine)
         );
     }
     // The registry answers all its operations from one message type (the envelope names the

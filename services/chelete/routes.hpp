@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <chelete/gateway/gateway.hpp>
 
@@ -8,7 +9,7 @@ namespace chelete::app {
 
 /// The command streams of the services the gateway forwards to (from their configuration).
 struct ServiceStreams {
-    std::string ledger;
+    std::vector<std::string> ledger;  // one command stream per ledger shard, in shard order
     std::string registry;
     std::string remittance;
     std::string compliance;

@@ -13,9 +13,11 @@
 //   CHELETE_CHAOS_RATE (10)          remittances started per second
 //   CHELETE_CHAOS_SEED (7)           the schedule's seed: the same seed, the same schedule
 //   CHELETE_CHAOS_INSTANCES (1)      2: two processes of every stateless service, two gateways
+//   CHELETE_CHAOS_SHARDS (1)         ledger shards, each a `chelete ledger` process of its own
 //   CHELETE_CHAOS_DIR                where servers and logs live, a directory per test inside
 //                                    (default /tmp/chelete-chaos-<pid>)
-// Those set the first test; the second always runs 300 remittances with two of everything.
+// Those set the first test; the second always runs 300 remittances with two of everything and
+// two ledger shards (docs/scaling.md).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -385,8 +387,24 @@ std::string random_digits(std::mt19937_64& rng, std::size_t n) {
     return out;
 }
 
-/// One chaos run: `instances` processes of every stateless service (1 or 2).
-void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
+/// The ledger schema of shard k (ledger/include/chelete/ledger/shards.hpp: `ledger`, `ledger_1`).
+std::string ledger_schema(int shard) {
+    return shard == 0 ? "ledger" : "ledger_" + std::to_string(shard);
+}
+
+/// Every shard's rows of a ledger table, as one relation.
+std::string every_shard(const std::string& table, int shards) {
+    std::string out = "(";
+    for (int k = 0; k < shards; ++k) {
+        out += (k == 0 ? "SELECT * FROM " : " UNION ALL SELECT * FROM ") + ledger_schema(k) + "." +
+               table;
+    }
+    return out + ")";
+}
+
+/// One chaos run: `instances` processes of every stateless service (1 or 2) and `shards` ledger
+/// shards, a ledger process each.
+void run_chaos(int remittances, int rate, std::uint64_t seed, int instances, int shards) {
     ASSERT_GT(remittances, 0);
     ASSERT_GT(rate, 0);
     const char* dir_env = std::getenv("CHELETE_CHAOS_DIR");  // NOLINT(concurrency-mt-unsafe)
@@ -394,7 +412,7 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
         (dir_env != nullptr ? std::filesystem::path{dir_env}
                             : std::filesystem::temp_directory_path() /
                                   ("chelete-chaos-" + std::to_string(getpid()))) /
-        ("instances-" + std::to_string(instances));
+        ("instances-" + std::to_string(instances) + "-shards-" + std::to_string(shards));
     std::filesystem::create_directories(dir);
     std::cout << "chaos: " << remittances << " remittances at " << rate << "/s, seed " << seed
               << ", logs in " << dir.string() << "\n";
@@ -505,6 +523,7 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
         {"CHELETE_PAYOUT_RETRY_WAIT", "1s"},
         {"CHELETE_PAYOUT_RETRY_SLA", "10m"},
         {"CHELETE_PAYOUT_LEASE", "5s"},
+        {"CHELETE_LEDGER_SHARDS", std::to_string(shards)},
         {"CHELETE_LOG_LEVEL", "warn"}};
 
     // Migrations once, then every service as a process of its own.
@@ -526,7 +545,14 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
     // on its own port, the clients alternating) and a standby relay: docs/scaling.md.
     ASSERT_TRUE(instances == 1 || instances == 2);
     std::vector<std::string> gateways{gateway};
-    fleet.add("ledger", "ledger");
+    ASSERT_TRUE(shards >= 1 && shards <= 4);
+    for (int k = 0; k < shards; ++k) {
+        fleet.add(
+            k == 0 ? "ledger" : "ledger-" + std::to_string(k),
+            "ledger",
+            {{"CHELETE_LEDGER_SHARD", std::to_string(k)}}
+        );
+    }
     for (int copy = 1; copy <= instances; ++copy) {
         const std::string suffix = copy == 1 ? "" : "-" + std::to_string(copy);
         for (const auto* name :
@@ -686,6 +712,14 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
                 {std::chrono::milliseconds{static_cast<long>(planned.count() * f)},
                  "postgres",
                  std::chrono::milliseconds{2000 + pause_ms(rng)}}
+            );
+        }
+        if (shards > 1) {
+            // Beside the random kills, a ledger shard other than 0 surely dies once mid-run.
+            schedule.push_back(
+                {std::chrono::milliseconds{static_cast<long>(planned.count() * 0.55)},
+                 "kill:ledger-" + std::to_string(shards - 1),
+                 std::chrono::milliseconds{pause_ms(rng)}}
             );
         }
         std::sort(schedule.begin(), schedule.end(), [](const Event& a, const Event& b) {
@@ -927,8 +961,12 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
         pqxx::read_transaction tx{c};
         const auto rows = tx.exec(
             "SELECT r.id::text, r.status, r.ledger_state, "
-            "(SELECT count(*) FROM ledger.transfers t WHERE t.id = r.reserve_transfer_id), "
-            "(SELECT count(*) FROM ledger.transfers t WHERE t.id = r.settle_transfer_id) "
+            "(SELECT count(*) FROM " +
+            every_shard("transfers", shards) +
+            " t WHERE t.id = r.reserve_transfer_id), "
+            "(SELECT count(*) FROM " +
+            every_shard("transfers", shards) +
+            " t WHERE t.id = r.settle_transfer_id) "
             "FROM remit.remittances r"
         );
         for (const auto& r : rows) {
@@ -957,6 +995,23 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
             }
         }
     }
+
+    // Every shard holds wallets and moved money: the workers spread over the shards, and each
+    // shard's verify report is its own.
+    std::vector<std::pair<int, int>> per_shard;  // wallets, transfers
+    {
+        pqxx::connection c{servers.dsn()};
+        pqxx::read_transaction tx{c};
+        for (int k = 0; k < shards; ++k) {
+            const auto row = tx.exec1(
+                "SELECT (SELECT count(*) FROM " + ledger_schema(k) +
+                ".accounts WHERE code = 100), (SELECT count(*) FROM " + ledger_schema(k) +
+                ".transfers)"
+            );
+            per_shard.emplace_back(row[0].as<int>(), row[1].as<int>());
+        }
+    }
+    const json& shard_reports = field(verified, "shards");
 
     // Every wallet: its deposit less what it paid out, nothing held.
     std::map<std::string, std::int64_t> spent;
@@ -1078,6 +1133,18 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
               << unpaid_with_payment << " |\n";
     std::cout << "| ledger verify | " << (verified.value("ok", false) ? "ok" : "FAILED") << " ("
               << field(verified, "checked").value("transfers", 0) << " transfers) |\n";
+    for (int k = 0; k < shards; ++k) {
+        const auto& [wallets, transfers] = per_shard[static_cast<std::size_t>(k)];
+        std::cout << "| ledger shard " << k << " | " << wallets << " wallets, " << transfers
+                  << " transfers";
+        if (shards > 1) {
+            const bool ok = shard_reports.is_array() &&
+                            shard_reports.size() > static_cast<std::size_t>(k) &&
+                            shard_reports[static_cast<std::size_t>(k)].value("ok", false);
+            std::cout << ", verify " << (ok ? "ok" : "FAILED");
+        }
+        std::cout << " |\n";
+    }
     std::cout << "| remittances disagreeing with their transfers | " << disagreeing << " of "
               << status_of.size() << " |\n";
     std::cout << "| wallets wrong | " << wrong_wallets << " of " << workers.size() << " |\n";
@@ -1103,6 +1170,18 @@ void run_chaos(int remittances, int rate, std::uint64_t seed, int instances) {
     EXPECT_EQ(unpaid_with_payment, 0);
     EXPECT_EQ(verify.status, 200) << verify.body;
     EXPECT_TRUE(verified.value("ok", false)) << verify.body;
+    for (int k = 0; k < shards; ++k) {
+        const auto& [wallets, transfers] = per_shard[static_cast<std::size_t>(k)];
+        EXPECT_GT(wallets, 0) << "no worker's wallet in ledger shard " << k;
+        EXPECT_GT(transfers, wallets) << "ledger shard " << k << " moved no remittance";
+    }
+    if (shards > 1) {
+        ASSERT_TRUE(shard_reports.is_array()) << verify.body;
+        EXPECT_EQ(shard_reports.size(), static_cast<std::size_t>(shards)) << verify.body;
+        for (const auto& report : shard_reports) {
+            EXPECT_TRUE(report.value("ok", false)) << report.dump();
+        }
+    }
     EXPECT_EQ(disagreeing, 0);
     EXPECT_EQ(wrong_wallets, 0);
     EXPECT_EQ(redis_restarts, 2);
@@ -1129,14 +1208,16 @@ TEST(ChaosITest, EveryAcknowledgedRemittanceEndsOnceAndTheBooksAgree) {
         env_int("CHELETE_CHAOS_REMITTANCES", 500),
         env_int("CHELETE_CHAOS_RATE", 10),
         static_cast<std::uint64_t>(env_int("CHELETE_CHAOS_SEED", 7)),
-        env_int("CHELETE_CHAOS_INSTANCES", 1)
+        env_int("CHELETE_CHAOS_INSTANCES", 1),
+        env_int("CHELETE_CHAOS_SHARDS", 1)
     );
 }
 
 // docs/scaling.md: two processes of every stateless service (two gateways, two relays, one on
-// standby) share the work through their consumer groups, under the same chaos and the same proof.
-TEST(ChaosITest, TwoOfEveryStatelessServiceUnderTheSameChaos) {
-    run_chaos(300, 10, 11, 2);
+// standby) share the work through their consumer groups, and two ledger shards (a ledger
+// process each) split the workers' wallets, under the same chaos and the same proof.
+TEST(ChaosITest, TwoOfEveryStatelessServiceAndTwoLedgerShardsUnderTheSameChaos) {
+    run_chaos(300, 10, 11, 2, 2);
 }
 
 }  // namespace

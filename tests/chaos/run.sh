@@ -3,6 +3,7 @@
 #   tests/chaos/run.sh                  5,000 remittances at 25/s, seed 7
 #   tests/chaos/run.sh 1000 20 42       remittances, rate per second, seed
 #   CHELETE_CHAOS_INSTANCES=2 tests/chaos/run.sh   two processes of every stateless service
+#   CHELETE_CHAOS_SHARDS=2 tests/chaos/run.sh      two ledger shards, a ledger process each
 # Builds (Release) what it needs, then runs tests/chaos/chaos_itest.cpp, which starts its own
 # PostgreSQL and Redis under var/chaos, every service as a process of its own and the partner
 # simulators, kills and crashes them on the seeded schedule, drains, checks and prints the table.

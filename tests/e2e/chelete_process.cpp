@@ -82,6 +82,8 @@ CheleteProcess::CheleteProcess(const std::map<std::string, std::string>& extra_e
     for (const auto& [k, v] : extra_env) {
         env[k] = v;
     }
+    ledger_shards_ =
+        std::stoi(env.count("CHELETE_LEDGER_SHARDS") > 0 ? env["CHELETE_LEDGER_SHARDS"] : "1");
     process_ = std::make_unique<ChildProcess>(
         built_program("chelete"),
         std::vector<std::string>{"all"},
@@ -111,6 +113,11 @@ CheleteProcess::~CheleteProcess() {
         pqxx::connection c{*pg_dsn()};
         pqxx::work tx{c};
         tx.exec("DROP SCHEMA IF EXISTS " + ledger_schema_ + " CASCADE");
+        for (int k = 1; k < ledger_shards_; ++k) {  // shard k's schema: docs/scaling.md
+            tx.exec(
+                "DROP SCHEMA IF EXISTS " + ledger_schema_ + "_" + std::to_string(k) + " CASCADE"
+            );
+        }
         for (const auto* schema :
              {&registry_schema_,
               &remit_schema_,

@@ -70,6 +70,7 @@ private:
     std::string remit_command_;
     std::string ussd_schema_;
     std::string ussd_session_prefix_;
+    int ledger_shards_ = 1;
     std::uint16_t port_ = 0;
     bool ready_ = false;
     std::unique_ptr<ChildProcess> process_;

@@ -456,5 +456,174 @@ TEST_F(LedgerHttpITest, VerifyReportsTheNewestBatchesDeleted) {
     EXPECT_THAT(bad.body, HasSubstr("digest"));
 }
 
+/// Two ledger shards under `chelete all` (docs/scaling.md): each shard is a ledger of its own on
+/// its own stream; the gateway reads them as one.
+class ShardedLedgerHttpITest : public LedgerHttpITest {
+protected:
+    void SetUp() override {
+        CHELETE_REQUIRE_PG();
+        CHELETE_REQUIRE_REDIS();
+        chelete_ = std::make_unique<testing::CheleteProcess>(std::map<std::string, std::string>{
+            {"CHELETE_LEDGER_SHARDS", "2"}});
+        ASSERT_TRUE(chelete_->ready());
+        http_ = &chelete_->http();
+        client_ = std::make_unique<bus::BusClient>(
+            bus::BusOptions{*testing::redis_options()}, testing::unique_name("reply")
+        );
+        client_->start();
+    }
+
+    json command_to(std::size_t shard, std::string_view type, const json& payload) {
+        const std::string stream =
+            chelete_->ledger_stream() + (shard == 0 ? "" : "." + std::to_string(shard));
+        const auto reply = client_->request_sync(
+            bus::OutgoingMessage{stream, std::string{type}, payload.dump(), "", ""}, 10s
+        );
+        EXPECT_TRUE(reply.has_value()) << type << " got no reply from shard " << shard;
+        return reply ? json::parse(reply->payload) : json{};
+    }
+
+    /// A wallet credited `amount` minor units from a collection account, both in `shard`.
+    std::string funded_wallet(std::size_t shard, std::int64_t amount) {
+        const std::string wallet = platform::new_uuid();
+        const std::string collection = platform::new_uuid();
+        auto r = command_to(
+            shard,
+            "ledger.create_accounts",
+            {{"accounts",
+              {{{"id", wallet}, {"currency", "ZAR"}, {"code", 100}},
+               {{"id", collection}, {"currency", "ZAR"}, {"code", 200}}}}}
+        );
+        EXPECT_EQ(r["status"], 200) << r.dump();
+        r = command_to(
+            shard,
+            "ledger.create_transfers",
+            {{"transfers",
+              {{{"id", platform::new_uuid()},
+                {"debit_account_id", collection},
+                {"credit_account_id", wallet},
+                {"amount", amount},
+                {"currency", "ZAR"},
+                {"code", 1}}}}}
+        );
+        EXPECT_EQ(r["body"]["results"][0]["result"], "ok") << r.dump();
+        return wallet;
+    }
+
+    testing::HttpResult verify_with(const json& body) {
+        return http_->request(
+            "POST",
+            "/v1/ledger/verify",
+            body.dump(),
+            {"Authorization: Bearer " + token("admin"), "Content-Type: application/json"}
+        );
+    }
+};
+
+TEST_F(ShardedLedgerHttpITest, EachShardIsALedgerOfItsOwn) {
+    const std::string in_zero = funded_wallet(0, 10'000);
+    const std::string in_one = funded_wallet(1, 25'000);
+    // A transfer between accounts of two shards is refused: neither shard has both.
+    const auto r = command_to(
+        1,
+        "ledger.create_transfers",
+        {{"transfers",
+          {{{"id", platform::new_uuid()},
+            {"debit_account_id", in_one},
+            {"credit_account_id", in_zero},
+            {"amount", 100},
+            {"currency", "ZAR"},
+            {"code", 1}}}}}
+    );
+    EXPECT_EQ(r["body"]["results"][0]["result"], "credit_account_not_found") << r.dump();
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(
+        tx.exec1("SELECT count(*) FROM " + chelete_->ledger_schema() + "_1.transfers")[0].as<int>(),
+        1
+    );
+    EXPECT_EQ(
+        tx.exec1("SELECT count(*) FROM " + chelete_->ledger_schema() + ".transfers")[0].as<int>(), 1
+    );
+}
+
+TEST_F(ShardedLedgerHttpITest, TheGatewayReadsEveryShardAsOneLedger) {
+    const std::string in_zero = funded_wallet(0, 10'000);
+    const std::string in_one = funded_wallet(1, 25'000);
+
+    // The account from the shard that holds it, wherever that is.
+    for (const auto& [wallet, amount] :
+         {std::pair{in_zero, "100.00"}, std::pair{in_one, "250.00"}}) {
+        auto res = get("/v1/ledger/accounts/" + wallet, "finance");
+        ASSERT_EQ(res.status, 200) << res.body;
+        EXPECT_EQ(json::parse(res.body)["balances"]["credits_posted"]["amount"], amount);
+        res = get("/v1/ledger/accounts/" + wallet + "/entries", "finance");
+        ASSERT_EQ(res.status, 200) << res.body;
+        EXPECT_EQ(json::parse(res.body)["items"].size(), 1U);
+    }
+    EXPECT_EQ(get("/v1/ledger/accounts/" + platform::new_uuid(), "finance").status, 404);
+    EXPECT_EQ(get("/v1/ledger/accounts/not-an-id", "finance").status, 400);
+
+    // The trial balance: both shards' lines summed, each shard's own beside.
+    // The services' system accounts are there too (LSL and ZAR), one of each per shard, opened
+    // through the outbox as the services started: waited for.
+    const auto zar_of = [](const json& currencies) {
+        for (const auto& c : currencies) {
+            if (c["currency"] == "ZAR") {
+                return c;
+            }
+        }
+        return json::object();
+    };
+    const auto line_of = [](const json& currency, int code) {
+        for (const auto& l : currency["lines"]) {
+            if (l["code"] == code) {
+                return l;
+            }
+        }
+        return json::object();
+    };
+    testing::HttpResult res;
+    json body;
+    EXPECT_TRUE(testing::wait_until(
+        [&] {
+            res = get("/v1/ledger/trial-balance", "finance");
+            body = json::parse(res.body, nullptr, false);
+            return res.status == 200 && line_of(zar_of(body["currencies"]), 300)["accounts"] == 2;
+        },
+        10s
+    )) << res.body;
+    const json zar = zar_of(body["currencies"]);
+    EXPECT_EQ(zar["balanced"], true) << res.body;
+    EXPECT_EQ(zar["total_credits_posted"]["amount"], "350.00") << res.body;
+    EXPECT_EQ(line_of(zar, 100)["accounts"], 2) << res.body;
+    EXPECT_EQ(line_of(zar, 100)["credit_balance"]["amount"], "350.00") << res.body;
+    EXPECT_EQ(line_of(zar, 300)["accounts"], 2) << "in transit: one sub-account per shard";
+    EXPECT_EQ(line_of(zar, 400)["accounts"], 2) << "fee revenue: one sub-account per shard";
+    ASSERT_EQ(body["shards"].size(), 2U);
+    EXPECT_EQ(zar_of(body["shards"][1]["currencies"])["total_credits_posted"]["amount"], "250.00");
+
+    // Verify: every shard, each report under `shards`.
+    res = verify_with(json::object());
+    ASSERT_EQ(res.status, 200) << res.body;
+    body = json::parse(res.body);
+    EXPECT_EQ(body["ok"], true) << res.body;
+    EXPECT_EQ(body["checked"]["transfers"], 2);
+    ASSERT_EQ(body["shards"].size(), 2U);
+    const json head_of_one = body["shards"][1]["head"];
+    ASSERT_TRUE(head_of_one.is_object()) << res.body;
+
+    // A head is checked on the shard it belongs to.
+    res = verify_with({{"expect_head", head_of_one}, {"shard", 1}});
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(json::parse(res.body)["ok"], true) << res.body;
+    res = verify_with({{"expect_head", head_of_one}, {"shard", 0}});
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(json::parse(res.body)["ok"], false) << res.body;
+    res = verify_with({{"expect_head", head_of_one}, {"shard", 2}});
+    EXPECT_EQ(res.status, 422) << res.body;
+    EXPECT_THAT(res.body, HasSubstr("shard"));
+}
+
 }  // namespace
 }  // namespace chelete

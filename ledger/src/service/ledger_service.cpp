@@ -6,6 +6,7 @@
 #include <chelete/ledger/codec.hpp>
 #include <chelete/ledger/pg_store.hpp>
 #include <chelete/ledger/service.hpp>
+#include <chelete/ledger/shards.hpp>
 #include <chelete/ledger/verify.hpp>
 #include <chelete/platform/logging.hpp>
 
@@ -57,6 +58,40 @@ LedgerStreams LedgerStreams::load(platform::ConfigReader& r) {
     s.event_stream = r.string(
         "CHELETE_LEDGER_EVENT_STREAM", "ledger.events", "Stream the ledger publishes batches to"
     );
+    s.shards = static_cast<std::size_t>(r.integer(
+        "CHELETE_LEDGER_SHARDS",
+        1,
+        1,
+        64,
+        "Ledger account shards (docs/scaling.md); shard k > 0 appends _k to the schema and .k to "
+        "the streams"
+    ));
+    return s;
+}
+
+std::string LedgerStreams::command_stream_of(std::size_t shard) const {
+    return shard_stream(command_stream, shard);
+}
+
+std::string LedgerStreams::event_stream_of(std::size_t shard) const {
+    return shard_stream(event_stream, shard);
+}
+
+std::vector<std::string> LedgerStreams::command_streams() const {
+    std::vector<std::string> out;
+    for (std::size_t k = 0; k < shards; ++k) {
+        out.push_back(command_stream_of(k));
+    }
+    return out;
+}
+
+LedgerSettings LedgerSettings::for_shard(std::size_t k) const {
+    LedgerSettings s = *this;
+    s.shard = k;
+    s.schema = shard_schema(base_schema, k);
+    s.streams.command_stream = layout.command_stream_of(k);
+    s.streams.event_stream = layout.event_stream_of(k);
+    s.streams.shards = 1;
     return s;
 }
 
@@ -68,7 +103,24 @@ LedgerSettings LedgerSettings::load(platform::ConfigReader& r) {
         r.problem("CHELETE_LEDGER_SCHEMA='" + s.schema + "' is not a plain lower-case identifier");
         s.schema = "ledger";
     }
-    s.streams = LedgerStreams::load(r);
+    s.base_schema = s.schema;
+    s.layout = LedgerStreams::load(r);
+    const auto shard = r.integer(
+        "CHELETE_LEDGER_SHARD",
+        0,
+        0,
+        63,
+        "The shard a `chelete ledger` process serves (0 to CHELETE_LEDGER_SHARDS - 1)"
+    );
+    if (static_cast<std::size_t>(shard) >= s.layout.shards) {
+        r.problem(
+            "CHELETE_LEDGER_SHARD=" + std::to_string(shard) +
+            " is not below CHELETE_LEDGER_SHARDS=" + std::to_string(s.layout.shards)
+        );
+    }
+    s = s.for_shard(
+        static_cast<std::size_t>(shard) < s.layout.shards ? static_cast<std::size_t>(shard) : 0
+    );
     s.engine.max_batch_events = static_cast<std::size_t>(r.integer(
         "CHELETE_LEDGER_MAX_BATCH",
         8190,
@@ -746,6 +798,18 @@ api::Reply LedgerService::query(const std::string& type, const std::string& payl
         // Optional body {"expect_head": {"seq", "digest"}} (the gateway checked it against the
         // spec; other callers on the bus are checked here).
         const json body = request && request->body.is_object() ? request->body : json::object();
+        // `shard` names the chain expect_head belongs to; the gateway sends it to that shard.
+        if (body.contains("shard") &&
+            (!body["shard"].is_number_integer() || body["shard"].get<std::int64_t>() < 0 ||
+             static_cast<std::size_t>(body["shard"].get<std::int64_t>()) != settings_.shard)) {
+            return api::problem(
+                422,
+                "validation-failed",
+                "The request breaks the rules of this operation",
+                "",
+                {api::FieldError{"shard", "no such ledger shard"}}
+            );
+        }
         if (body.contains("expect_head")) {
             const json& h = body["expect_head"];
             const auto digest = h.is_object() && h.contains("digest") && h["digest"].is_string()

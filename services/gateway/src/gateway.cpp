@@ -1,4 +1,5 @@
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -231,38 +232,93 @@ RouteHandler Gateway::token_exchange(const std::string& stream, const std::strin
     });
 }
 
+namespace {
+
+/// What the gateway sends a service for one request (the service's operations envelope).
+nlohmann::json envelope_of(const RequestContext& ctx) {
+    nlohmann::json envelope{
+        {"operation", ctx.operation->operation_id},
+        {"request_id", ctx.request_id},
+        {"path", ctx.path_params},
+        {"query", ctx.query},
+        {"body", ctx.body},
+        {"idempotency_key", ctx.idempotency_key},
+        {"client_address", ctx.client_address}};
+    if (ctx.operation->request_content_type == "application/x-www-form-urlencoded") {
+        // The USSD service reads the form with its own stricter parser (docs/ussd.md).
+        envelope["raw_body"] = ctx.raw_body;
+    }
+    if (ctx.operation->partner_signed()) {
+        envelope["raw_body"] = ctx.raw_body;
+        nlohmann::json signed_headers = nlohmann::json::object();
+        for (const char* name : {"x-chelete-timestamp", "x-chelete-signature"}) {
+            if (const auto it = ctx.headers.find(name); it != ctx.headers.end()) {
+                signed_headers[name] = it->second;
+            }
+        }
+        envelope["signed_headers"] = std::move(signed_headers);
+    }
+    if (ctx.principal) {
+        envelope["principal"] = {
+            {"subject", ctx.principal->subject},
+            {"role", ctx.principal->role},
+            {"token_version", ctx.principal->token_version}};
+    }
+    return envelope;
+}
+
+HttpResponse upstream_timeout(const std::string& request_id) {
+    auto r = problem(
+        504,
+        "upstream-timeout",
+        "The service did not answer in time",
+        "retry with the same Idempotency-Key; quote request id " + request_id
+    );
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+}
+
+/// A service's reply as the HTTP answer; nullopt when it is unreadable.
+std::optional<HttpResponse> response_of(const platform::bus::Message& reply) {
+    const auto parsed = nlohmann::json::parse(reply.payload, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("status") ||
+        !parsed["status"].is_number_integer()) {
+        return std::nullopt;
+    }
+    HttpResponse r;
+    r.status = parsed["status"].get<int>();
+    r.content_type = parsed.value("content_type", std::string{"application/json"});
+    if (parsed.contains("body_text") && parsed["body_text"].is_string()) {
+        r.body = parsed["body_text"].get<std::string>();
+    } else if (parsed.contains("body")) {
+        r.body = parsed["body"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    if (parsed.contains("headers") && parsed["headers"].is_object()) {
+        for (const auto& [k, v] : parsed["headers"].items()) {
+            if (v.is_string()) {
+                r.headers.emplace_back(k, v.get<std::string>());
+            }
+        }
+    }
+    return r;
+}
+
+HttpResponse unreadable(const std::string& request_id) {
+    return problem(
+        502,
+        "bad-upstream-reply",
+        "The service answered unreadably",
+        "quote request id " + request_id
+    );
+}
+
+}  // namespace
+
 RouteHandler Gateway::forward_then(
     const std::string& stream, const std::string& type, std::function<void(HttpResponse&)> transform
 ) {
     return [this, stream, type, transform](const RequestContext& ctx, Respond respond) {
-        nlohmann::json envelope{
-            {"operation", ctx.operation->operation_id},
-            {"request_id", ctx.request_id},
-            {"path", ctx.path_params},
-            {"query", ctx.query},
-            {"body", ctx.body},
-            {"idempotency_key", ctx.idempotency_key},
-            {"client_address", ctx.client_address}};
-        if (ctx.operation->request_content_type == "application/x-www-form-urlencoded") {
-            // The USSD service reads the form with its own stricter parser (docs/ussd.md).
-            envelope["raw_body"] = ctx.raw_body;
-        }
-        if (ctx.operation->partner_signed()) {
-            envelope["raw_body"] = ctx.raw_body;
-            nlohmann::json signed_headers = nlohmann::json::object();
-            for (const char* name : {"x-chelete-timestamp", "x-chelete-signature"}) {
-                if (const auto it = ctx.headers.find(name); it != ctx.headers.end()) {
-                    signed_headers[name] = it->second;
-                }
-            }
-            envelope["signed_headers"] = std::move(signed_headers);
-        }
-        if (ctx.principal) {
-            envelope["principal"] = {
-                {"subject", ctx.principal->subject},
-                {"role", ctx.principal->role},
-                {"token_version", ctx.principal->token_version}};
-        }
+        const nlohmann::json envelope = envelope_of(ctx);
         const std::string request_id = ctx.request_id;
         bus_->request(
             platform::bus::OutgoingMessage{stream, type, envelope.dump(), request_id, ""},
@@ -271,50 +327,83 @@ RouteHandler Gateway::forward_then(
              request_id,
              transform](std::optional<platform::bus::Message> reply) {
                 if (!reply) {
-                    auto r = problem(
-                        504,
-                        "upstream-timeout",
-                        "The service did not answer in time",
-                        "retry with the same Idempotency-Key; quote request id " + request_id
-                    );
-                    r.headers.emplace_back("Retry-After", "1");
-                    respond(std::move(r));
+                    respond(upstream_timeout(request_id));
                     return;
                 }
-                const auto parsed = nlohmann::json::parse(reply->payload, nullptr, false);
-                if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("status") ||
-                    !parsed["status"].is_number_integer()) {
-                    respond(problem(
-                        502,
-                        "bad-upstream-reply",
-                        "The service answered unreadably",
-                        "quote request id " + request_id
-                    ));
+                auto r = response_of(*reply);
+                if (!r) {
+                    respond(unreadable(request_id));
                     return;
-                }
-                HttpResponse r;
-                r.status = parsed["status"].get<int>();
-                r.content_type = parsed.value("content_type", std::string{"application/json"});
-                if (parsed.contains("body_text") && parsed["body_text"].is_string()) {
-                    r.body = parsed["body_text"].get<std::string>();
-                } else if (parsed.contains("body")) {
-                    r.body = parsed["body"].dump(
-                        -1, ' ', false, nlohmann::json::error_handler_t::replace
-                    );
-                }
-                if (parsed.contains("headers") && parsed["headers"].is_object()) {
-                    for (const auto& [k, v] : parsed["headers"].items()) {
-                        if (v.is_string()) {
-                            r.headers.emplace_back(k, v.get<std::string>());
-                        }
-                    }
                 }
                 if (transform) {
-                    transform(r);
+                    transform(*r);
                 }
-                respond(std::move(r));
+                respond(std::move(*r));
             }
         );
+    };
+}
+
+RouteHandler Gateway::fan_out(
+    std::vector<std::string> streams,
+    const std::string& type,
+    FanOutShape shape,
+    FanOutCombine combine
+) {
+    return [this, streams, type, shape, combine](const RequestContext& ctx, Respond respond) {
+        struct Gathered {
+            std::mutex mutex;
+            std::vector<std::optional<HttpResponse>> replies;
+            std::size_t outstanding = 0;
+            Respond respond;
+        };
+        auto gathered = std::make_shared<Gathered>();
+        gathered->replies.resize(streams.size());
+        gathered->outstanding = streams.size();
+        gathered->respond = std::move(respond);
+        const nlohmann::json envelope = envelope_of(ctx);
+        const std::string request_id = ctx.request_id;
+        for (std::size_t i = 0; i < streams.size(); ++i) {
+            nlohmann::json mine = envelope;
+            if (shape) {
+                shape(mine, i);
+            }
+            // One correlation id per shard: the replies come back on one stream.
+            bus_->request(
+                platform::bus::OutgoingMessage{
+                    streams[i], type, mine.dump(), request_id + "." + std::to_string(i), ""},
+                settings_.request_timeout,
+                [gathered, i, request_id, combine](std::optional<platform::bus::Message> reply) {
+                    std::optional<HttpResponse> r;
+                    if (reply) {
+                        r = response_of(*reply);
+                        if (!r) {
+                            r = unreadable(request_id);
+                        }
+                    }
+                    std::unique_lock lock{gathered->mutex};
+                    gathered->replies[i] = std::move(r);
+                    if (--gathered->outstanding > 0) {
+                        return;
+                    }
+                    lock.unlock();
+                    // Every shard answered (or timed out): the last callback answers.
+                    HttpResponse combined;
+                    try {
+                        combined = combine(gathered->replies);
+                    } catch (const std::exception& e) {
+                        spdlog::error(
+                            "request {}: combining the shards' replies: {}", request_id, e.what()
+                        );
+                        combined = unreadable(request_id);
+                    }
+                    if (combined.status == 504) {
+                        combined = upstream_timeout(request_id);
+                    }
+                    gathered->respond(std::move(combined));
+                }
+            );
+        }
     };
 }
 

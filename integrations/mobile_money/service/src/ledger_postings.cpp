@@ -5,6 +5,10 @@
 // ledger_postings until the ledger confirms it, so a lost message or a ledger restart is
 // repaired by sending it again (the ledger answers `exists` for what it already has).
 
+#include <map>
+
+#include <chelete/ledger/shards.hpp>
+
 #include "payout_impl.hpp"
 
 namespace chelete::payout {
@@ -26,14 +30,23 @@ bool curable(const std::string& result) {
 
 }  // namespace
 
+std::string PayoutService::Impl::ledger_stream(std::size_t shard) const {
+    return ledger::shard_stream(settings.ledger_command, shard);
+}
+
 std::string PayoutService::Impl::ensure_account(
-    pqxx::transaction_base& tx, const std::string& owner, int code, std::string_view currency
+    pqxx::transaction_base& tx,
+    const std::string& owner,
+    int code,
+    std::string_view currency,
+    std::size_t shard
 ) const {
-    const std::string id = derived_id(owner);
+    const std::string name = ledger::sub_account_name(owner, shard);
+    const std::string id = derived_id(name);
     const auto inserted = tx.exec_params(
         "INSERT INTO ledger_accounts (owner, account_id, code, currency) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (owner) DO NOTHING",
-        owner,
+        name,
         id,
         code,
         std::string{currency}
@@ -42,7 +55,7 @@ std::string PayoutService::Impl::ensure_account(
         outbox->enqueue(
             tx,
             bus::OutgoingMessage{
-                settings.ledger_command,
+                ledger_stream(shard),
                 "ledger.create_accounts",
                 json{{"accounts",
                       json::array(
@@ -60,13 +73,16 @@ std::string PayoutService::Impl::ensure_account(
 }
 
 void PayoutService::Impl::open_system_accounts() {
+    // One sub-account of each per ledger shard: a payout's legs stay in its sender's shard.
     platform::with_transaction(*pool, [&](pqxx::work& tx) {
-        (void)ensure_account(tx, liquidity_owner("ZAR"), codes::kLiquidityAccount, "ZAR");
-        (void)ensure_account(tx, liquidity_owner("LSL"), codes::kLiquidityAccount, "LSL");
-        (void)ensure_account(tx, kSuspenseOwner, codes::kSuspenseAccount, "LSL");
-        (void)ensure_account(tx, kSettlementBankOwner, codes::kSettlementBankAccount, "LSL");
-        for (const auto id : {mm::PartnerId::kMpesa, mm::PartnerId::kEcocash}) {
-            (void)ensure_account(tx, float_owner(id), codes::kPartnerFloatAccount, "LSL");
+        for (std::size_t k = 0; k < settings.ledger_shards; ++k) {
+            (void)ensure_account(tx, liquidity_owner("ZAR"), codes::kLiquidityAccount, "ZAR", k);
+            (void)ensure_account(tx, liquidity_owner("LSL"), codes::kLiquidityAccount, "LSL", k);
+            (void)ensure_account(tx, kSuspenseOwner, codes::kSuspenseAccount, "LSL", k);
+            (void)ensure_account(tx, kSettlementBankOwner, codes::kSettlementBankAccount, "LSL", k);
+            for (const auto id : {mm::PartnerId::kMpesa, mm::PartnerId::kEcocash}) {
+                (void)ensure_account(tx, float_owner(id), codes::kPartnerFloatAccount, "LSL", k);
+            }
         }
     });
 }
@@ -85,8 +101,9 @@ bool PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& postin
     const json command{{"transfers", transfers}};
     const auto inserted = tx.exec_params(
         "INSERT INTO ledger_postings (id, transfer_id, kind, subject, remittance_id, float_effect, "
-        "reference, command, state, created_at, sent_at, created_by) VALUES ($1, $2, $3, $4, "
-        "nullif($5, '')::uuid, $6, $7, $8, 'sent', $9, $9, $10) ON CONFLICT DO NOTHING",
+        "reference, command, state, created_at, sent_at, created_by, ledger_shard) VALUES ($1, "
+        "$2, $3, $4, nullif($5, '')::uuid, $6, $7, $8, 'sent', $9, $9, $10, $11) ON CONFLICT DO "
+        "NOTHING",
         derived_id(posting.key),
         transfers[0]["id"].get<std::string>(),
         posting.kind,
@@ -96,7 +113,8 @@ bool PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& postin
         posting.reference,
         command.dump(),
         now,
-        posting.created_by
+        posting.created_by,
+        static_cast<int>(posting.shard)
     );
     if (inserted.affected_rows() == 0) {
         return false;  // posted before: a repeated decision moves no money twice
@@ -104,7 +122,7 @@ bool PayoutService::Impl::post(pqxx::transaction_base& tx, const Posting& postin
     outbox->enqueue(
         tx,
         bus::OutgoingMessage{
-            settings.ledger_command,
+            ledger_stream(posting.shard),
             "ledger.create_transfers",
             command.dump(),
             "",
@@ -120,15 +138,24 @@ void PayoutService::Impl::post_payout(
     std::string_view kind
 ) const {
     const auto r = tx.exec_params1(
-        "SELECT amount_minor, coalesce(principal_zar_minor, amount_minor) FROM payouts WHERE "
-        "remittance_id = $1",
+        "SELECT amount_minor, coalesce(principal_zar_minor, amount_minor), "
+        "coalesce(sender_id::text, '') FROM payouts WHERE remittance_id = $1",
         remittance_id
     );
     const auto lsl = r[0].as<std::int64_t>();
     const auto zar = r[1].as<std::int64_t>();
     const int code = kind == "cash_pickup" ? codes::kCashPickupTransfer : codes::kPayoutTransfer;
-    const std::string to = ensure_account(tx, subject, codes::kPartnerFloatAccount, "LSL");
+    // The remittance reserved in its sender's ledger shard: its in-transit rand is there, so
+    // both legs go there, to the shard's sub-accounts.
+    const std::size_t shard = ledger::shard_of(r[2].as<std::string>(), settings.ledger_shards);
+    if (shard != 0) {
+        // Positions are read per subject (every shard's sub-account together), and a posting's
+        // subject must be a known account: shard 0's names it.
+        (void)ensure_account(tx, subject, codes::kPartnerFloatAccount, "LSL");
+    }
+    const std::string to = ensure_account(tx, subject, codes::kPartnerFloatAccount, "LSL", shard);
     Posting p;
+    p.shard = shard;
     p.key = std::string{kind} + ":" + remittance_id;
     p.kind = std::string{kind};
     p.subject = subject;
@@ -137,13 +164,14 @@ void PayoutService::Impl::post_payout(
     // ZAR in transit becomes LSL at the partner through the two liquidity accounts (DOMAIN.md
     // §1.1: at par; a rate table other than 1:1 leaves its difference in liquidity).
     p.transfers = json::array(
-        {{{"debit_account_id", derived_id(kInTransitOwner)},
-          {"credit_account_id", derived_id(liquidity_owner("ZAR"))},
+        {{{"debit_account_id", derived_id(ledger::sub_account_name(kInTransitOwner, shard))},
+          {"credit_account_id",
+           derived_id(ledger::sub_account_name(liquidity_owner("ZAR"), shard))},
           {"amount", zar},
           {"currency", "ZAR"},
           {"code", code},
           {"user_data_128", remittance_id}},
-         {{"debit_account_id", derived_id(liquidity_owner("LSL"))},
+         {{"debit_account_id", derived_id(ledger::sub_account_name(liquidity_owner("LSL"), shard))},
           {"credit_account_id", to},
           {"amount", lsl},
           {"currency", "LSL"},
@@ -270,8 +298,8 @@ int PayoutService::Impl::resend_postings() {
     int resent = 0;
     platform::with_transaction(*pool, [&](pqxx::work& tx) {
         const auto due = tx.exec_params(
-            "SELECT id::text, command FROM ledger_postings WHERE state = 'sent' AND sent_at < $1 "
-            "ORDER BY sent_at LIMIT 200 FOR UPDATE SKIP LOCKED",
+            "SELECT id::text, command, ledger_shard FROM ledger_postings WHERE state = 'sent' AND "
+            "sent_at < $1 ORDER BY sent_at LIMIT 200 FOR UPDATE SKIP LOCKED",
             platform::format_rfc3339(clock.now() - settings.ledger_resend_after)
         );
         if (due.empty()) {
@@ -279,22 +307,28 @@ int PayoutService::Impl::resend_postings() {
         }
         // Accounts first, in the same stream: a resent command finds them.
         const auto accounts = tx.exec(
-            "SELECT account_id::text, code, currency FROM ledger_accounts WHERE NOT confirmed"
+            "SELECT account_id::text, code, currency, owner FROM ledger_accounts WHERE NOT "
+            "confirmed"
         );
-        if (!accounts.empty()) {
-            json list = json::array();
-            for (const auto& a : accounts) {
-                list.push_back(
-                    {{"id", a[0].as<std::string>()},
-                     {"code", a[1].as<int>()},
-                     {"currency", a[2].as<std::string>()},
-                     {"flags", json::array()}}
-                );
+        std::map<std::size_t, json> lists;  // by shard: the owner's name tells which
+        for (const auto& a : accounts) {
+            const auto shard = ledger::shard_of_sub_account_name(a[3].as<std::string>());
+            if (!shard || *shard >= settings.ledger_shards) {
+                spdlog::error("payout: ledger account {} names no shard", a[3].as<std::string>());
+                continue;
             }
+            lists[*shard].push_back(
+                {{"id", a[0].as<std::string>()},
+                 {"code", a[1].as<int>()},
+                 {"currency", a[2].as<std::string>()},
+                 {"flags", json::array()}}
+            );
+        }
+        for (const auto& [shard, list] : lists) {
             outbox->enqueue(
                 tx,
                 bus::OutgoingMessage{
-                    settings.ledger_command,
+                    ledger_stream(shard),
                     "ledger.create_accounts",
                     json{{"accounts", list}}.dump(),
                     "",
@@ -305,7 +339,7 @@ int PayoutService::Impl::resend_postings() {
             outbox->enqueue(
                 tx,
                 bus::OutgoingMessage{
-                    settings.ledger_command,
+                    ledger_stream(static_cast<std::size_t>(row[2].as<int>())),
                     "ledger.create_transfers",
                     row[1].as<std::string>(),
                     "",

@@ -175,6 +175,9 @@ struct Posting {
     std::string reference;
     std::string created_by = "system";
     json transfers;  // without ids: legs in order, linked by post()
+    /// The ledger shard it goes to: the sender's for a payout, 0 for what no worker's money
+    /// moves (top-ups, reconciliation breaks).
+    std::size_t shard = 0;
 };
 
 }  // namespace detail
@@ -616,10 +619,17 @@ struct PayoutService::Impl {
 
     // ---- the partner side of the ledger (ledger_postings.cpp) ----
 
-    /// The ledger account of `owner`, opened (create_accounts through the outbox) if new.
+    /// The ledger account of `owner`'s sub-account in `shard` (shards.hpp; shard 0's is the
+    /// owner's own), opened (create_accounts through the outbox to that shard) if new.
     std::string ensure_account(
-        pqxx::transaction_base& tx, const std::string& owner, int code, std::string_view currency
+        pqxx::transaction_base& tx,
+        const std::string& owner,
+        int code,
+        std::string_view currency,
+        std::size_t shard = 0
     ) const;
+    /// The command stream of ledger shard `shard`.
+    [[nodiscard]] std::string ledger_stream(std::size_t shard) const;
     /// Records and sends one ledger command; nothing (false) if `key` was posted before.
     bool post(pqxx::transaction_base& tx, const Posting& posting) const;
     /// A paid payout leaves the in-transit rand through liquidity to `subject`'s loti account:

@@ -4,9 +4,11 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
+#include <chelete/ledger/shards.hpp>
 #include <chelete/payout/service.hpp>
 #include <chelete/platform/crypto.hpp>
 #include <chelete/platform/id.hpp>
@@ -144,12 +146,16 @@ protected:
         platform_ = platform::PlatformSettings::load(reader);
         auto settings = PayoutSettings::load(reader);
         reader.finish();
+        settings.ledger_shards = ledger_shards();
         checker_ = std::make_shared<FakeChecker>();
         service_ = std::make_unique<PayoutService>(
             platform_, settings, Partners{{mm::PartnerId::kMpesa, partner_}}, clock_, checker_
         );
         service_->migrate();
     }
+    /// CHELETE_LEDGER_SHARDS as the caller copies it into the settings (1 unless a fixture says).
+    [[nodiscard]] virtual std::size_t ledger_shards() const { return 1; }
+
     void TearDown() override {
         service_.reset();
         if (testing::pg_dsn()) {
@@ -186,7 +192,9 @@ protected:
     }
 
     std::string request(
-        const std::string& method = "mpesa", const std::string& phone = "+26658123456"
+        const std::string& method = "mpesa",
+        const std::string& phone = "+26658123456",
+        const std::string& sender_id = platform::new_uuid()
     ) {
         const std::string id = platform::new_uuid();
         in_tx([&](pqxx::work& tx) {
@@ -202,7 +210,7 @@ protected:
                      {{"beneficiary_id", platform::new_uuid()},
                       {"full_name", "Palesa Mokoena"},
                       {"phone", phone}}},
-                    {"sender", {{"id", platform::new_uuid()}, {"full_name", "Thabo Mokoena"}}},
+                    {"sender", {{"id", sender_id}, {"full_name", "Thabo Mokoena"}}},
                     {"purpose", "bop_416"},
                     {"created_at", "2026-11-23T08:00:00Z"}}
             );
@@ -1197,6 +1205,134 @@ TEST_F(SettlementPgTest, TheDailyRunIsQueuedOnceAfterTheConfiguredHour) {
     });
     EXPECT_EQ(state_of[0].as<std::string>(), "done");
     EXPECT_EQ(state_of[1].as<std::string>(), "schedule");
+}
+
+/// Two ledger shards (docs/scaling.md): a payout's legs go to its sender's shard, between that
+/// shard's sub-accounts; a top-up goes to shard 0; the position adds every shard up.
+class ShardedSettlementPgTest : public SettlementPgTest {
+protected:
+    [[nodiscard]] std::size_t ledger_shards() const override { return 2; }
+
+    static std::string sender_in_shard(std::size_t shard) {
+        for (;;) {
+            std::string id = platform::new_uuid();
+            if (ledger::shard_of(id, 2) == shard) {
+                return id;
+            }
+        }
+    }
+
+    /// (stream, type, payload) of the ledger commands in the outbox, in order.
+    std::vector<std::tuple<std::string, std::string, json>> ledger_commands() {
+        return in_tx([&](pqxx::work& tx) {
+            std::vector<std::tuple<std::string, std::string, json>> out;
+            for (const auto& r : tx.exec(
+                     "SELECT stream, type, payload FROM outbox WHERE type LIKE 'ledger.create_%' "
+                     "ORDER BY id"
+                 )) {
+                out.emplace_back(
+                    r[0].as<std::string>(),
+                    r[1].as<std::string>(),
+                    json::parse(r[2].as<std::string>())
+                );
+            }
+            return out;
+        });
+    }
+};
+
+TEST_F(ShardedSettlementPgTest, APayoutMovesMoneyInItsSendersShard) {
+    const auto id = request("mpesa", "+26658123456", sender_in_shard(1));
+    drain();
+    clock_.advance(1s);
+    ASSERT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
+    ASSERT_EQ(state(id), "paid");
+
+    const auto posting = in_tx([&](pqxx::work& tx) {
+        return tx.exec_params1(
+            "SELECT subject, ledger_shard, command FROM ledger_postings WHERE remittance_id = $1",
+            id
+        );
+    });
+    // The position is the partner's, every shard together; the shard is recorded for resends.
+    EXPECT_EQ(posting[0].as<std::string>(), "float:mpesa");
+    EXPECT_EQ(posting[1].as<int>(), 1);
+    const json legs = json::parse(posting[2].as<std::string>())["transfers"];
+    EXPECT_EQ(legs[0]["debit_account_id"], derived_id("system:in_transit@shard1"));
+    EXPECT_EQ(legs[0]["credit_account_id"], derived_id("system:liquidity:ZAR@shard1"));
+    EXPECT_EQ(legs[1]["debit_account_id"], derived_id("system:liquidity:LSL@shard1"));
+    EXPECT_EQ(legs[1]["credit_account_id"], derived_id("float:mpesa@shard1"));
+
+    std::map<std::string, std::string> account_streams;  // account id -> stream
+    std::vector<std::string> transfer_streams;
+    for (const auto& [stream, type, payload] : ledger_commands()) {
+        if (type == "ledger.create_accounts") {
+            for (const auto& a : payload["accounts"]) {
+                account_streams[a["id"].get<std::string>()] = stream;
+            }
+        } else {
+            transfer_streams.push_back(stream);
+        }
+    }
+    EXPECT_EQ(account_streams[derived_id("float:mpesa@shard1")], "ledger.cmd.1");
+    EXPECT_EQ(account_streams[derived_id("float:mpesa")], "ledger.cmd");
+    EXPECT_EQ(transfer_streams, std::vector<std::string>{"ledger.cmd.1"});
+
+    // Refused for an account the shard had not opened yet: sent again to the same shard, the
+    // accounts first, each to its own shard.
+    ledger_answers("credit_account_not_found");
+    in_tx([&](pqxx::work& tx) { tx.exec0("UPDATE ledger_accounts SET confirmed = false"); });
+    clock_.advance(31s);
+    service_->run_jobs_once();
+    account_streams.clear();
+    transfer_streams.clear();
+    for (const auto& [stream, type, payload] : ledger_commands()) {
+        if (type == "ledger.create_accounts") {
+            for (const auto& a : payload["accounts"]) {
+                account_streams[a["id"].get<std::string>()] = stream;
+            }
+        } else {
+            transfer_streams.push_back(stream);
+        }
+    }
+    EXPECT_EQ(account_streams[derived_id("float:mpesa@shard1")], "ledger.cmd.1");
+    EXPECT_EQ(account_streams[derived_id("float:mpesa")], "ledger.cmd");
+    EXPECT_EQ(transfer_streams, std::vector<std::string>{"ledger.cmd.1"});
+    ledger_answers("ok");
+
+    // A top-up is no worker's money: shard 0. The partner's float is every shard's together.
+    ASSERT_EQ(
+        finance(
+            "topUpPartnerFloat",
+            json{
+                {"partner", "mpesa"},
+                {"amount", {{"amount", "250.00"}, {"currency", "LSL"}}},
+                {"reference", "BANK-1"}}
+        ).status,
+        201
+    );
+    const auto commands = ledger_commands();
+    ASSERT_FALSE(commands.empty());
+    EXPECT_EQ(std::get<0>(commands.back()), "ledger.cmd");
+    EXPECT_EQ(
+        std::get<2>(commands.back())["transfers"][0]["debit_account_id"], derived_id("float:mpesa")
+    );
+    ledger_answers("ok");
+    EXPECT_EQ(partner_position()["float"]["amount"], "-250.00");
+}
+
+TEST_F(ShardedSettlementPgTest, ASenderInShardZeroKeepsTheSingleLedgersAccounts) {
+    const auto id = request("mpesa", "+26658123456", sender_in_shard(0));
+    drain();
+    clock_.advance(1s);
+    ASSERT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
+    const auto commands = ledger_commands();
+    ASSERT_FALSE(commands.empty());
+    EXPECT_EQ(std::get<0>(commands.back()), "ledger.cmd");
+    EXPECT_EQ(
+        std::get<2>(commands.back())["transfers"][0]["debit_account_id"],
+        derived_id("system:in_transit")
+    );
 }
 
 }  // namespace

@@ -18,20 +18,34 @@
 
 namespace chelete::ledger {
 
-/// Where the ledger listens and publishes; the gateway reads the command stream too, to forward
-/// the ledger's HTTP operations to it.
+/// Where the ledger listens and publishes; the gateway and the services that move money read
+/// them too, to address the ledger. With several shards (CHELETE_LEDGER_SHARDS) these are shard
+/// 0's names and shard k's derive from them (shards.hpp).
 struct LedgerStreams {
     std::string command_stream = "ledger.cmd";
     std::string event_stream = "ledger.events";
+    std::size_t shards = 1;
+
+    [[nodiscard]] std::string command_stream_of(std::size_t shard) const;
+    [[nodiscard]] std::string event_stream_of(std::size_t shard) const;
+    /// Every shard's command stream, in shard order.
+    [[nodiscard]] std::vector<std::string> command_streams() const;
 
     static LedgerStreams load(platform::ConfigReader& reader);
 };
 
+/// One ledger process: the shard it serves (CHELETE_LEDGER_SHARD) and that shard's names.
 struct LedgerSettings {
-    std::string schema = "ledger";
-    LedgerStreams streams;
+    std::string schema = "ledger";  // this shard's schema
+    LedgerStreams streams;          // this shard's streams (command_stream, event_stream)
+    std::size_t shard = 0;
+    std::string base_schema = "ledger";  // CHELETE_LEDGER_SCHEMA: shard 0's schema
+    LedgerStreams layout;                // every shard: shard 0's stream names and the count
     EngineOptions engine;
     std::size_t query_threads = 2;
+
+    /// The same settings for shard k of the layout (`chelete all` runs every shard).
+    [[nodiscard]] LedgerSettings for_shard(std::size_t k) const;
 
     static LedgerSettings load(platform::ConfigReader& reader);
 };

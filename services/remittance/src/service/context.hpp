@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <chelete/ledger/shards.hpp>
 #include <chelete/platform/api.hpp>
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/clock.hpp>
@@ -102,10 +103,18 @@ struct Cause {
 /// Records a new remittance `created`, then `screening` with its compliance.screen request.
 void start_remittance(const Context& ctx, pqxx::transaction_base& tx, const std::string& id);
 
-/// Ensures the ledger accounts exist (create_accounts through the outbox, once per owner).
+/// The ledger shard of a worker: their wallet and every transfer of their deposits and
+/// remittances live there (docs/scaling.md "The ledger: account shards").
+[[nodiscard]] std::size_t ledger_shard_of(const Context& ctx, std::string_view worker_id);
+/// The command stream of ledger shard `shard`.
+[[nodiscard]] std::string ledger_stream(const Context& ctx, std::size_t shard);
+
+/// Ensures the ledger accounts exist (create_accounts through the outbox to `shard`, once per
+/// owner).
 void ensure_account(
     const Context& ctx,
     pqxx::transaction_base& tx,
+    std::size_t shard,
     const std::string& owner,
     const std::string& account_id,
     int code,

@@ -200,17 +200,29 @@ api::Reply create_deposit(const Context& ctx, pqxx::dbtransaction& tx, const api
     const std::string id = platform::new_uuid();
     const std::string transfer_id = derived_id("deposit:" + id);
     const std::string wallet = wallet_account_id(worker_id);
-    const std::string agent_float = derived_id("agent-float:" + agent_id);
+    // The worker's shard holds the wallet and the agent's float sub-account the cash comes from.
+    const std::size_t shard = ledger_shard_of(ctx, worker_id);
+    const std::string agent_float =
+        derived_id(ledger::sub_account_name("agent-float:" + agent_id, shard));
     const std::string now = platform::format_rfc3339(ctx.clock.now());
     ensure_account(
         ctx,
         tx,
+        shard,
         "wallet:" + worker_id,
         wallet,
         codes::kWalletAccount,
         {"debits_must_not_exceed_credits", "history"}
     );
-    ensure_account(ctx, tx, "agent:" + agent_id, agent_float, codes::kAgentFloatAccount, {});
+    ensure_account(
+        ctx,
+        tx,
+        shard,
+        ledger::sub_account_name("agent:" + agent_id, shard),
+        agent_float,
+        codes::kAgentFloatAccount,
+        {}
+    );
     tx.exec_params0(
         "INSERT INTO deposits (id, agent_id, idempotency_key, worker_id, amount_minor, "
         "transfer_id, status, created_at, requested_at) VALUES ($1, $2, $3, $4, $5, $6, "
@@ -226,7 +238,7 @@ api::Reply create_deposit(const Context& ctx, pqxx::dbtransaction& tx, const api
     // The agent holds the cash (debit its float), the worker's wallet owes it (credit).
     ctx.send(
         tx,
-        ctx.settings.saga.ledger_command,
+        ledger_stream(ctx, shard),
         "ledger.create_transfers",
         json{
             {"transfers",
@@ -265,7 +277,9 @@ api::Reply get_wallet(const Context& ctx, pqxx::dbtransaction&, const api::Reque
     }
     const std::string account = wallet_account_id(worker_id);
     const auto reply = ctx.query(
-        ctx.settings.saga.ledger_command, "ledger.get_accounts", json{{"ids", {account}}}
+        ledger_stream(ctx, ledger_shard_of(ctx, worker_id)),
+        "ledger.get_accounts",
+        json{{"ids", {account}}}
     );
     if (!reply || reply->status != 200) {
         return unavailable("the ledger");

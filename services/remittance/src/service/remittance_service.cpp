@@ -320,24 +320,18 @@ struct RemittanceService::Impl {
     }
 
     void open_system_accounts() {
+        // One sub-account of each per ledger shard, so a remittance's transfers stay in its
+        // sender's shard (shard 0's keep the names and ids of a single ledger).
         platform::with_transaction(*pool, [&](pqxx::work& tx) {
             const auto ctx = context();
-            detail::ensure_account(
-                ctx,
-                tx,
-                detail::kInTransitOwner,
-                derived_id(detail::kInTransitOwner),
-                codes::kInTransitAccount,
-                {}
-            );
-            detail::ensure_account(
-                ctx,
-                tx,
-                detail::kFeeRevenueOwner,
-                derived_id(detail::kFeeRevenueOwner),
-                codes::kFeeRevenueAccount,
-                {}
-            );
+            for (std::size_t shard = 0; shard < settings.saga.ledger_shards; ++shard) {
+                for (const auto& [owner, code] :
+                     {std::pair{detail::kInTransitOwner, codes::kInTransitAccount},
+                      std::pair{detail::kFeeRevenueOwner, codes::kFeeRevenueAccount}}) {
+                    const std::string name = ledger::sub_account_name(owner, shard);
+                    detail::ensure_account(ctx, tx, shard, name, derived_id(name), code, {});
+                }
+            }
         });
         outbox->wake();
     }

@@ -4,6 +4,7 @@
 // same transaction as the status and its history row.
 #include <spdlog/spdlog.h>
 
+#include <chelete/ledger/shards.hpp>
 #include <chelete/platform/clock.hpp>
 #include <chelete/platform/id.hpp>
 
@@ -85,7 +86,8 @@ json transfer(
 
 /// The reservation: principal wallet → in-transit and fee wallet → revenue, pending and linked
 /// (both or neither). A zero fee has no transfer of its own.
-json reserve_command(pqxx::transaction_base& tx, const Row& r) {
+json reserve_command(const Context& ctx, pqxx::transaction_base& tx, const Row& r) {
+    const std::size_t shard = ledger_shard_of(ctx, r.sender_id);
     const bool has_fee = r.fee > 0;
     json principal = transfer(
         r.reserve_id,
@@ -96,12 +98,14 @@ json reserve_command(pqxx::transaction_base& tx, const Row& r) {
         r.id
     );
     principal["debit_account_id"] = r.wallet;
-    principal["credit_account_id"] = account_of(tx, kInTransitOwner);
+    principal["credit_account_id"] =
+        account_of(tx, ledger::sub_account_name(kInTransitOwner, shard));
     json transfers = json::array({principal});
     if (has_fee) {
         json fee = transfer(r.reserve_fee_id, r.fee, codes::kFeeTransfer, {"pending"}, r.id);
         fee["debit_account_id"] = r.wallet;
-        fee["credit_account_id"] = account_of(tx, kFeeRevenueOwner);
+        fee["credit_account_id"] =
+            account_of(tx, ledger::sub_account_name(kFeeRevenueOwner, shard));
         transfers.push_back(fee);
     }
     return json{{"transfers", transfers}};
@@ -153,10 +157,16 @@ json settle_command(const Row& r, Settle kind) {
     return json{{"transfers", transfers}};
 }
 
-void send_ledger(const Context& ctx, pqxx::transaction_base& tx, const json& command) {
+/// Sends a command to the ledger shard of the worker whose money it moves.
+void send_ledger(
+    const Context& ctx,
+    pqxx::transaction_base& tx,
+    const std::string& worker_id,
+    const json& command
+) {
     ctx.send(
         tx,
-        ctx.settings.saga.ledger_command,
+        ledger_stream(ctx, ledger_shard_of(ctx, worker_id)),
         "ledger.create_transfers",
         command,
         ctx.settings.saga.ledger_replies
@@ -253,7 +263,7 @@ void late_void(
     spdlog::warn(
         "remittance {}: the reservation landed after its void found nothing; voiding it again", id
     );
-    send_ledger(ctx, tx, settle_command(*row, Settle::kLateVoid));
+    send_ledger(ctx, tx, row->sender_id, settle_command(*row, Settle::kLateVoid));
     tx.exec_params0(
         "UPDATE remittances SET ledger_state = 'void_late_requested', settle_transfer_id = $2, "
         "step_requested_at = $3 WHERE id = $1",
@@ -303,7 +313,7 @@ platform::Result<Transition, TransitionError> apply_event(
         case LedgerAction::kNone:
             break;
         case LedgerAction::kPendingTransfer:
-            send_ledger(ctx, tx, reserve_command(tx, *row));
+            send_ledger(ctx, tx, row->sender_id, reserve_command(ctx, tx, *row));
             tx.exec_params0(
                 "UPDATE remittances SET ledger_state = 'reserve_requested', step_requested_at = "
                 "$2 WHERE id = $1",
@@ -315,7 +325,7 @@ platform::Result<Transition, TransitionError> apply_event(
         case LedgerAction::kVoid: {
             const bool post = t.ledger == LedgerAction::kPost;
             const Settle kind = post ? Settle::kPost : Settle::kVoid;
-            send_ledger(ctx, tx, settle_command(*row, kind));
+            send_ledger(ctx, tx, row->sender_id, settle_command(*row, kind));
             tx.exec_params0(
                 "UPDATE remittances SET ledger_state = $2, settle_transfer_id = $3, "
                 "step_requested_at = $4 WHERE id = $1",
@@ -377,9 +387,18 @@ void start_remittance(const Context& ctx, pqxx::transaction_base& tx, const std:
     }
 }
 
+std::size_t ledger_shard_of(const Context& ctx, std::string_view worker_id) {
+    return ledger::shard_of(worker_id, ctx.settings.saga.ledger_shards);
+}
+
+std::string ledger_stream(const Context& ctx, std::size_t shard) {
+    return ledger::shard_stream(ctx.settings.saga.ledger_command, shard);
+}
+
 void ensure_account(
     const Context& ctx,
     pqxx::transaction_base& tx,
+    std::size_t shard,
     const std::string& owner,
     const std::string& account_id,
     int code,
@@ -398,7 +417,7 @@ void ensure_account(
     // Creating an account twice answers `exists`, so a resent command is harmless.
     ctx.send(
         tx,
-        ctx.settings.saga.ledger_command,
+        ledger_stream(ctx, shard),
         "ledger.create_accounts",
         json{
             {"accounts",
@@ -785,13 +804,13 @@ int resend_stuck(const Context& ctx, pqxx::transaction_base& tx) {
                 screen_request(tx, r.id)
             );
         } else if (r.ledger_state == "reserve_requested") {
-            send_ledger(ctx, tx, reserve_command(tx, r));
+            send_ledger(ctx, tx, r.sender_id, reserve_command(ctx, tx, r));
         } else if (r.ledger_state == "post_requested") {
-            send_ledger(ctx, tx, settle_command(r, Settle::kPost));
+            send_ledger(ctx, tx, r.sender_id, settle_command(r, Settle::kPost));
         } else if (r.ledger_state == "void_requested") {
-            send_ledger(ctx, tx, settle_command(r, Settle::kVoid));
+            send_ledger(ctx, tx, r.sender_id, settle_command(r, Settle::kVoid));
         } else {
-            send_ledger(ctx, tx, settle_command(r, Settle::kLateVoid));
+            send_ledger(ctx, tx, r.sender_id, settle_command(r, Settle::kLateVoid));
         }
         tx.exec_params0("UPDATE remittances SET step_requested_at = $2 WHERE id = $1", r.id, now);
         ++resent;
@@ -811,9 +830,15 @@ int resend_stuck(const Context& ctx, pqxx::transaction_base& tx) {
             {},
             d[0].as<std::string>()
         );
-        t["debit_account_id"] = account_of(tx, "agent:" + d[3].as<std::string>());
-        t["credit_account_id"] = account_of(tx, "wallet:" + d[2].as<std::string>());
-        send_ledger(ctx, tx, json{{"transfers", json::array({t})}});
+        const std::string worker_id = d[2].as<std::string>();
+        t["debit_account_id"] = account_of(
+            tx,
+            ledger::sub_account_name(
+                "agent:" + d[3].as<std::string>(), ledger_shard_of(ctx, worker_id)
+            )
+        );
+        t["credit_account_id"] = account_of(tx, "wallet:" + worker_id);
+        send_ledger(ctx, tx, worker_id, json{{"transfers", json::array({t})}});
         tx.exec_params0(
             "UPDATE deposits SET requested_at = $2 WHERE id = $1", d[0].as<std::string>(), now
         );

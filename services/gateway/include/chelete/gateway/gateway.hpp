@@ -3,8 +3,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <chelete/gateway/console.hpp>
 #include <chelete/gateway/dispatcher.hpp>
@@ -60,6 +63,20 @@ public:
     /// A handler that sends the request to `stream` as message type `type` and answers with the
     /// service's reply (or 504 when it does not come in time).
     [[nodiscard]] RouteHandler forward(const std::string& stream, const std::string& type);
+    /// Adjusts the envelope sent to the i-th stream of a fan-out (nullptr: the same to all).
+    using FanOutShape = std::function<void(nlohmann::json& envelope, std::size_t index)>;
+    /// Makes one answer of every stream's reply, in stream order (nullopt: no answer in time).
+    /// An answer of status 504 becomes the gateway's upstream-timeout problem.
+    using FanOutCombine =
+        std::function<HttpResponse(const std::vector<std::optional<HttpResponse>>& replies)>;
+    /// A handler that sends the request to every stream (the ledger's shards) at once and
+    /// answers with `combine` of their replies.
+    [[nodiscard]] RouteHandler fan_out(
+        std::vector<std::string> streams,
+        const std::string& type,
+        FanOutShape shape,
+        FanOutCombine combine
+    );
     /// Like forward(), for the login operation: the service answers {subject_id, role,
     /// token_version} for good credentials and the gateway answers with a signed token.
     [[nodiscard]] RouteHandler token_exchange(const std::string& stream, const std::string& type);

@@ -28,7 +28,8 @@ struct RemitStreams {
 
 /// The streams the saga talks over (docs/remittance.md "The saga").
 struct SagaStreams {
-    std::string ledger_command = "ledger.cmd";      // the ledger's command stream
+    std::string ledger_command = "ledger.cmd";      // the ledger's command stream (shard 0's)
+    std::size_t ledger_shards = 1;                  // CHELETE_LEDGER_SHARDS (docs/scaling.md)
     std::string ledger_replies = "remit.ledger";    // where the ledger answers our commands
     std::string registry_command = "registry.cmd";  // registry.parties queries
     std::string compliance_command = "compliance.cmd";

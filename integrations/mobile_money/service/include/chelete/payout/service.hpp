@@ -65,7 +65,8 @@ struct PayoutSettings {
     /// Streams of other services, copied here by the caller as the owners read them: ledger
     /// commands (the partner side of each payout), registry queries (the recipient's national
     /// id on a cash-pickup redeem) and SMS requests (the voucher to the recipient).
-    std::string ledger_command = "ledger.cmd";
+    std::string ledger_command = "ledger.cmd";  // shard 0's; shard k's: ledger::shard_stream
+    std::size_t ledger_shards = 1;              // CHELETE_LEDGER_SHARDS (docs/scaling.md)
     std::string registry_command = "registry.cmd";
     std::string notify_command = "notify.cmd";
     /// Where the ledger answers this service's commands.
