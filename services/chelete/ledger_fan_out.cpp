@@ -42,12 +42,17 @@ std::optional<HttpResponse> first_failure(const ShardReplies& replies) {
     return std::nullopt;
 }
 
+/// A shard's amount; a missing or unreadable one makes the whole answer unreadable (502) rather
+/// than a quiet zero in a sum finance relies on.
 std::int64_t minor_of(const json& money) {
     if (!money.is_object() || !money.contains("amount") || !money["amount"].is_string()) {
-        return 0;
+        throw std::invalid_argument("a shard's amount is missing");
     }
     const auto parsed = platform::parse_minor_units(money["amount"].get<std::string>(), true);
-    return parsed ? parsed.value() : 0;
+    if (!parsed) {
+        throw std::invalid_argument("a shard's amount is unreadable");
+    }
+    return parsed.value();
 }
 
 /// into += v, refusing to overflow (a shard's reply is not trusted to be sane).
@@ -105,6 +110,9 @@ HttpResponse sum_trial_balances(const ShardReplies& replies) {
         std::int64_t credits_pending = 0;
     };
     std::map<std::string, std::map<std::int64_t, Line>> lines;  // by currency, then code
+    // No transfer crosses shards, so each shard must balance on its own: one shard's excess
+    // debits must not hide behind another's excess credits in the sum.
+    std::map<std::string, bool> every_shard_balanced;  // by currency
     std::string as_of;
     json shards = json::array();
     for (std::size_t k = 0; k < replies.size(); ++k) {
@@ -117,6 +125,12 @@ HttpResponse sum_trial_balances(const ShardReplies& replies) {
         for (const auto& c : body["currencies"]) {
             const std::string currency = c.value("currency", std::string{});
             const json shard_lines = c.value("lines", json::array());
+            const json shard_balanced = c.value("balanced", json{});
+            if (!shard_balanced.is_boolean()) {
+                return unreadable();
+            }
+            auto [flag, first] = every_shard_balanced.try_emplace(currency, true);
+            flag->second = flag->second && shard_balanced.get<bool>();
             for (const auto& l : shard_lines) {
                 Line& sum = lines[currency][l.value("code", std::int64_t{0})];
                 add(sum.accounts, l.value("accounts", std::int64_t{0}));
@@ -160,7 +174,7 @@ HttpResponse sum_trial_balances(const ShardReplies& replies) {
              {"total_debits_posted", money_of(total.debits_posted, currency)},
              {"total_credits_posted", money_of(total.credits_posted, currency)},
              {"balanced",
-              total.debits_posted == total.credits_posted &&
+              every_shard_balanced[currency] && total.debits_posted == total.credits_posted &&
                   total.debits_pending == total.credits_pending}}
         );
     }

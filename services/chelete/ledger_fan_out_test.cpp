@@ -103,6 +103,46 @@ TEST(LedgerFanOutTest, TrialBalanceSumsLinesPerCode) {
     EXPECT_EQ(body["shards"][1]["shard"], 1);
 }
 
+// Each shard must balance on its own (no transfer crosses shards): shard 0 with 5.00 more debits
+// and shard 1 with 5.00 more credits sum to equal totals, and are still two broken books.
+TEST(LedgerFanOutTest, OneShardsImbalanceDoesNotHideBehindAnothers) {
+    json heavy = trial_balance(
+        "x",
+        json::array({line(100, 1, "105.00", "0.00"), line(200, 1, "0.00", "100.00")}),
+        "105.00",
+        "100.00"
+    );
+    heavy["currencies"][0]["balanced"] = false;
+    json light = trial_balance(
+        "x",
+        json::array({line(100, 1, "0.00", "105.00"), line(200, 1, "100.00", "0.00")}),
+        "100.00",
+        "105.00"
+    );
+    light["currencies"][0]["balanced"] = false;
+    const auto r = summed_trial_balance({reply(200, heavy), reply(200, light)});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json zar = json::parse(r.body)["currencies"][0];
+    EXPECT_EQ(zar["total_debits_posted"]["amount"], "205.00");
+    EXPECT_EQ(zar["total_credits_posted"]["amount"], "205.00");
+    EXPECT_FALSE(zar["balanced"].get<bool>());
+}
+
+TEST(LedgerFanOutTest, AMissingOrUnreadableAmountIsABadGatewayNotAZero) {
+    const json good =
+        trial_balance("x", json::array({line(100, 1, "1.00", "1.00")}), "1.00", "1.00");
+    json missing = good;
+    missing["currencies"][0]["lines"][0].erase("credits_posted");
+    EXPECT_EQ(summed_trial_balance({reply(200, good), reply(200, missing)}).status, 502);
+    json garbled = good;
+    garbled["currencies"][0]["lines"][0]["debits_posted"]["amount"] = "1,00";
+    EXPECT_EQ(summed_trial_balance({reply(200, good), reply(200, garbled)}).status, 502);
+    json no_flag = good;
+    no_flag["currencies"][0].erase("balanced");
+    EXPECT_EQ(summed_trial_balance({reply(200, good), reply(200, no_flag)}).status, 502);
+    EXPECT_EQ(summed_trial_balance({reply(200, good), reply(200, good)}).status, 200);
+}
+
 TEST(LedgerFanOutTest, TrialBalanceNeedsEveryShard) {
     EXPECT_EQ(
         summed_trial_balance({reply(200, trial_balance("x", json::array(), "0.00", "0.00")),
