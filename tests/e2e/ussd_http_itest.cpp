@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <regex>
@@ -578,6 +579,66 @@ TEST_F(UssdHttpITest, APinChangedByUssdOpensTheLoginAndTheOldOneNoLonger) {
     EXPECT_TRUE(
         testing::wait_until([&] { return login(f.phone, fresh).substr(0, 3) == "200"; }, 15s)
     ) << "the new PIN does not open the login";
+    EXPECT_EQ(login(f.phone, f.pin).substr(0, 3), "401");
+}
+
+// The final turn's transaction fails at commit (a deferred trigger, once) after the answer was
+// worked out. Before the fix the answer was already kept in Redis and the session deleted, so
+// the aggregator's retry was answered "PIN changed" from Redis with nothing recorded and nothing
+// sent: the family was told a PIN they do not have. Now the answer is kept with the action in
+// the same commit, and the retry does the action.
+TEST_F(UssdHttpITest, AFinalTurnWhoseCommitFailedIsDoneOnTheRetry) {
+    const std::string schema = chelete_->ussd_schema();
+    const auto sql = [](const std::string& statement) {
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::work tx{c};
+        tx.exec(statement);
+        tx.commit();
+    };
+    sql("CREATE SEQUENCE " + schema + ".fail_once");
+    sql("CREATE FUNCTION " + schema +
+        ".fail_first_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('" + schema +
+        ".fail_once') = 1 THEN RAISE EXCEPTION 'test: the first commit of an action fails'; "
+        "END IF; RETURN NULL; END $$");
+    sql("CREATE CONSTRAINT TRIGGER fail_first AFTER INSERT ON " + schema +
+        ".actions DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + schema +
+        ".fail_first_commit()");
+    struct DropTrigger {
+        std::function<void(const std::string&)> run;
+        std::string statement;
+        ~DropTrigger() { run(statement); }
+    } drop{sql, "DROP TRIGGER fail_first ON " + schema + ".actions"};
+
+    const Family f = family("mpesa");
+    const std::string fresh = f.pin == "97531" ? "86420" : "97531";
+    Dial d{f.phone};
+    (void)d.start();
+    (void)d.send("4");
+    (void)d.send(f.pin);
+    (void)d.send(fresh);
+    // The consumer tries the failed message again by itself (or the aggregator posts the final
+    // turn again) until it has an answer.
+    testing::HttpResult answered = d.send(fresh);
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            if (answered.status != 200) {
+                answered = d.repeat();
+            }
+            return answered.status == 200;
+        },
+        60s
+    )) << answered.status
+       << " " << answered.body;
+    {
+        // The trigger ran twice: the commit that failed and the one that held.
+        pqxx::connection c{*testing::pg_dsn()};
+        pqxx::read_transaction tx{c};
+        EXPECT_EQ(tx.exec1("SELECT last_value FROM " + schema + ".fail_once")[0].as<int>(), 2);
+    }
+    EXPECT_EQ(answered.body, "END PIN ea hau e fetohile.");
+    EXPECT_TRUE(
+        testing::wait_until([&] { return login(f.phone, fresh).substr(0, 3) == "200"; }, 20s)
+    ) << "told the PIN changed, but the new PIN does not open the login";
     EXPECT_EQ(login(f.phone, f.pin).substr(0, 3), "401");
 }
 

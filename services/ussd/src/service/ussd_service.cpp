@@ -229,7 +229,9 @@ struct UssdService::Impl {
         const Action& action,
         const std::vector<std::string>& inputs,
         const PinAnswers& pins,
-        const Incoming& incoming
+        const Incoming& incoming,
+        const std::string& final_text,
+        const std::string& final_answer
     ) const {
         std::string remittance_id;
         std::optional<std::string> method;
@@ -266,13 +268,16 @@ struct UssdService::Impl {
                 ""};
         }
         const auto inserted = tx.exec_params(
-            "INSERT INTO actions (session_id, phone, kind, remittance_id, method) VALUES ($1, $2, "
-            "$3, NULLIF($4, '')::uuid, $5) ON CONFLICT (session_id) DO NOTHING",
+            "INSERT INTO actions (session_id, phone, kind, remittance_id, method, final_text, "
+            "final_answer) VALUES ($1, $2, $3, NULLIF($4, '')::uuid, $5, $6, $7) ON CONFLICT "
+            "(session_id) DO NOTHING",
             session_id,
             phone,
             std::string{action_kind(action)},
             remittance_id,
-            method
+            method,
+            final_text,
+            final_answer
         );
         if (inserted.affected_rows() == 1) {
             outbox->enqueue(tx, message);
@@ -296,6 +301,23 @@ struct UssdService::Impl {
         }
         const UssdRequest& u = form.value();
         const auto inputs = split_inputs(u.text);
+        // A session that asked for something ended with it, recorded in this schema with its
+        // answer in one commit: its final turn posted again gets that answer; anything else under
+        // its id is over.
+        const auto acted = tx.exec_params(
+            "SELECT phone, final_text, final_answer FROM actions WHERE session_id = $1",
+            u.session_id
+        );
+        if (!acted.empty()) {
+            if (acted[0][0].as<std::string>() == u.phone_number && !acted[0][1].is_null() &&
+                acted[0][1].as<std::string>() == u.text) {
+                api::Reply out;
+                out.content_type = "text/plain; charset=utf-8";
+                out.body_text = acted[0][2].as<std::string>();
+                return out;  // the final turn posted again: the same answer, nothing done twice
+            }
+            return text_reply(session_expired(Language::kSesotho));
+        }
         auto session = sessions.load(u.session_id);
         if (session && session->phone != u.phone_number) {
             // A session id is the aggregator's; another phone under it is not this session.
@@ -358,11 +380,23 @@ struct UssdService::Impl {
         }
         if (reply.kind == Reply::Kind::kEnd) {
             if (reply.action) {
+                // The answer is kept with the action (above), not in Redis: should this
+                // transaction fail, the session stays as it was and the retry walks it again.
                 send_action(
-                    tx, u.session_id, u.phone_number, *reply.action, inputs, session->pins, known
+                    tx,
+                    u.session_id,
+                    u.phone_number,
+                    *reply.action,
+                    inputs,
+                    session->pins,
+                    known,
+                    u.text,
+                    reply.body()
                 );
+                sessions.save(u.session_id, *session);
+            } else {
+                sessions.finish(u.session_id, u.text, reply.body());  // nothing was done
             }
-            sessions.finish(u.session_id, u.text, reply.body());
         } else {
             sessions.save(u.session_id, *session);
         }
