@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -278,6 +280,13 @@ HttpResponse upstream_timeout(const std::string& request_id) {
     return r;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
 /// A service's reply as the HTTP answer; nullopt when it is unreadable.
 std::optional<HttpResponse> response_of(const platform::bus::Message& reply) {
     const auto parsed = nlohmann::json::parse(reply.payload, nullptr, false);
@@ -295,7 +304,9 @@ std::optional<HttpResponse> response_of(const platform::bus::Message& reply) {
     }
     if (parsed.contains("headers") && parsed["headers"].is_object()) {
         for (const auto& [k, v] : parsed["headers"].items()) {
-            if (v.is_string()) {
+            // Caching is the gateway's to decide: every answer of a service may hold personal
+            // data and stays no-store (the HTTP server's default), whatever the reply says.
+            if (v.is_string() && !iequals(k, "Cache-Control")) {
                 r.headers.emplace_back(k, v.get<std::string>());
             }
         }

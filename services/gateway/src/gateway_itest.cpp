@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <chelete/gateway/gateway.hpp>
+#include <chelete/platform/api.hpp>
+#include <chelete/platform/bus.hpp>
 #include <chelete/platform/redis.hpp>
 #include <chelete/testing/env.hpp>
 #include <chelete/testing/http_client.hpp>
@@ -177,6 +180,38 @@ TEST_F(GatewayITest, TheRequestIdTravelsIntoTheStreamMessage) {
     }
     EXPECT_EQ(by_name["cid"], request_id);
     EXPECT_THAT(by_name["payload"], HasSubstr(R"("operation":"listStaff")"));
+}
+
+// A service's reply may carry headers (Retry-After, Location, Content-Disposition), but never
+// its own Cache-Control: answers with personal data stay no-store whatever a service says. Since
+// the console's files set their own Cache-Control, the server no longer adds no-store over one.
+TEST_F(GatewayITest, AServiceReplyCannotLiftNoStore) {
+    HttpClient http{base_};
+    auto answered = std::async(std::launch::async, [&] {
+        return http.get("/v1/staff", {"Authorization: Bearer " + admin_token()});
+    });
+    // Play the service: take the forwarded request and answer it with a caching header.
+    platform::RedisClient redis{*testing::redis_options()};
+    std::optional<platform::bus::Message> request;
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            const auto entries = redis.command({"XRANGE", unrouted_stream_, "-", "+"});
+            if (entries.is_error() || entries.value().size() == 0) {
+                return false;
+            }
+            request = platform::bus::parse_entry(unrouted_stream_, entries.value()[0]);
+            return request.has_value();
+        },
+        std::chrono::seconds{5}
+    ));
+    platform::api::Reply reply = platform::api::json(200, json{{"items", json::array()}});
+    reply.headers["Cache-Control"] = "public, max-age=3600";
+    reply.headers["X-Service-Note"] = "kept";
+    platform::bus::send_reply(redis, platform_.bus, *request, reply.to_payload());
+    const auto r = answered.get();
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers.at("cache-control"), "no-store");
+    EXPECT_EQ(r.headers.at("x-service-note"), "kept");
 }
 
 TEST_F(GatewayITest, KeepsConnectionsAlive) {
