@@ -378,6 +378,46 @@ test('a ministry officer approves an agency with a reason and works a complaint'
   assert.equal(last.action, 'approve');
   assert.equal(last.reason, 'Inspection passed; fees schedule complies with the regulations');
 
+  // A long history (more than one page of the API's largest, 200): the console shows it whole,
+  // the newest decision included. It showed only the first page once the history paged.
+  const decide = async (action, reason) => {
+    for (;;) {
+      const r = await api('POST', `/v1/agencies/${seed.agencyId}/decisions`, { token: ministry, body: { action, reason } });
+      if (r.status === 429) {
+        await new Promise((done) => setTimeout(done, 1000 * Number(r.headers.get('retry-after') || 1)));
+        continue;
+      }
+      assert.equal(r.status, 200, r.text);
+      return;
+    }
+  };
+  for (let i = 1; i <= 100; i += 1) {
+    await decide('suspend', `Inspection round ${i}: passports retained`);
+    await decide('reinstate', `Inspection round ${i}: passports returned`);
+  }
+  // Away and back to the agency (the view is the agency's already: the same hash loads nothing).
+  await page.evaluate(() => { window.location.hash = '#/agencies'; });
+  await page.getByRole('heading', { name: 'Agencies', exact: true }).waitFor();
+  await page.evaluate((id) => { window.location.hash = `#/agencies/${encodeURIComponent(id)}`; }, seed.agencyId);
+  await page.getByRole('heading', { name: seed.agencyName }).waitFor();
+  const decisions = page.getByRole('table', { name: /^Decisions on / });
+  await decisions.getByRole('cell', { name: 'Inspection round 100: passports returned' }).waitFor();
+  assert.equal(await decisions.getByRole('cell', { name: /^Inspection round \d+: passports/ }).count(), 200);
+  // The API's pages, followed to the end, hold each decision once, oldest first (the cursor is
+  // the decision's number: ordered as text, page two overlapped page one once ids reached 100).
+  const paged = [];
+  for (let cursor = null, pages = 0; pages < 10; pages += 1) {
+    const q = cursor === null ? '?limit=200' : `?limit=200&cursor=${encodeURIComponent(cursor)}`;
+    const p = await expectStatus(api('GET', `/v1/agencies/${seed.agencyId}/history${q}`, { token: ministry }), 200);
+    paged.push(...p.items);
+    cursor = p.next_cursor;
+    if (cursor === null) {
+      break;
+    }
+  }
+  assert.equal(paged.length, history.items.length + 200);
+  assert.equal(paged[paged.length - 1].reason, 'Inspection round 100: passports returned');
+
   // The complaint about it: opened from the list and put under investigation.
   await page.getByRole('link', { name: 'Complaints', exact: true }).click();
   await page.getByRole('heading', { name: 'Complaints' }).waitFor();

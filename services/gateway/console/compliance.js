@@ -66,7 +66,7 @@ export async function caseQueue(container, ctx) {
           { label: 'Kind', value: (c) => words(c.kind) },
           { label: 'Status', value: (c) => statusBadge(c.status) },
           { label: 'Amount', value: (c) => money(c.amount), num: true },
-          { label: 'Reasons', value: (c) => c.reasons.map((x) => words(x.code)).join(', ') || '—' },
+          { label: 'Reasons', value: (c) => (c.reasons || []).map((x) => words(x.code)).join(', ') || '—' },
         ],
       }),
       pager({
@@ -122,8 +122,8 @@ export async function caseDetail(container, id, ctx, done = '') {
       c.note ? ['Note', c.note] : null,
     ]),
     h('h3', {}, 'Why it was opened'),
-    c.reasons.length
-      ? h('ul', {}, c.reasons.map((x) => h('li', {}, h('strong', {}, `${words(x.code)}: `), x.text)))
+    (c.reasons || []).length
+      ? h('ul', {}, (c.reasons || []).map((x) => h('li', {}, h('strong', {}, `${words(x.code)}: `), x.text)))
       : h('p', {}, 'No reason recorded.'),
   );
 

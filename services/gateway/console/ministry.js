@@ -124,11 +124,31 @@ export async function agencyList(container, ctx) {
   await load(searchForm);
 }
 
+/// Every decision on the agency, oldest first: the history answers a page at a time (at most
+/// 200), and the newest decision, the one an officer has just recorded, is on the last page.
+async function wholeHistory(id) {
+  const items = [];
+  let cursor = null;
+  for (let pages = 0; pages < 50; pages += 1) {
+    const query = cursor === null ? '?limit=200' : `?limit=200&cursor=${encodeURIComponent(cursor)}`;
+    const page = await call('GET', `/v1/agencies/${encodeURIComponent(id)}/history${query}`);
+    if (!page.ok) {
+      return page;
+    }
+    items.push(...(page.data.items || []));
+    cursor = page.data.next_cursor;
+    if (cursor === null || cursor === undefined) {
+      break;
+    }
+  }
+  return { ok: true, status: 200, data: { items } };
+}
+
 export async function agencyDetail(container, id, ctx) {
   put(container, h('p', {}, h('a', { href: '#/agencies' }, 'Back to the agencies')));
   const [agency, history] = await Promise.all([
     call('GET', `/v1/agencies/${encodeURIComponent(id)}`),
-    call('GET', `/v1/agencies/${encodeURIComponent(id)}/history`),
+    wholeHistory(id),
   ]);
   if (!ctx.isCurrent()) {
     return;
@@ -325,7 +345,7 @@ export async function complaintList(container, ctx) {
           { label: 'Status', value: (c) => statusBadge(c.status) },
           { label: 'Category', value: (c) => words(c.category) },
           { label: 'Filed', value: (c) => when(c.created_at) },
-          { label: 'Description', value: (c) => (c.description.length > 120 ? `${c.description.slice(0, 120)}…` : c.description) },
+          { label: 'Description', value: (c) => { const text = c.description || ''; return text.length > 120 ? `${text.slice(0, 120)}…` : text; } },
           { label: 'Work on it', value: (c) => h('button', { type: 'button', class: 'secondary', onclick: () => openDecision(c, el) }, `Open ${c.tracking_no}`) },
         ],
       }),

@@ -378,8 +378,9 @@ api::Reply agency_history(const Context&, pqxx::dbtransaction& tx, const api::Re
     // sanctioned and reinstated for years has a long history.
     const auto rows = tx.exec_params(
         "SELECT action, from_status, to_status, reason, officer_id, to_char(decided_at AT TIME "
-        "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), id::text FROM agency_decisions WHERE "
-        "agency_id = $1 AND ($2 = '' OR id > $2::bigint) ORDER BY id LIMIT $3",
+        "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), id::text AS seq FROM agency_decisions "
+        "WHERE agency_id = $1 AND ($2 = '' OR id > $2::bigint) ORDER BY agency_decisions.id "
+        "LIMIT $3",
         id,
         page->after,
         page->limit + 1
