@@ -176,7 +176,16 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
         60s
     ));
 
-    // Clients: each takes the next unacknowledged command, retrying unanswered ones.
+    // Clients: each takes the next unacknowledged command, retrying unanswered ones. The workload
+    // is released in step with the killer: command i waits until i * kMinimumKills / count kills
+    // have happened, so a fast machine cannot finish the run before the ledger was crashed enough
+    // times (a fast run could acknowledge all 800 commands after 4 kills and fail the count below).
+    constexpr int kMinimumKills = 5;
+    std::atomic<int> kills_so_far{0};
+    const auto released = [&](std::size_t index) {
+        return static_cast<std::int64_t>(kills_so_far.load()) * command_count >=
+               static_cast<std::int64_t>(index) * kMinimumKills;
+    };
     std::mutex mutex;
     std::size_t next = 0;
     std::atomic<int> acknowledged{0};
@@ -193,6 +202,12 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
                         return;
                     }
                     mine = next++;
+                }
+                while (!released(mine)) {
+                    if (stop_clients) {
+                        return;
+                    }
+                    std::this_thread::sleep_for(10ms);
                 }
                 // A steady pace, so the run lasts long enough to be crashed many times.
                 std::this_thread::sleep_for(50ms);
@@ -242,6 +257,7 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
             faults = "relay.after_xadd=kill@" + std::to_string(1 + rng() % 3);
         }
         ++kills[faults.empty() ? "sigkill" : faults.substr(0, faults.find('='))];
+        ++kills_so_far;
         // Down for a while, as under a real supervisor: clients time out and retry meanwhile.
         std::this_thread::sleep_for(std::chrono::milliseconds{100 + rng() % 600});
         ledger = start(faults);
@@ -268,7 +284,7 @@ TEST(LedgerCrashITest, NothingAcknowledgedIsLostAndNothingIsAppliedTwice) {
     RecordProperty("kills", summary);
     std::cout << "[ledger crash] kills: " << summary << "; retried commands: " << retries.load()
               << "\n";
-    EXPECT_GE(total_kills, 5) << "the run must actually crash the ledger";
+    EXPECT_GE(total_kills, kMinimumKills) << "the run must actually crash the ledger";
     EXPECT_GT(retries.load(), 0) << "crashes must have left clients retrying with the same ids";
 
     // Every acknowledged transfer exists exactly once, and the balances are what the workload
