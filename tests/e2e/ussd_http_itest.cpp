@@ -298,6 +298,23 @@ protected:
     static json remittance(const Family& f, const std::string& id) {
         return body(get("/v1/remittances/" + id, f.worker_auth));
     }
+    /// Whether the remittance's payout method became `method` within 15 s (the action is carried
+    /// out by message after the answer).
+    static ::testing::AssertionResult method_becomes(
+        const Family& f, const std::string& id, const std::string& method
+    ) {
+        json r;
+        if (testing::wait_until(
+                [&] {
+                    r = remittance(f, id);
+                    return r["payout"].value("method", "") == method;
+                },
+                15s
+            )) {
+            return ::testing::AssertionSuccess();
+        }
+        return ::testing::AssertionFailure() << r.dump(2);
+    }
     static json wait_status(
         const Family& f,
         const std::string& id,
@@ -479,15 +496,8 @@ TEST_F(UssdHttpITest, AMethodIsChosenWhileThePayoutHasNotStartedAndRefusedAfter)
     EXPECT_NE(d.send("1").body.find("ka EcoCash.\nKenya PIN"), std::string::npos);
     const auto done = d.send(f.pin);
     EXPECT_EQ(done.body.rfind("END Ho lokile: ", 0), 0U) << done.body;
-    json r;
-    ASSERT_TRUE(testing::wait_until(
-        [&] {
-            r = remittance(f, id);
-            return r["payout"].value("method", "") == "ecocash";
-        },
-        15s
-    )) << r.dump(2);
-    EXPECT_EQ(r["status"], "held");
+    ASSERT_TRUE(method_becomes(f, id, "ecocash"));
+    EXPECT_EQ(remittance(f, id)["status"], "held");
     EXPECT_TRUE(testing::wait_until(
         [&] {
             for (const auto& text : sms_to(f.phone)) {
@@ -519,24 +529,13 @@ TEST_F(UssdHttpITest, AMethodIsChosenWhileThePayoutHasNotStartedAndRefusedAfter)
         platform::bus::BusOptions{*testing::redis_options()},
         testing::unique_name("ussd.test.replies")};
     client.start();
-    // What the USSD service's outbox would send, asked with a reply. A reply that lands before
-    // the client's reader has positioned itself on a fresh reply stream is skipped
-    // (BusClient::read_replies starts after the stream's last entry), so a missing reply is asked
-    // again: a refused choice changes nothing, however often it is sent.
+    // What the USSD service's outbox would send, asked with a reply.
     const auto choose = [&](const json& command) {
-        std::optional<platform::bus::Message> reply;
-        for (int attempt = 0; attempt < 3 && !reply; ++attempt) {
-            reply = client.request_sync(
-                platform::bus::OutgoingMessage{
-                    chelete_->remit_command_stream(),
-                    "remit.choose_method",
-                    command.dump(),
-                    "",
-                    ""},
-                5s
-            );
-        }
-        return reply;
+        return client.request_sync(
+            platform::bus::OutgoingMessage{
+                chelete_->remit_command_stream(), "remit.choose_method", command.dump(), "", ""},
+            5s
+        );
     };
     const auto reply =
         choose(json{{"remittance_id", started}, {"phone", g.phone}, {"method", "mpesa"}});
@@ -560,6 +559,31 @@ TEST_F(UssdHttpITest, AMethodIsChosenWhileThePayoutHasNotStartedAndRefusedAfter)
     Dial late{g.phone};
     (void)late.start();
     EXPECT_EQ(late.send("3").body, "END Ha ho chelete eo u ka fetolang hore u e amohele joang.");
+}
+
+// The menu reads the remittances afresh every turn; a remittance arriving while the family reads
+// the list (newest first) must not turn their "1" into a choice they never saw.
+TEST_F(UssdHttpITest, ARemittanceArrivingMidSessionDoesNotChangeWhatTheFamilyChose) {
+    const Family f = family("mpesa", "Lerato", "Ramakatsa");  // on the watchlist: held
+    const std::string first = send(f, "mpesa", "120.00");
+    (void)wait_status(f, first, "held", 20s);
+    Dial d{f.phone};
+    (void)d.start();
+    const auto list = d.send("3");
+    const auto line = list.body.find("\n1. M");
+    ASSERT_NE(line, std::string::npos) << list.body;
+    EXPECT_EQ(list.body.find("\n2. M"), std::string::npos) << list.body;
+    const std::string amount_shown =
+        list.body.substr(line + 4, list.body.find(' ', line + 4) - (line + 4));  // "M113.00"
+    const std::string second = send(f, "mpesa", "80.00");
+    (void)wait_status(f, second, "held", 20s);
+    const auto methods = d.send("1");  // the one shown: the first, now second in the list
+    EXPECT_NE(methods.body.find(" " + amount_shown + "\nE amohele ka:"), std::string::npos)
+        << methods.body;
+    EXPECT_NE(d.send("1").body.find("ka EcoCash.\nKenya PIN"), std::string::npos);
+    EXPECT_EQ(d.send(f.pin).body.rfind("END Ho lokile: ", 0), 0U);
+    ASSERT_TRUE(method_becomes(f, first, "ecocash"));
+    EXPECT_EQ(remittance(f, second)["payout"]["method"], "mpesa");
 }
 
 TEST_F(UssdHttpITest, APinChangedByUssdOpensTheLoginAndTheOldOneNoLonger) {

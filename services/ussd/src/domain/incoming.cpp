@@ -46,8 +46,8 @@ std::optional<Stage> stage_of(std::string_view status, PayoutMethod method, bool
 
 std::optional<IncomingRemittance> to_incoming(const RemitRecord& record) {
     const auto method = payout_method_from(record.payout_method);
-    if (!method) {
-        return std::nullopt;
+    if (!method || !is_reference_shaped(record.reference)) {
+        return std::nullopt;  // a reference a session could not remember is never offered
     }
     const auto stage = stage_of(record.status, *method, record.voucher_live);
     if (!stage) {

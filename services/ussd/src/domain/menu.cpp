@@ -6,6 +6,7 @@
 #include <chelete/platform/money.hpp>
 
 #include "domain/form.hpp"
+#include "domain/incoming.hpp"
 
 namespace chelete::ussd {
 namespace {
@@ -46,6 +47,11 @@ constexpr Words kNothingToChange{
 constexpr Words kPinLocked{
     "PIN e notletsoe ka lebaka la liteko tse fosahetseng. Leka hape hamorao.",
     "Your PIN is locked after wrong tries. Please try again later."};
+constexpr Words kChanged{
+    "Chelete eo e fetohile. Khetha hape.", "That money has changed. Choose again."};
+constexpr Words kNoLongerPossible{
+    "Chelete eo e fetohile: ha ho letho le entsoeng. Letsetsa hape.",
+    "That money has changed: nothing was done. Please dial again."};
 constexpr Words kPinChanged{"PIN ea hau e fetohile.", "Your PIN has been changed."};
 constexpr Words kNotRegistered{
     "Nomoro ena ha e ngolisoe ho Chelete.", "This number is not registered with Chelete."};
@@ -126,7 +132,7 @@ struct Walk {
     Flow flow = Flow::kView;
     std::vector<std::size_t> listed;  // positions in caller.remittances, as numbered on screen
     std::size_t name_width = 10;      // how much of each sender's name the list shows
-    std::size_t chosen = 0;
+    std::size_t chosen = 0;           // a position in caller.remittances
     PayoutMethod method = PayoutMethod::kMpesa;
     std::string new_pin;
     std::optional<Words> notice;
@@ -274,7 +280,85 @@ std::vector<std::size_t> positions(const Caller& c, Keep keep) {
     return out;
 }
 
+// Whether a remittance can still be chosen in a flow (what the flow's list is made of).
+bool eligible(Flow f, const IncomingRemittance& r) {
+    switch (f) {
+        case Flow::kResend:
+            return r.voucher_resendable;
+        case Flow::kMethod:
+            return !r.methods_allowed.empty();
+        default:
+            return true;
+    }
+}
+
+// The list a flow starts from: every remittance it can act on, newest first.
+std::vector<std::size_t> candidates(Flow f, const Caller& c) {
+    return positions(c, [f](const IncomingRemittance& r) { return eligible(f, r); });
+}
+
+std::optional<std::size_t> position_of(const Caller& c, std::string_view reference) {
+    for (std::size_t i = 0; i < c.remittances.size(); ++i) {
+        if (c.remittances[i].reference == reference) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+// What the screen the walk stopped on numbered, for the caller to remember.
+std::optional<Offer> offer_of(const Walk& w, const Caller& c) {
+    if (w.page == Page::kPick) {
+        Offer o{Offer::Kind::kRemittances, {}};
+        for (const auto i : w.listed) {
+            o.items.push_back(c.remittances[i].reference);
+        }
+        return o;
+    }
+    if (w.page == Page::kMethod) {
+        Offer o{Offer::Kind::kMethods, {}};
+        for (const auto m : c.remittances[w.chosen].methods_allowed) {
+            o.items.emplace_back(to_string(m));
+        }
+        return o;
+    }
+    return std::nullopt;
+}
+
+// How the input at `position` reads as an answer to a list screen: against the remembered offer,
+// else the screen as the walk draws it now (several inputs sent in one turn, or a session from
+// before offers were kept). kOtherList when the caller answered another kind of list than the
+// walk is on: what they typed no longer means what they meant.
+struct ListAnswer {
+    enum class Read { kChosen, kNotAChoice, kOtherList };
+    Read read = Read::kNotAChoice;
+    std::string item;  // with kChosen: the reference or method shown under the number typed
+};
+ListAnswer read_answer(
+    const Offers& offers, std::size_t position, const Offer& now, std::string_view input
+) {
+    const auto remembered = offers.find(position);
+    const bool known = remembered != offers.end();
+    if (known && remembered->second.kind != now.kind) {
+        return {ListAnswer::Read::kOtherList, {}};
+    }
+    const auto& shown = known ? remembered->second.items : now.items;
+    const auto k = choice(input, shown.size());
+    if (!k) {
+        return {ListAnswer::Read::kNotAChoice, {}};
+    }
+    return {ListAnswer::Read::kChosen, shown[*k - 1]};
+}
+
 }  // namespace
+
+bool is_reference_shaped(std::string_view reference) {
+    return !reference.empty() && reference.size() <= 32 &&
+           std::all_of(reference.begin(), reference.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      c == '-' || c == '_';
+           });
+}
 
 std::string Reply::body() const {
     return (kind == Kind::kContinue ? "CON " : "END ") + text;
@@ -330,6 +414,7 @@ Reply answer(
     const std::vector<std::string>& inputs,
     const Caller& caller,
     const PinAnswers& pins,
+    const Offers& offers,
     const PinRule& pin_rule
 ) {
     Walk w{caller.language};
@@ -341,31 +426,19 @@ Reply answer(
         w.notice.reset();
         switch (w.page) {
             case Page::kMain:
-                if (in == "1") {
-                    w.flow = Flow::kView;
-                    const auto all = positions(caller, [](const auto&) { return true; });
-                    if (all.empty()) {
-                        return end(std::string{kNothingSent.in(w.language)});
+                if (in == "1" || in == "2" || in == "3") {
+                    w.flow = in == "1" ? Flow::kView : in == "2" ? Flow::kResend : Flow::kMethod;
+                    const auto listed = candidates(w.flow, caller);
+                    if (listed.empty()) {
+                        // Chosen on an earlier turn, the list had something: it has moved on.
+                        const bool earlier = i + 1 < inputs.size();
+                        const Words& none = earlier                   ? kNoLongerPossible
+                                            : w.flow == Flow::kView   ? kNothingSent
+                                            : w.flow == Flow::kResend ? kNoVoucher
+                                                                      : kNothingToChange;
+                        return end(std::string{none.in(w.language)});
                     }
-                    fit_list(w, caller, all);
-                    w.page = Page::kPick;
-                } else if (in == "2") {
-                    w.flow = Flow::kResend;
-                    const auto live =
-                        positions(caller, [](const auto& r) { return r.voucher_resendable; });
-                    if (live.empty()) {
-                        return end(std::string{kNoVoucher.in(w.language)});
-                    }
-                    fit_list(w, caller, live);
-                    w.page = Page::kPick;
-                } else if (in == "3") {
-                    w.flow = Flow::kMethod;
-                    const auto open =
-                        positions(caller, [](const auto& r) { return !r.methods_allowed.empty(); });
-                    if (open.empty()) {
-                        return end(std::string{kNothingToChange.in(w.language)});
-                    }
-                    fit_list(w, caller, open);
+                    fit_list(w, caller, listed);
                     w.page = Page::kPick;
                 } else if (in == "4") {
                     w.flow = Flow::kChangePin;
@@ -380,26 +453,62 @@ Reply answer(
             case Page::kPick:
                 if (in == "0") {
                     w.page = Page::kMain;
-                } else if (const auto k = choice(in, w.listed.size())) {
-                    w.chosen = w.listed[*k - 1];
-                    if (w.flow == Flow::kView) {
-                        return end(detail(caller.remittances[w.chosen], w.language));
-                    }
-                    w.page = w.flow == Flow::kResend ? Page::kPin : Page::kMethod;
-                } else {
-                    w.notice = kInvalid;
+                    break;
                 }
+                {
+                    const auto a = read_answer(offers, i, *offer_of(w, caller), in);
+                    if (a.read == ListAnswer::Read::kOtherList) {
+                        return end(std::string{kNoLongerPossible.in(w.language)});
+                    }
+                    if (a.read == ListAnswer::Read::kNotAChoice) {
+                        w.notice = kInvalid;
+                        break;
+                    }
+                    const auto at = position_of(caller, a.item);
+                    if (!at || !eligible(w.flow, caller.remittances[*at])) {
+                        // Shown, but gone or no longer open to this: the list as it is now.
+                        const auto listed = candidates(w.flow, caller);
+                        if (listed.empty()) {
+                            return end(std::string{kNoLongerPossible.in(w.language)});
+                        }
+                        fit_list(w, caller, listed);
+                        w.notice = kChanged;
+                        break;
+                    }
+                    w.chosen = *at;
+                }
+                if (w.flow == Flow::kView) {
+                    return end(detail(caller.remittances[w.chosen], w.language));
+                }
+                w.page = w.flow == Flow::kResend ? Page::kPin : Page::kMethod;
                 break;
-            case Page::kMethod:
+            case Page::kMethod: {
                 if (in == "0") {
                     w.page = Page::kPick;
-                } else if (const auto k = choice(in, caller.remittances[w.chosen].methods_allowed.size())) {
-                    w.method = caller.remittances[w.chosen].methods_allowed[*k - 1];
-                    w.page = Page::kPin;
-                } else {
-                    w.notice = kInvalid;
+                    break;
                 }
+                const auto& allowed = caller.remittances[w.chosen].methods_allowed;
+                const auto a = read_answer(offers, i, *offer_of(w, caller), in);
+                if (a.read == ListAnswer::Read::kOtherList) {
+                    return end(std::string{kNoLongerPossible.in(w.language)});
+                }
+                if (a.read == ListAnswer::Read::kNotAChoice) {
+                    w.notice = kInvalid;
+                    break;
+                }
+                const auto method = payout_method_from(a.item);
+                if (!method ||
+                    std::find(allowed.begin(), allowed.end(), *method) == allowed.end()) {
+                    if (allowed.empty()) {
+                        return end(std::string{kNoLongerPossible.in(w.language)});
+                    }
+                    w.notice = kChanged;  // the methods as they are now
+                    break;
+                }
+                w.method = *method;
+                w.page = Page::kPin;
                 break;
+            }
             case Page::kPin: {
                 if (in == "0") {
                     w.page = w.flow == Flow::kChangePin ? Page::kMain
@@ -429,6 +538,13 @@ Reply answer(
                 const auto& r = caller.remittances.empty() ? IncomingRemittance{}
                                                            : caller.remittances[w.chosen];
                 const Language l = w.language;
+                // The choice was made on an earlier turn; what it chose may have moved on since.
+                const auto& allowed = r.methods_allowed;
+                if ((w.flow == Flow::kResend && !r.voucher_resendable) ||
+                    (w.flow == Flow::kMethod &&
+                     std::find(allowed.begin(), allowed.end(), w.method) == allowed.end())) {
+                    return end(std::string{kNoLongerPossible.in(l)});
+                }
                 switch (w.flow) {
                     case Flow::kResend:
                         return end(
@@ -484,6 +600,7 @@ Reply answer(
     Reply r;
     r.kind = Reply::Kind::kContinue;
     r.text = with_notice(w, render(w, caller));
+    r.offer = offer_of(w, caller);
     return r;
 }
 

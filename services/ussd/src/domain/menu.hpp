@@ -7,6 +7,14 @@
 // the caller remembers the answer of each PIN input for the session and passes it back; when the
 // walk reaches a PIN it has no answer for, it asks for the check instead of answering.
 //
+// Nor can what a screen showed be recomputed: the remittances are read afresh on every turn, and
+// a new one (newest first) or one whose state changed would renumber a list between the screen
+// and the answer to it, so that "2" acted on another remittance than the one the caller saw. A
+// list screen therefore comes with its offer (the references or methods it numbered), the caller
+// remembers it by the position of the input that answers the screen and passes it back, and the
+// walk reads a choice against the offer that was shown. A choice no longer possible (the voucher
+// was used, the payout went ahead) is said so, never carried out on something else.
+//
 // No I/O: the service adapter loads the caller's remittances, checks PINs against the registry
 // (with its lockout), and carries out the action of a finished session asynchronously (no turn
 // waits on a partner, DOMAIN.md §4).
@@ -55,6 +63,21 @@ enum class PinCheck { kCorrect, kWrong, kLocked };
 /// The answers of the PIN checks made so far in this session, by input position.
 using PinAnswers = std::map<std::size_t, PinCheck>;
 
+/// What a list screen numbered, in the order shown: references of remittances, or payout methods
+/// (to_string). Remembered by the position of the input that answers the screen.
+struct Offer {
+    enum class Kind { kRemittances, kMethods };
+    Kind kind = Kind::kRemittances;
+    std::vector<std::string> items;
+
+    friend bool operator==(const Offer&, const Offer&) = default;
+};
+using Offers = std::map<std::size_t, Offer>;
+
+/// Whether a reference can be remembered in an offer (and so be listed at all): 1-32 ASCII
+/// letters, digits, '-' or '_'. The remittance service's references are 10 hex digits.
+[[nodiscard]] bool is_reference_shaped(std::string_view reference);
+
 // What a finished session asks the service to do. Carried out after the reply, by message.
 struct ResendVoucher {
     std::string reference;
@@ -75,6 +98,9 @@ struct Reply {
     std::optional<Action> action;  // with kEnd when the session asked for something
     std::size_t pin_input = 0;     // with kCheckPin: the position of the PIN to check
     std::string pin;               // with kCheckPin: the PIN to check
+    /// With kContinue on a list screen: what it numbered, to remember for the input at position
+    /// `inputs.size()`, the one that will answer it.
+    std::optional<Offer> offer;
 
     /// The body for the gateway: "CON <text>" or "END <text>". Not for kCheckPin.
     [[nodiscard]] std::string body() const;
@@ -84,11 +110,13 @@ struct Reply {
 /// rule: registry::check_pin).
 using PinRule = std::function<std::optional<std::string>(std::string_view)>;
 
-/// Answers one turn. `inputs` is split_inputs(text).
+/// Answers one turn. `inputs` is split_inputs(text); `offers` what earlier turns' replies
+/// offered, by the position each was remembered for.
 [[nodiscard]] Reply answer(
     const std::vector<std::string>& inputs,
     const Caller& caller,
     const PinAnswers& pins,
+    const Offers& offers,
     const PinRule& pin_rule
 );
 

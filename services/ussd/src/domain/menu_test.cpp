@@ -42,18 +42,24 @@ std::optional<std::string> registry_pin_rule(std::string_view pin) {
 
 // One session as the gateway drives it: the inputs typed one by one, each turn carrying all of
 // them, PIN checks answered once and remembered, as the adapter does.
+// What a list screen offered is remembered for the input that answers it, as the adapter does;
+// `caller` may change between turns, as the remittances do.
 struct Session {
-    Session(const Caller& c, Registry& r) : caller(c), registry(r) {}
-    const Caller& caller;
+    Session(Caller c, Registry& r) : caller(std::move(c)), registry(r) {}
+    Caller caller;
     Registry& registry;
     PinAnswers pins;
+    Offers offers;
     std::vector<std::string> typed;
     std::vector<Reply> screens;
 
     Reply turn() {
         while (true) {
-            Reply r = answer(typed, caller, pins, registry_pin_rule);
+            Reply r = answer(typed, caller, pins, offers, registry_pin_rule);
             if (r.kind != Reply::Kind::kCheckPin) {
+                if (r.offer) {
+                    offers[typed.size()] = *r.offer;
+                }
                 screens.push_back(r);
                 return r;
             }
@@ -184,6 +190,119 @@ TEST(UssdMenuTest, APayoutMethodIsChosenAmongTheAllowedOnes) {
     EXPECT_EQ(chosen.method, PayoutMethod::kEcocash);
 }
 
+// The remittances are read afresh every turn. A list screen's numbers must keep meaning what the
+// caller saw, whatever arrives or changes before they answer.
+TEST(UssdMenuTest, ANewRemittanceBetweenTurnsDoesNotRenumberTheCallersChoice) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    Reply r = s.type("3");
+    EXPECT_THAT(r.text, HasSubstr("\n2. M1200.00 'Mathabo"));
+    ASSERT_TRUE(r.offer.has_value());
+    EXPECT_EQ(r.offer->items, (std::vector<std::string>{"R7K2M9Q4", "C3P8X1L5"}));
+    // A new remittance, newest first, arrives while the caller reads the list.
+    s.caller.remittances.insert(
+        s.caller.remittances.begin(),
+        remittance(
+            "N3W0N3W0",
+            10'000,
+            "Lerato",
+            Stage::kOnItsWay,
+            PayoutMethod::kMpesa,
+            false,
+            {PayoutMethod::kEcocash}
+        )
+    );
+    r = s.type("2");  // 'Mathabo's, as shown; now third in the list
+    EXPECT_THAT(r.text, StartsWith("C3P8X1L5 M1200.00\nReceive it by:"));
+    r = s.type("2");  // M-Pesa, the second method of C3P8X1L5
+    EXPECT_THAT(r.text, StartsWith("C3P8X1L5 by M-Pesa."));
+    r = s.type(std::string{kPin});
+    ASSERT_TRUE(r.action.has_value());
+    EXPECT_EQ(std::get<ChooseMethod>(*r.action).reference, "C3P8X1L5");
+    EXPECT_EQ(std::get<ChooseMethod>(*r.action).method, PayoutMethod::kMpesa);
+}
+
+TEST(UssdMenuTest, MethodsReorderedOrWithdrawnBetweenTurnsAreReadAsShown) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    s.type("3");
+    EXPECT_THAT(s.type("1").text, HasSubstr("\n2. EcoCash\n3. cash at an agent"));
+    // The same methods in another order: "2" is still EcoCash.
+    s.caller.remittances[0].methods_allowed = {
+        PayoutMethod::kCashPickup, PayoutMethod::kEcocash, PayoutMethod::kMpesa};
+    EXPECT_THAT(s.type("2").text, StartsWith("R7K2M9Q4 by EcoCash."));
+    // Back to the methods, shown in their new order; cash pickup, first now, is withdrawn
+    // before the caller picks it.
+    EXPECT_THAT(s.type("0").text, HasSubstr("\n1. cash at an agent\n2. EcoCash\n3. M-Pesa"));
+    s.caller.remittances[0].methods_allowed = {PayoutMethod::kMpesa, PayoutMethod::kEcocash};
+    const Reply r = s.type("1");
+    EXPECT_EQ(
+        r.text,
+        "That money has changed. Choose again.\nR7K2M9Q4 M493.00\nReceive it by:\n1. M-Pesa\n"
+        "2. EcoCash\n0. Back"
+    );
+    ASSERT_TRUE(r.offer.has_value());
+    EXPECT_EQ(r.offer->items, (std::vector<std::string>{"mpesa", "ecocash"}));
+    EXPECT_FALSE(r.action.has_value());
+}
+
+TEST(UssdMenuTest, AChoiceThatMovedOnBeforeThePinDoesNothing) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    s.type("2");
+    EXPECT_THAT(s.type("1").text, StartsWith("Send the voucher for C3P8X1L5."));
+    // The family collected the money at an agent meanwhile: no voucher left to send.
+    s.caller.remittances[1].stage = Stage::kPaid;
+    s.caller.remittances[1].voucher_resendable = false;
+    const Reply r = s.type(std::string{kPin});
+    EXPECT_EQ(r.body(), "END That money has changed: nothing was done. Please dial again.");
+    EXPECT_FALSE(r.action.has_value());
+}
+
+TEST(UssdMenuTest, AChosenRemittanceNoLongerOpenShowsTheListAsItIsNow) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    s.type("3");
+    // R7K2M9Q4 was handed to the partner before the caller answered.
+    s.caller.remittances[0].methods_allowed.clear();
+    Reply r = s.type("1");
+    EXPECT_EQ(
+        r.text,
+        "That money has changed. Choose again.\nChoose the money:\n1. M1200.00 'Mathabo - to "
+        "collect\n0. Back"
+    );
+    EXPECT_EQ(r.offer->items, (std::vector<std::string>{"C3P8X1L5"}));
+    r = s.type("1");  // the new list's first: 'Mathabo's
+    EXPECT_THAT(r.text, StartsWith("C3P8X1L5 M1200.00"));
+    // And when nothing is left to choose, the session says so and ends.
+    Session t{family(), registry};
+    t.turn();
+    t.type("2");
+    t.caller.remittances[1].voucher_resendable = false;
+    EXPECT_EQ(
+        t.type("1").body(), "END That money has changed: nothing was done. Please dial again."
+    );
+}
+
+TEST(UssdMenuTest, AnAnswerToAnotherKindOfListThanTheWalkIsOnEndsTheSession) {
+    const Caller c = family();
+    // Input 2 answered a list of remittances, but the walk is on R7K2M9Q4's methods there.
+    const Offers offers{
+        {1, Offer{Offer::Kind::kRemittances, {"R7K2M9Q4", "C3P8X1L5"}}},
+        {2, Offer{Offer::Kind::kRemittances, {"C3P8X1L5"}}}};
+    const Reply r = answer({"3", "1", "1"}, c, {}, offers, registry_pin_rule);
+    EXPECT_EQ(r.body(), "END That money has changed: nothing was done. Please dial again.");
+    // Without offers (all inputs in one turn) the screens as they are now are read.
+    EXPECT_THAT(
+        answer({"3", "1", "1"}, c, {}, {}, registry_pin_rule).text,
+        StartsWith("R7K2M9Q4 by M-Pesa.")
+    );
+}
+
 TEST(UssdMenuTest, ThePinIsChangedAfterTheOldOneAndTwoMatchingNewOnes) {
     const Caller c = family();
     Registry registry;
@@ -308,7 +427,7 @@ TEST(UssdMenuTest, NothingToShowEndsWithAPlainAnswer) {
 TEST(UssdMenuTest, TooManyInputsEndTheSession) {
     const Caller c = family();
     const std::vector<std::string> inputs(kMaxInputs + 1, "0");
-    EXPECT_EQ(answer(inputs, c, {}, registry_pin_rule).kind, Reply::Kind::kEnd);
+    EXPECT_EQ(answer(inputs, c, {}, {}, registry_pin_rule).kind, Reply::Kind::kEnd);
 }
 
 // The extreme caller: more remittances than fit, the largest amounts, long names in other

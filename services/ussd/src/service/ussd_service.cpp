@@ -345,7 +345,7 @@ struct UssdService::Impl {
             if (!caller->value("registered", false)) {
                 return text_reply(not_registered(Language::kSesotho));
             }
-            session = Session{u.phone_number, Language::kSesotho, {}};
+            session = Session{u.phone_number, Language::kSesotho, {}, {}};
         }
         Incoming known;
         if (!inputs.empty()) {
@@ -357,7 +357,7 @@ struct UssdService::Impl {
         }
         const Caller caller{session->language, known.shown};
         const PinRule rule = [](std::string_view pin) { return registry::check_pin(pin); };
-        Reply reply = answer(inputs, caller, session->pins, rule);
+        Reply reply = answer(inputs, caller, session->pins, session->offers, rule);
         // Each walk stops at the first PIN it has no answer for; there are at most as many as
         // inputs.
         for (std::size_t guard = 0; reply.kind == Reply::Kind::kCheckPin && guard <= inputs.size();
@@ -373,7 +373,7 @@ struct UssdService::Impl {
                 return text_reply(service_unavailable(session->language));
             }
             session->pins[reply.pin_input] = *result;
-            reply = answer(inputs, caller, session->pins, rule);
+            reply = answer(inputs, caller, session->pins, session->offers, rule);
         }
         if (reply.kind == Reply::Kind::kCheckPin) {
             throw std::logic_error("the menu asked for more PIN checks than there are inputs");
@@ -398,6 +398,10 @@ struct UssdService::Impl {
                 sessions.finish(u.session_id, u.text, reply.body());  // nothing was done
             }
         } else {
+            if (reply.offer && !reply.offer->items.empty()) {
+                // The list as the caller sees it: their answer next turn is read against it.
+                session->offers[inputs.size()] = std::move(*reply.offer);
+            }
             sessions.save(u.session_id, *session);
         }
         return text_reply(reply);
