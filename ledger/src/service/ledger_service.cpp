@@ -160,11 +160,45 @@ LedgerService::~LedgerService() {
     stop();
 }
 
+namespace {
+
+// The schema remembers the layout it was first started in (migration V002); another one is
+// refused before a command is taken. A worker's wallet is in shard_of(worker id, N): with another
+// N about half the workers would be routed to a shard without their wallet, their balance
+// stranded where no process looks. Resharding is not built (docs/scaling.md).
+void check_shard_layout(
+    pqxx::connection& conn, const std::string& schema, std::size_t shard, std::size_t shards
+) {
+    pqxx::work tx{conn};
+    tx.exec_params(
+        "INSERT INTO " + schema +
+            ".shard_layout (shard, shards) VALUES ($1, $2) ON CONFLICT (singleton) DO NOTHING",
+        static_cast<int>(shard),
+        static_cast<int>(shards)
+    );
+    const auto row = tx.exec1("SELECT shard, shards FROM " + schema + ".shard_layout");
+    tx.commit();
+    const auto recorded_shard = row[0].as<std::size_t>();
+    const auto recorded_shards = row[1].as<std::size_t>();
+    if (recorded_shard != shard || recorded_shards != shards) {
+        throw std::runtime_error(
+            "ledger schema " + schema + " is shard " + std::to_string(recorded_shard) + " of " +
+            std::to_string(recorded_shards) + ", but this process is configured as shard " +
+            std::to_string(shard) + " of " + std::to_string(shards) +
+            " (CHELETE_LEDGER_SHARD, CHELETE_LEDGER_SHARDS): wallets would be looked for in "
+            "shards that do not hold them, and resharding is not built (docs/scaling.md)"
+        );
+    }
+}
+
+}  // namespace
+
 void LedgerService::start() {
     {
         auto conn = pool_->connect_dedicated();
         (void)platform::apply_migrations(*conn, settings_.schema, platform::bus_migrations());
         (void)platform::apply_migrations(*conn, settings_.schema, ledger_migrations());
+        check_shard_layout(*conn, settings_.schema, settings_.shard, settings_.layout.shards);
     }
     engine_ = std::make_unique<Engine>(
         std::make_unique<PgLedgerStore>(platform_.pool_options(settings_.schema, 1)),

@@ -88,6 +88,47 @@ protected:
     std::unique_ptr<bus::BusClient> client_;
 };
 
+// docs/scaling.md: a schema keeps the shard layout it was first started in; resharding is not
+// built, so a process configured for another layout must not start on it.
+TEST_F(LedgerServiceITest, AShardStartedInAnotherLayoutIsRefused) {
+    const auto settings_for = [&](const std::string& shards, const std::string& shard) {
+        platform::MapEnvironment env{
+            {"CHELETE_LEDGER_SCHEMA", schema_},
+            {"CHELETE_LEDGER_COMMAND_STREAM", stream_},
+            {"CHELETE_LEDGER_EVENT_STREAM", stream_ + ".events"},
+            {"CHELETE_LEDGER_SHARDS", shards},
+            {"CHELETE_LEDGER_SHARD", shard}};
+        platform::ConfigReader reader{env};
+        auto s = LedgerSettings::load(reader);
+        reader.finish();
+        return s;
+    };
+    service_.reset();  // the fixture's ledger: shard 0 of 1, recorded when it started
+    for (const auto& [shards, shard] :
+         std::vector<std::pair<std::string, std::string>>{{"2", "0"}, {"3", "0"}}) {
+        LedgerService other{platform_, settings_for(shards, shard)};
+        try {
+            other.start();
+            ADD_FAILURE() << "started as shard " << shard << " of " << shards;
+        } catch (const std::runtime_error& e) {
+            EXPECT_THAT(
+                e.what(),
+                ::testing::HasSubstr(
+                    "is shard 0 of 1, but this process is configured as shard 0 of " + shards
+                )
+            );
+        }
+    }
+    // The layout it was started in starts again, and answers.
+    service_ = std::make_unique<LedgerService>(platform_, settings_for("1", "0"));
+    service_->start();
+    const auto a = platform::new_uuid();
+    EXPECT_EQ(send("ledger.create_accounts", json{{"accounts", {account(a)}}})["status"], 200);
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + schema_ + ".shard_layout")[0].as<int>(), 1);
+}
+
 TEST_F(LedgerServiceITest, CommandsQueriesAndVerify) {
     const std::string wallet = platform::new_uuid();
     const std::string cash = platform::new_uuid();
