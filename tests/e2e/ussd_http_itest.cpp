@@ -12,6 +12,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -158,23 +159,28 @@ protected:
             text_ += (inputs_++ == 0 ? "" : "*") + input;
             return post(text_);
         }
-        /// Posts the last turn again (an aggregator retrying).
-        HttpResult repeat() { return post(text_); }
+        /// Posts the last turn again (an aggregator retrying), through `client` (one per
+        /// thread) if given.
+        HttpResult repeat(testing::HttpClient* client = nullptr) { return post(text_, client); }
+        /// Adds one input without posting it (repeat() posts it).
+        void type(const std::string& input) { text_ += (inputs_++ == 0 ? "" : "*") + input; }
         [[nodiscard]] const std::string& session() const { return session_; }
 
     private:
-        HttpResult post(const std::string& text) {
+        HttpResult post(const std::string& text, testing::HttpClient* client = nullptr) {
             const std::string form = "sessionId=" + form_escape(session_) +
                                      "&serviceCode=" + form_escape("*120*5050#") +
                                      "&phoneNumber=" + form_escape(phone_) +
                                      "&networkCode=65101&text=" + form_escape(text);
-            auto r = http().request(
-                "POST",
-                "/v1/ussd",
-                form,
-                {"Content-Type: application/x-www-form-urlencoded",
-                 "Authorization: Basic " + platform::crypto::base64_encode(kCredential)}
-            );
+            auto r =
+                (client != nullptr ? *client : http())
+                    .request(
+                        "POST",
+                        "/v1/ussd",
+                        form,
+                        {"Content-Type: application/x-www-form-urlencoded",
+                         "Authorization: Basic " + platform::crypto::base64_encode(kCredential)}
+                    );
             (void)testing::check_against_spec("POST", "/v1/ussd", r);
             if (r.status == 200) {
                 EXPECT_EQ(r.headers["content-type"].rfind("text/plain", 0), 0U) << r.body;
@@ -733,6 +739,45 @@ TEST_F(UssdHttpITest, FiveWrongPinsLockTheLoginForUssdAndTheApiAlike) {
     (void)again.send("4");
     EXPECT_EQ(again.send(f.pin).body.rfind("END PIN e notletsoe", 0), 0U);
     EXPECT_EQ(login(f.phone, f.pin), "401 /problems/login-locked");
+}
+
+// An aggregator may post a turn again while the first copy is still being answered, and two
+// gateways may take the copies at once. A PIN check counts towards the lockout, so the copies are
+// answered one after the other (a lock per session) and the PIN is checked once.
+TEST_F(UssdHttpITest, CopiesOfOneTurnAnsweredAtOnceCheckThePinOnce) {
+    const Family f = family("mpesa");
+    Dial d{f.phone};
+    (void)d.start();
+    (void)d.send("4");
+    d.type(wrong_pin_for(f.pin));
+    constexpr int kCopies = 6;
+    std::vector<std::string> bodies(kCopies);
+    {
+        std::vector<std::thread> posts;
+        for (int i = 0; i < kCopies; ++i) {
+            posts.emplace_back([&, i] {
+                testing::HttpClient client{chelete_->base_url()};
+                bodies[static_cast<std::size_t>(i)] = d.repeat(&client).body;
+            });
+        }
+        for (auto& t : posts) {
+            t.join();
+        }
+    }
+    for (const auto& body : bodies) {
+        EXPECT_EQ(body.rfind("CON PIN e fosahetse.\n", 0), 0U) << body;
+    }
+    pqxx::connection c{*testing::pg_dsn()};
+    pqxx::read_transaction tx{c};
+    EXPECT_EQ(
+        tx.exec_params1(
+              "SELECT failed_logins FROM " + chelete_->registry_schema() +
+                  ".beneficiary_logins WHERE phone = $1",
+              f.phone
+        )[0]
+            .as<int>(),
+        1
+    ) << "one wrong PIN typed, counted once";
 }
 
 TEST_F(UssdHttpITest, AnExpiredSessionEndsAndTheNextDialStartsFresh) {

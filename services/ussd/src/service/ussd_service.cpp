@@ -6,14 +6,17 @@
 // "CON …"/"END …". A finished session's action is written with its outbox message in the
 // consumer's transaction and carried out by the owning service after the reply: no turn waits on
 // a payout partner.
+#include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 #include <variant>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chelete/platform/api.hpp>
+#include <chelete/platform/random_ids.hpp>
 #include <chelete/registry/pin_rule.hpp>
 #include <chelete/ussd/service.hpp>
 
@@ -82,10 +85,75 @@ public:
         return std::string{kept.substr(newline + 1)};
     }
 
+    /// Takes the session's turn lock: copies of one turn (an aggregator posting it again while
+    /// the first is still being answered, two gateways) are answered one after the other, so the
+    /// second reads the PIN answers the first saved and no PIN is checked twice. True when taken
+    /// within `wait`; the lock lapses after `hold` should its holder die.
+    bool lock(
+        const std::string& id, const std::string& token, milliseconds wait, milliseconds hold
+    ) {
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        for (;;) {
+            const auto reply = redis_.command(
+                {"SET", prefix_ + id + ":lock", token, "NX", "PX", std::to_string(hold.count())}
+            );
+            if (reply.is_error()) {
+                throw std::runtime_error("session lock: " + std::string{reply.str()});
+            }
+            if (!reply.value().is_nil()) {
+                return true;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return false;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    /// Releases the lock if it is still this turn's (one that lapsed may be another's by now).
+    void unlock(const std::string& id, const std::string& token) noexcept {
+        try {
+            (void)redis_.command(
+                {"EVAL",
+                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
+                 "end return 0",
+                 "1",
+                 prefix_ + id + ":lock",
+                 token}
+            );
+        } catch (const std::exception& e) {
+            spdlog::warn("ussd: session lock not released ({}); it lapses by itself", e.what());
+        }
+    }
+
 private:
     platform::RedisClient redis_;
     std::string prefix_;
     milliseconds ttl_;
+};
+
+/// The session's turn lock for the length of one turn (SessionStore::lock).
+class TurnLock {
+public:
+    TurnLock(SessionStore& sessions, std::string id) : sessions_(sessions), id_(std::move(id)) {}
+    TurnLock(const TurnLock&) = delete;
+    TurnLock& operator=(const TurnLock&) = delete;
+    TurnLock(TurnLock&&) = delete;
+    TurnLock& operator=(TurnLock&&) = delete;
+    ~TurnLock() {
+        if (held_) {
+            sessions_.unlock(id_, token_);
+        }
+    }
+    bool take(milliseconds wait, milliseconds hold) {
+        held_ = sessions_.lock(id_, token_, wait, hold);
+        return held_;
+    }
+
+private:
+    SessionStore& sessions_;
+    std::string id_;
+    std::string token_ = platform::new_uuid();
+    bool held_ = false;
 };
 
 api::Reply text_reply(const Reply& r) {
@@ -301,6 +369,13 @@ struct UssdService::Impl {
         }
         const UssdRequest& u = form.value();
         const auto inputs = split_inputs(u.text);
+        // Held until the turn is answered; the action row's unique session id covers the commit
+        // that follows (a copy let in before it waits on that row, then does nothing twice).
+        TurnLock lock{sessions, u.session_id};
+        if (!lock.take(settings.query_timeout, 4 * settings.query_timeout + 2s)) {
+            spdlog::warn("ussd: session {} still busy with another copy of a turn", u.session_id);
+            return text_reply(service_unavailable(Language::kSesotho));
+        }
         // A session that asked for something ended with it, recorded in this schema with its
         // answer in one commit: its final turn posted again gets that answer; anything else under
         // its id is over.
