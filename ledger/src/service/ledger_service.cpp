@@ -207,12 +207,7 @@ void LedgerService::start() {
         [this](pqxx::dbtransaction& tx, const Batch& b) { batch_hook(tx, b); }
     );
     engine_->start();
-    if (platform_.embedded_relay) {
-        relay_ = std::make_unique<bus::OutboxRelay>(
-            platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus, platform_.relay
-        );
-        relay_->start();
-    }
+    relay_ = platform_.start_embedded_relay(settings_.schema, *outbox_);
     stopping_ = false;
     for (std::size_t i = 0; i < settings_.query_threads; ++i) {
         query_threads_.emplace_back([this] { query_loop(); });

@@ -342,15 +342,7 @@ void PayoutService::start() {
     migrate();
     auto& s = *impl_;
     s.stopping = false;
-    if (s.platform.embedded_relay) {
-        s.relay = std::make_unique<bus::OutboxRelay>(
-            s.platform.pool_options(s.settings.schema, 1),
-            *s.outbox,
-            s.platform.bus,
-            s.platform.relay
-        );
-        s.relay->start();
-    }
+    s.relay = s.platform.start_embedded_relay(s.settings.schema, *s.outbox);
     if (!s.checker) {
         s.checker = std::make_shared<RegistryRecipientChecker>(
             s.platform.bus, s.settings.registry_command, s.settings.registry_timeout

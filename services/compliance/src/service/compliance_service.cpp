@@ -562,12 +562,7 @@ void ComplianceService::migrate() {
 void ComplianceService::start() {
     migrate();
     stopping_ = false;
-    if (platform_.embedded_relay) {
-        relay_ = std::make_unique<bus::OutboxRelay>(
-            platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus, platform_.relay
-        );
-        relay_->start();
-    }
+    relay_ = platform_.start_embedded_relay(settings_.schema, *outbox_);
     const auto add_consumer =
         [this](const std::string& stream, const std::string& suffix, bus::Handler handler) {
             bus::ConsumerOptions options;

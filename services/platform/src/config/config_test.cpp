@@ -91,6 +91,17 @@ TEST(ConfigTest, PlatformSettingsDefaultsAreValid) {
     EXPECT_NO_THROW(r.finish());
     EXPECT_EQ(s.bus.redis.port, 16379);
     EXPECT_EQ(s.bus.max_deliveries, 5);
+    EXPECT_TRUE(s.embedded_relay);
+}
+
+TEST(ConfigTest, NoEmbeddedRelayWhenASeparateRelayProcessRunsThem) {
+    MapEnvironment env{{"CHELETE_RELAY_EMBEDDED", "false"}};
+    ConfigReader r{env};
+    const auto s = PlatformSettings::load(r);
+    r.finish();
+    EXPECT_FALSE(s.embedded_relay);
+    bus::Outbox outbox{"some_schema"};
+    EXPECT_EQ(s.start_embedded_relay("some_schema", outbox), nullptr);
 }
 
 }  // namespace

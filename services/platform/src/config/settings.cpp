@@ -123,6 +123,17 @@ PlatformSettings PlatformSettings::load(ConfigReader& reader) {
     return s;
 }
 
+std::unique_ptr<bus::OutboxRelay> PlatformSettings::start_embedded_relay(
+    const std::string& schema, bus::Outbox& outbox
+) const {
+    if (!embedded_relay) {
+        return nullptr;
+    }
+    auto started = std::make_unique<bus::OutboxRelay>(pool_options(schema, 1), outbox, bus, relay);
+    started->start();
+    return started;
+}
+
 PgPoolOptions PlatformSettings::pool_options(const std::string& schema, std::size_t size) const {
     PgPoolOptions o;
     o.dsn = pg_dsn;

@@ -606,12 +606,7 @@ void RegistryService::start() {
             spdlog::info("registry: created the bootstrap staff account 'admin'");
         }
     }
-    if (platform_.embedded_relay) {
-        relay_ = std::make_unique<bus::OutboxRelay>(
-            platform_.pool_options(settings_.schema, 1), *outbox_, platform_.bus, platform_.relay
-        );
-        relay_->start();
-    }
+    relay_ = platform_.start_embedded_relay(settings_.schema, *outbox_);
     for (std::size_t i = 0; i < settings_.consumers; ++i) {
         bus::ConsumerOptions options;
         options.stream = settings_.streams.command_stream;

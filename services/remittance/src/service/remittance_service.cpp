@@ -412,15 +412,7 @@ void RemittanceService::start() {
     migrate();
     auto& s = impl_->settings;
     impl_->client->start();
-    if (impl_->platform.embedded_relay) {
-        impl_->relay = std::make_unique<bus::OutboxRelay>(
-            impl_->platform.pool_options(s.schema, 1),
-            *impl_->outbox,
-            impl_->platform.bus,
-            impl_->platform.relay
-        );
-        impl_->relay->start();
-    }
+    impl_->relay = impl_->platform.start_embedded_relay(s.schema, *impl_->outbox);
     impl_->open_system_accounts();
     Impl* impl = impl_.get();
     for (std::size_t i = 0; i < s.consumers; ++i) {

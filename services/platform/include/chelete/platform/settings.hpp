@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <chelete/platform/bus.hpp>
 #include <chelete/platform/config.hpp>
 #include <chelete/platform/logging.hpp>
@@ -24,6 +26,12 @@ struct PlatformSettings {
 
     /// Pool options for a service schema.
     [[nodiscard]] PgPoolOptions pool_options(const std::string& schema, std::size_t size = 0) const;
+
+    /// The schema's outbox relay, started, when relays run in the service's process
+    /// (embedded_relay); nullptr when a separate `chelete relay` runs them.
+    [[nodiscard]] std::unique_ptr<bus::OutboxRelay> start_embedded_relay(
+        const std::string& schema, bus::Outbox& outbox
+    ) const;
 };
 
 }  // namespace chelete::platform
