@@ -666,6 +666,14 @@ struct PayoutService::Impl {
     void run_reconciliation(
         const std::string& run_id, mm::PartnerId partner, const std::string& day
     );
+    /// Settles as paid a payout still open that `line` (of the statement of `line_day`) shows
+    /// paid for its amount (after_statement); true when it did.
+    bool settle_from_statement(
+        pqxx::transaction_base& tx,
+        const std::string& partner,
+        const mm::StatementLine& line,
+        const std::string& line_day
+    );
     void check_float_alarms();
     [[nodiscard]] json positions(pqxx::transaction_base& tx) const;
     [[nodiscard]] api::Reply answer_settlement(pqxx::dbtransaction& tx, const api::Request& request)

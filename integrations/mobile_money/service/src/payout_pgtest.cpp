@@ -236,6 +236,20 @@ protected:
     }
 
     /// payout.outcome values reported for a remittance, in order.
+    /// The attempt log of a reference, "kind:result", oldest first.
+    std::vector<std::string> attempt_log_of(const std::string& reference) {
+        return in_tx([&](pqxx::work& tx) {
+            std::vector<std::string> out;
+            for (const auto& r : tx.exec_params(
+                     "SELECT kind || ':' || result FROM attempt_log WHERE reference = $1 ORDER BY "
+                     "id",
+                     reference
+                 )) {
+                out.push_back(r[0].as<std::string>());
+            }
+            return out;
+        });
+    }
     std::vector<std::string> outcomes(const std::string& id) {
         return in_tx([&](pqxx::work& tx) {
             std::vector<std::string> out;
@@ -517,18 +531,9 @@ TEST_F(PayoutPgTest, EveryAttemptSubmitQueryAndCallbackIsLogged) {
     clock_.advance(1h);
     drain();
     (void)callback(mpesa_body(hex_of(id) + "A1", "INS-0"));
-    const auto kinds = in_tx([&](pqxx::work& tx) {
-        std::vector<std::string> out;
-        for (const auto& r : tx.exec_params(
-                 "SELECT kind || ':' || result FROM attempt_log WHERE reference = $1 ORDER BY id",
-                 hex_of(id) + "A1"
-             )) {
-            out.push_back(r[0].as<std::string>());
-        }
-        return out;
-    });
     EXPECT_EQ(
-        kinds, (std::vector<std::string>{"submit:unknown", "query:pending", "callback:paid"})
+        attempt_log_of(hex_of(id) + "A1"),
+        (std::vector<std::string>{"submit:unknown", "query:pending", "callback:paid"})
     );
     EXPECT_EQ(state(id), "paid");
 }
@@ -1085,8 +1090,11 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
     EXPECT_EQ(run.body["state"], "done");
     EXPECT_EQ(run.body["final"], true);
     EXPECT_EQ(run.body["statement_lines"], 4);
-    EXPECT_EQ(run.body["matched"], 1);
-    EXPECT_EQ(run.body["in_flight"], 1);
+    // `open` was still waiting for its callback: the closed day's statement settled it as paid.
+    EXPECT_EQ(run.body["matched"], 2);
+    EXPECT_EQ(run.body["in_flight"], 0);
+    EXPECT_EQ(state(open), "paid");
+    EXPECT_EQ(outcomes(open), std::vector<std::string>{"paid"});
     EXPECT_EQ(run.body["breaks"]["missing_there"], 1);
     EXPECT_EQ(run.body["breaks"]["missing_here"], 1);
     EXPECT_EQ(run.body["breaks"]["amount_mismatch"], 1);
@@ -1143,26 +1151,49 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
     (void)matched;
 }
 
-TEST_F(SettlementPgTest, APayoutLearnedPaidDaysLaterIsFoundOnItsDaysStatement) {
+// docs/payout.md "Reconciliation": a payout whose outcome stayed unknown (every query unanswered,
+// the callback lost) kept the sender's money reserved for ever. The closed day's statement is the
+// partner's own record that it paid: the final run settles it, once, and it then reads as matched.
+TEST_F(SettlementPgTest, AnOutcomeUnknownForDaysIsSettledByTheClosedDaysStatement) {
+    partner_->submits.push_back(ScriptedPartner::verdict(mm::SubmitVerdict::kUnknown));
     const auto id = request();
-    drain();  // accepted; the partner pays it today, its callback is lost for days
+    const auto other = request();  // on the statement for another amount: left to its query
+    drain();
+    ASSERT_EQ(state(id), "unknown");
     const std::string paid_day = today();
-    partner_->statements[paid_day] = {mm::StatementLine{
-        hex_of(id) + "A1", "TXLATE", "26658123456", 50'000, paid_day + "T00:00:05Z"}};
+    partner_->statements[paid_day] = {
+        mm::StatementLine{
+            hex_of(id) + "A1", "TXLATE", "26658123456", 50'000, paid_day + "T00:00:05Z"},
+        mm::StatementLine{
+            hex_of(other) + "A1", "TXOTHER", "26658123456", 49'000, paid_day + "T00:00:07Z"}};
+    // While the day is open, a run only reports: nothing is settled.
+    ASSERT_EQ(finance("startReconciliation", json{{"date", paid_day}}).status, 202);
+    service_->run_jobs_once();
+    EXPECT_EQ(state(id), "unknown");
     clock_.advance(26h + 1min);
-    service_->run_jobs_once();  // the paid day's run: in flight here
-    clock_.advance(48h);
-    ASSERT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
-    ASSERT_EQ(state(id), "paid");
-    const std::string learned_day = today();
-    clock_.advance(24h + 1min);
-    service_->run_jobs_once();  // the day we learned it: matched on the kept line, no break
-    const auto runs =
-        finance("listReconciliationRuns", json::object(), json{{"date", learned_day}});
-    ASSERT_EQ(runs.body["items"].size(), 1U);
+    service_->run_jobs_once();  // the paid day's final run
+    EXPECT_EQ(state(id), "paid");
+    EXPECT_EQ(outcomes(id), (std::vector<std::string>{"unknown", "paid"}));
+    EXPECT_NE(state(other), "paid");
+    const auto runs = finance("listReconciliationRuns", json::object(), json{{"date", paid_day}});
+    ASSERT_EQ(runs.body["items"].size(), 2U);
     EXPECT_EQ(runs.body["items"][0]["final"], true);
     EXPECT_EQ(runs.body["items"][0]["matched"], 1);
-    EXPECT_EQ(runs.body["items"][0]["breaks"]["missing_there"], 0);
+    EXPECT_EQ(runs.body["items"][0]["in_flight"], 1);
+    EXPECT_EQ(attempt_log_of(hex_of(id) + "A1").back(), "statement:paid");
+    EXPECT_EQ(partner_->submitted.size(), 2U) << "never paid again";
+    // A late callback changes nothing; the run of the day it was settled on finds it on the
+    // paid day's statement: matched, not missing there, and nothing moved to suspense for it.
+    EXPECT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).body["effect"], "duplicate");
+    EXPECT_EQ(outcomes(id), (std::vector<std::string>{"unknown", "paid"}));
+    const std::string settled_day = today();
+    clock_.advance(24h + 1min);
+    service_->run_jobs_once();
+    const auto next =
+        finance("listReconciliationRuns", json::object(), json{{"date", settled_day}});
+    ASSERT_EQ(next.body["items"].size(), 1U);
+    EXPECT_EQ(next.body["items"][0]["matched"], 1);
+    EXPECT_EQ(next.body["items"][0]["breaks"]["missing_there"], 0);
     EXPECT_TRUE(break_effects().empty());
 }
 

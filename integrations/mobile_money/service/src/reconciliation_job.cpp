@@ -155,6 +155,19 @@ void PayoutService::Impl::run_reconciliation(
                 );
             }
         }
+        // A closed day's statement settles what it shows paid that is still open here (an
+        // outcome unknown for days, a partner that forgot the request it paid): the partner's own
+        // record that the money left. It then reads as matched below.
+        int settled = 0;
+        for (const auto* lines : {&in.day_lines, &in.earlier_lines}) {
+            for (const auto& line : *lines) {
+                if (final_run && settle_from_statement(
+                                     tx, partner, line, lines == &in.day_lines ? day : previous
+                                 )) {
+                    ++settled;
+                }
+            }
+        }
         const auto ours = tx.exec_params(
             "SELECT a.reference, a.remittance_id::text, p.amount_minor, p.state, "
             "coalesce(p.paid_reference, '') FROM attempts a JOIN payouts p USING "
@@ -294,17 +307,54 @@ void PayoutService::Impl::run_reconciliation(
             findings.dump()
         );
         spdlog::info(
-            "reconciliation of {} {} ({}): {} lines, {} matched, {} in flight, {} breaks ({} new)",
+            "reconciliation of {} {} ({}): {} lines, {} matched ({} settled by it), {} in flight, "
+            "{} breaks ({} new)",
             partner,
             day,
             final_run ? "final" : "report only",
             report.statement_lines,
             report.matched,
+            settled,
             report.in_flight,
             report.breaks.size(),
             fresh
         );
     });
+}
+
+bool PayoutService::Impl::settle_from_statement(
+    pqxx::transaction_base& tx,
+    const std::string& partner,
+    const mm::StatementLine& line,
+    const std::string& line_day
+) {
+    const auto rows = tx.exec_params(
+        "SELECT a.remittance_id::text, p.amount_minor FROM attempts a JOIN payouts p USING "
+        "(remittance_id) WHERE a.partner = $1 AND a.reference = $2 AND p.state NOT IN ('paid', "
+        "'failed')",
+        partner,
+        line.reference
+    );
+    // Not ours, final already, or paid for another amount: the comparison below says which.
+    if (rows.empty() || rows[0][1].as<std::int64_t>() != line.amount_minor) {
+        return false;
+    }
+    const std::string remittance_id = rows[0][0].as<std::string>();
+    const auto locked = lock_payout(tx, remittance_id);
+    const auto decision = locked ? after_statement(locked->facts, line_day) : std::nullopt;
+    if (!decision) {
+        return false;
+    }
+    log_attempt(
+        tx,
+        line.reference,
+        "statement",
+        "paid",
+        "",
+        decision->reason + " (partner transaction " + line.transaction_id + ")"
+    );
+    apply(tx, remittance_id, *locked, *decision, line.transaction_id, line.reference);
+    return true;
 }
 
 }  // namespace chelete::payout

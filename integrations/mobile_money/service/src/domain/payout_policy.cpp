@@ -236,6 +236,13 @@ Decision after_query(const PolicySettings& s, const PayoutFacts& f, const mm::St
     return d;
 }
 
+std::optional<Decision> after_statement(const PayoutFacts& facts, std::string_view statement_day) {
+    if (is_final(facts.state)) {
+        return std::nullopt;
+    }
+    return paid("paid: on the partner's statement of " + std::string{statement_day});
+}
+
 Decision retry_due(const PolicySettings& s, const PayoutFacts& f) {
     if (f.waiting_for && *f.waiting_for >= s.retry_sla) {
         return failed("not resolved within the retry window: refunded");

@@ -72,6 +72,14 @@ struct Decision {
 [[nodiscard]] Decision after_query(
     const PolicySettings& settings, const PayoutFacts& facts, const mobile_money::StatusResult& r
 );
+/// The partner's statement of a closed day shows the payout paid under one of its references, for
+/// its amount (reconciliation, docs/payout.md): the partner's own record of money that left. A
+/// payout not final yet is paid, whatever a query or callback said or never said (an outcome
+/// unknown for days, a partner that forgot the request it paid). nullopt for a final payout: a
+/// paid one stays as it is, a failed one seen paid is a break for finance, never reopened.
+[[nodiscard]] std::optional<Decision> after_statement(
+    const PayoutFacts& facts, std::string_view statement_day
+);
 /// A payout waiting in retry_wait came due: a new attempt, or failed past the SLA.
 [[nodiscard]] Decision retry_due(const PolicySettings& settings, const PayoutFacts& facts);
 

@@ -186,6 +186,28 @@ TEST(PayoutPolicy, QueryShowingPaidSettlesAnyOpenState) {
     }
 }
 
+TEST(PayoutPolicy, TheStatementOfAClosedDaySettlesAnyOpenStateAsPaid) {
+    for (const auto state :
+         {PayoutState::kRequested,
+          PayoutState::kSending,
+          PayoutState::kAccepted,
+          PayoutState::kUnknown,
+          PayoutState::kConfirmFailure,
+          PayoutState::kRetryWait}) {
+        auto f = facts(state);
+        f.unknown_reported = true;
+        const auto d = after_statement(f, "2026-11-20");
+        ASSERT_TRUE(d.has_value()) << to_string(state);
+        EXPECT_EQ(d->next, PayoutState::kPaid);
+        EXPECT_EQ(d->report, Report::kPaid);
+        EXPECT_FALSE(d->new_attempt);
+        EXPECT_EQ(d->reason, "paid: on the partner's statement of 2026-11-20");
+    }
+    // Final payouts are never moved by a statement: a failed one seen paid is a break.
+    EXPECT_FALSE(after_statement(facts(PayoutState::kPaid), "2026-11-20").has_value());
+    EXPECT_FALSE(after_statement(facts(PayoutState::kFailed), "2026-11-20").has_value());
+}
+
 TEST(PayoutPolicy, CallbacksNeverMoveAFinalPayoutOrGoBackwards) {
     const PolicySettings s;
     auto r = after_callback(s, facts(PayoutState::kPaid), true, callback(mm::PaymentStatus::kPaid));
