@@ -583,6 +583,9 @@ TEST_F(UssdHttpITest, ARemittanceArrivingMidSessionDoesNotChangeWhatTheFamilyCho
         list.body.substr(line + 4, list.body.find(' ', line + 4) - (line + 4));  // "M113.00"
     const std::string second = send(f, "mpesa", "80.00");
     (void)wait_status(f, second, "held", 20s);
+    // The aggregator posts the turn again (it lost the answer): the same screen, not the list as
+    // it is now, so what the family sees is what the session remembers.
+    EXPECT_EQ(d.repeat().body, list.body);
     const auto methods = d.send("1");  // the one shown: the first, now second in the list
     EXPECT_NE(methods.body.find(" " + amount_shown + "\nE amohele ka:"), std::string::npos)
         << methods.body;

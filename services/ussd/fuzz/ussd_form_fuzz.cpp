@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -76,6 +77,15 @@ Reply take_turn(
     __builtin_trap();  // more PIN checks than inputs: the walk does not settle
 }
 
+// The references a list screen showed (or an input was read against).
+void remember(const Offers& offers, std::set<std::string>& seen) {
+    for (const auto& [position, offer] : offers) {
+        if (offer.kind == Offer::Kind::kRemittances) {
+            seen.insert(offer.items.begin(), offer.items.end());
+        }
+    }
+}
+
 void check_screen(const Reply& r) {
     const std::string reply = r.body();
     const bool plain = std::all_of(r.text.begin(), r.text.end(), [](char c) {
@@ -89,10 +99,20 @@ void check_screen(const Reply& r) {
     }
 }
 
-// An action is only ever on a remittance the caller has now, and one open to it now.
-void check_action(const Reply& r, const Caller& now) {
+// An action is only ever on a remittance the caller was shown (or an input was read against),
+// one the caller has now, and one open to it now.
+void check_action(const Reply& r, const Caller& now, const std::set<std::string>& seen) {
     if (!r.action) {
         return;
+    }
+    if (const auto* resend = std::get_if<ResendVoucher>(&*r.action)) {
+        if (!seen.contains(resend->reference)) {
+            __builtin_trap();
+        }
+    } else if (const auto* choose = std::get_if<ChooseMethod>(&*r.action)) {
+        if (!seen.contains(choose->reference)) {
+            __builtin_trap();
+        }
     }
     const auto find = [&](const std::string& reference) -> const IncomingRemittance* {
         for (const auto& x : now.remittances) {
@@ -134,7 +154,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     PinAnswers pins;
     const Reply whole = take_turn(inputs, caller, pins, {});
     check_screen(whole);
-    check_action(whole, caller);
+    std::set<std::string> seen_whole;
+    remember(whole.pinned, seen_whole);
+    check_action(whole, caller, seen_whole);
     // Turn by turn, remembering offers as the adapter does: with the remittances unchanged, the
     // answer is the same as in one turn; with them moving on between turns (chosen by the
     // session id's bytes), every screen still fits and an action is only ever one open now.
@@ -147,6 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const bool changing : {false, true}) {
         PinAnswers turn_pins;
         Offers offers;
+        std::set<std::string> seen;
         for (std::size_t n = 0; n <= inputs.size(); ++n) {
             const std::vector<std::string> typed(inputs.begin(), inputs.begin() + n);
             const bool moved =
@@ -156,7 +179,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const Caller& now = moved ? later : caller;
             const Reply r = take_turn(typed, now, turn_pins, offers);
             check_screen(r);
-            check_action(r, now);
+            // As the adapter does: the screens read as drawn now, never replacing one kept.
+            for (const auto& [position, offer] : r.pinned) {
+                offers.emplace(position, offer);
+            }
+            remember(r.pinned, seen);
+            check_action(r, now, seen);
             // Remembering what was shown must not change what a turn means. (A session that
             // ends early ends in one turn too, though its words may differ: "nothing to send"
             // when the choice was the last input, "nothing was done" when more followed it.)
@@ -174,7 +202,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;  // the session is over: the gateway sends no further turn
             }
             if (r.offer) {
-                offers[n] = *r.offer;
+                offers.emplace(n, *r.offer);
+                remember(Offers{{n, *r.offer}}, seen);
             }
         }
     }

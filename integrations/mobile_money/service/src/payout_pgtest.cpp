@@ -1157,6 +1157,7 @@ TEST_F(SettlementPgTest, ReconciliationFindsEveryBreakOnceAndMovesItToSuspense) 
 TEST_F(SettlementPgTest, AnOutcomeUnknownForDaysIsSettledByTheClosedDaysStatement) {
     partner_->submits.push_back(ScriptedPartner::verdict(mm::SubmitVerdict::kUnknown));
     const auto id = request();
+    drain();                       // alone, so the scripted unknown verdict is its answer
     const auto other = request();  // on the statement for another amount: left to its query
     drain();
     ASSERT_EQ(state(id), "unknown");
@@ -1194,6 +1195,38 @@ TEST_F(SettlementPgTest, AnOutcomeUnknownForDaysIsSettledByTheClosedDaysStatemen
     ASSERT_EQ(next.body["items"].size(), 1U);
     EXPECT_EQ(next.body["items"][0]["matched"], 1);
     EXPECT_EQ(next.body["items"][0]["breaks"]["missing_there"], 0);
+    EXPECT_TRUE(break_effects().empty());
+}
+
+// A payout learned paid days after the day whose statement shows it (here that day's final run
+// could not read the statement, so nothing settled it then): the run of the day it was learned
+// finds it on the line an earlier run kept, not missing there.
+TEST_F(SettlementPgTest, APayoutLearnedPaidDaysLaterIsFoundOnTheLineAnEarlierRunKept) {
+    const auto id = request();
+    drain();  // accepted; the partner pays it today, its callback is lost for days
+    const std::string paid_day = today();
+    partner_->statements[paid_day] = {mm::StatementLine{
+        hex_of(id) + "A1", "TXLATE", "26658123456", 50'000, paid_day + "T00:00:05Z"}};
+    ASSERT_EQ(finance("startReconciliation", json{{"date", paid_day}}).status, 202);
+    service_->run_jobs_once();  // a report of the open day: the line is kept
+    partner_->statement_error = true;
+    clock_.advance(26h + 1min);
+    service_->run_jobs_once();  // the paid day's final run cannot read the statement
+    ASSERT_EQ(state(id), "accepted");
+    clock_.advance(48h);
+    ASSERT_EQ(callback(mpesa_body(hex_of(id) + "A1", "INS-0")).status, 200);
+    ASSERT_EQ(state(id), "paid");
+    const std::string learned_day = today();
+    partner_->statement_error = false;
+    clock_.advance(24h + 1min);
+    service_->run_jobs_once();  // the day we learned it: matched on the kept line, no break
+    const auto runs =
+        finance("listReconciliationRuns", json::object(), json{{"date", learned_day}});
+    ASSERT_FALSE(runs.body["items"].empty());
+    EXPECT_EQ(runs.body["items"][0]["final"], true);
+    EXPECT_EQ(runs.body["items"][0]["state"], "done");
+    EXPECT_EQ(runs.body["items"][0]["matched"], 1);
+    EXPECT_EQ(runs.body["items"][0]["breaks"]["missing_there"], 0);
     EXPECT_TRUE(break_effects().empty());
 }
 

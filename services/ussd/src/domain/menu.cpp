@@ -136,6 +136,7 @@ struct Walk {
     PayoutMethod method = PayoutMethod::kMpesa;
     std::string new_pin;
     std::optional<Words> notice;
+    Offers pinned;  // list screens an input was read against as drawn now (no offer remembered)
 };
 
 std::string list_line(
@@ -334,8 +335,10 @@ struct ListAnswer {
     Read read = Read::kNotAChoice;
     std::string item;  // with kChosen: the reference or method shown under the number typed
 };
+// A choice read against the screen as drawn now is pinned in the walk (Reply::pinned), so later
+// turns read that input against the same screen, whatever arrives meanwhile.
 ListAnswer read_answer(
-    const Offers& offers, std::size_t position, const Offer& now, std::string_view input
+    Walk& w, const Offers& offers, std::size_t position, const Offer& now, std::string_view input
 ) {
     const auto remembered = offers.find(position);
     const bool known = remembered != offers.end();
@@ -346,6 +349,9 @@ ListAnswer read_answer(
     const auto k = choice(input, shown.size());
     if (!k) {
         return {ListAnswer::Read::kNotAChoice, {}};
+    }
+    if (!known) {
+        w.pinned.emplace(position, now);
     }
     return {ListAnswer::Read::kChosen, shown[*k - 1]};
 }
@@ -410,14 +416,16 @@ Reply service_unavailable(Language language) {
     return end(std::string{kUnavailable.in(language)});
 }
 
-Reply answer(
+namespace {
+
+Reply walk(
+    Walk& w,
     const std::vector<std::string>& inputs,
     const Caller& caller,
     const PinAnswers& pins,
     const Offers& offers,
     const PinRule& pin_rule
 ) {
-    Walk w{caller.language};
     if (inputs.size() > kMaxInputs) {
         return session_expired(w.language);
     }
@@ -429,11 +437,19 @@ Reply answer(
                 if (in == "1" || in == "2" || in == "3") {
                     w.flow = in == "1" ? Flow::kView : in == "2" ? Flow::kResend : Flow::kMethod;
                     const auto listed = candidates(w.flow, caller);
+                    const auto shown_then = offers.find(i + 1);
+                    if (listed.empty() && i + 1 < inputs.size() && shown_then != offers.end() &&
+                        shown_then->second.kind == Offer::Kind::kRemittances) {
+                        // Empty now, but an earlier turn showed this list and the caller answered
+                        // it: the walk goes on through that screen (its answer is read against
+                        // the remembered offer below), so a branch the caller left does not end
+                        // the one they are in.
+                        w.listed.clear();
+                        w.page = Page::kPick;
+                        break;
+                    }
                     if (listed.empty()) {
-                        // Chosen on an earlier turn, the list had something: it has moved on.
-                        const bool earlier = i + 1 < inputs.size();
-                        const Words& none = earlier                   ? kNoLongerPossible
-                                            : w.flow == Flow::kView   ? kNothingSent
+                        const Words& none = w.flow == Flow::kView     ? kNothingSent
                                             : w.flow == Flow::kResend ? kNoVoucher
                                                                       : kNothingToChange;
                         return end(std::string{none.in(w.language)});
@@ -456,11 +472,15 @@ Reply answer(
                     break;
                 }
                 {
-                    const auto a = read_answer(offers, i, *offer_of(w, caller), in);
+                    const auto a = read_answer(w, offers, i, *offer_of(w, caller), in);
                     if (a.read == ListAnswer::Read::kOtherList) {
                         return end(std::string{kNoLongerPossible.in(w.language)});
                     }
                     if (a.read == ListAnswer::Read::kNotAChoice) {
+                        if (w.listed.empty()) {
+                            // A list remembered but empty now: nothing to draw again.
+                            return end(std::string{kNoLongerPossible.in(w.language)});
+                        }
                         w.notice = kInvalid;
                         break;
                     }
@@ -488,7 +508,7 @@ Reply answer(
                     break;
                 }
                 const auto& allowed = caller.remittances[w.chosen].methods_allowed;
-                const auto a = read_answer(offers, i, *offer_of(w, caller), in);
+                const auto a = read_answer(w, offers, i, *offer_of(w, caller), in);
                 if (a.read == ListAnswer::Read::kOtherList) {
                     return end(std::string{kNoLongerPossible.in(w.language)});
                 }
@@ -601,6 +621,21 @@ Reply answer(
     r.kind = Reply::Kind::kContinue;
     r.text = with_notice(w, render(w, caller));
     r.offer = offer_of(w, caller);
+    return r;
+}
+
+}  // namespace
+
+Reply answer(
+    const std::vector<std::string>& inputs,
+    const Caller& caller,
+    const PinAnswers& pins,
+    const Offers& offers,
+    const PinRule& pin_rule
+) {
+    Walk w{caller.language};
+    Reply r = walk(w, inputs, caller, pins, offers, pin_rule);
+    r.pinned = std::move(w.pinned);
     return r;
 }
 

@@ -101,6 +101,10 @@ struct Reply {
     /// With kContinue on a list screen: what it numbered, to remember for the input at position
     /// `inputs.size()`, the one that will answer it.
     std::optional<Offer> offer;
+    /// With every kind: the list screens an input of this turn was read against as drawn now
+    /// (no offer remembered for them: several inputs sent in one turn), to remember as well, so
+    /// that later turns read those inputs against the same screens.
+    Offers pinned;
 
     /// The body for the gateway: "CON <text>" or "END <text>". Not for kCheckPin.
     [[nodiscard]] std::string body() const;

@@ -56,9 +56,12 @@ struct Session {
     Reply turn() {
         while (true) {
             Reply r = answer(typed, caller, pins, offers, registry_pin_rule);
+            for (const auto& [position, offer] : r.pinned) {
+                offers.emplace(position, offer);
+            }
             if (r.kind != Reply::Kind::kCheckPin) {
                 if (r.offer) {
-                    offers[typed.size()] = *r.offer;
+                    offers.emplace(typed.size(), *r.offer);
                 }
                 screens.push_back(r);
                 return r;
@@ -190,6 +193,22 @@ TEST(UssdMenuTest, APayoutMethodIsChosenAmongTheAllowedOnes) {
     EXPECT_EQ(chosen.method, PayoutMethod::kEcocash);
 }
 
+// A remittance sent while the family is in a session: the newest, so first in every list.
+void a_new_remittance_arrives(Caller& c) {
+    c.remittances.insert(
+        c.remittances.begin(),
+        remittance(
+            "N3W0N3W0",
+            10'000,
+            "Lerato",
+            Stage::kOnItsWay,
+            PayoutMethod::kMpesa,
+            false,
+            {PayoutMethod::kEcocash}
+        )
+    );
+}
+
 // The remittances are read afresh every turn. A list screen's numbers must keep meaning what the
 // caller saw, whatever arrives or changes before they answer.
 TEST(UssdMenuTest, ANewRemittanceBetweenTurnsDoesNotRenumberTheCallersChoice) {
@@ -201,18 +220,7 @@ TEST(UssdMenuTest, ANewRemittanceBetweenTurnsDoesNotRenumberTheCallersChoice) {
     ASSERT_TRUE(r.offer.has_value());
     EXPECT_EQ(r.offer->items, (std::vector<std::string>{"R7K2M9Q4", "C3P8X1L5"}));
     // A new remittance, newest first, arrives while the caller reads the list.
-    s.caller.remittances.insert(
-        s.caller.remittances.begin(),
-        remittance(
-            "N3W0N3W0",
-            10'000,
-            "Lerato",
-            Stage::kOnItsWay,
-            PayoutMethod::kMpesa,
-            false,
-            {PayoutMethod::kEcocash}
-        )
-    );
+    a_new_remittance_arrives(s.caller);
     r = s.type("2");  // 'Mathabo's, as shown; now third in the list
     EXPECT_THAT(r.text, StartsWith("C3P8X1L5 M1200.00\nReceive it by:"));
     r = s.type("2");  // M-Pesa, the second method of C3P8X1L5
@@ -286,6 +294,43 @@ TEST(UssdMenuTest, AChosenRemittanceNoLongerOpenShowsTheListAsItIsNow) {
     EXPECT_EQ(
         t.type("1").body(), "END That money has changed: nothing was done. Please dial again."
     );
+}
+
+TEST(UssdMenuTest, SeveralInputsInOneTurnArePinnedToTheScreensTheyWereReadAgainst) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    // "3*1" typed at the first prompt: one turn, the list never drawn for the caller.
+    s.typed = {"3", "1"};
+    Reply r = s.turn();
+    EXPECT_THAT(r.text, StartsWith("R7K2M9Q4 M493.00\nReceive it by:"));
+    ASSERT_EQ(r.pinned.count(1), 1U);
+    EXPECT_EQ(r.pinned.at(1).items, (std::vector<std::string>{"R7K2M9Q4", "C3P8X1L5"}));
+    r = s.type("2");  // EcoCash
+    a_new_remittance_arrives(s.caller);
+    r = s.type(std::string{kPin});
+    ASSERT_TRUE(r.action.has_value());
+    EXPECT_EQ(std::get<ChooseMethod>(*r.action).reference, "R7K2M9Q4") << "the one shown";
+}
+
+TEST(UssdMenuTest, ABranchTheCallerLeftDoesNotEndTheOneTheyAreIn) {
+    Registry registry;
+    Session s{family(), registry};
+    s.turn();
+    s.type("2");  // the voucher list: C3P8X1L5
+    s.type("0");  // back, without choosing
+    // The voucher is used meanwhile: the list the caller left is empty now.
+    s.caller.remittances[1].voucher_resendable = false;
+    s.caller.remittances[1].stage = Stage::kPaid;
+    s.caller.remittances[1].methods_allowed.clear();
+    EXPECT_THAT(s.type("3").text, StartsWith("Choose the money:\n1. M493.00 Thabo"));
+    EXPECT_THAT(s.type("1").text, StartsWith("R7K2M9Q4 M493.00"));
+    // And a voucher asked for in one turn when there is none says just that.
+    Session t{family(), registry};
+    t.caller.remittances[1].voucher_resendable = false;
+    t.turn();
+    t.typed = {"2", "1"};
+    EXPECT_EQ(t.turn().body(), "END No voucher can be sent again.");
 }
 
 TEST(UssdMenuTest, AnAnswerToAnotherKindOfListThanTheWalkIsOnEndsTheSession) {

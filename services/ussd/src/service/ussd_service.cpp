@@ -63,26 +63,25 @@ public:
     /// aggregator that lost the answer posts the same turn again and gets the same answer), and
     /// the session itself goes.
     void finish(const std::string& id, const std::string& text, const std::string& body) {
-        const auto kept = redis_.command(
-            {"SET", prefix_ + id + ":end", text + "\n" + body, "PX", std::to_string(ttl_.count())}
-        );
-        if (kept.is_error()) {
-            throw std::runtime_error("session write: " + std::string{kept.str()});
-        }
+        keep_answer(prefix_ + id + ":end", text, body);
         (void)redis_.command({"DEL", prefix_ + id});
     }
     /// The answer of a finished session's final turn if `text` is that turn's.
     std::optional<std::string> final_answer(const std::string& id, const std::string& text) {
-        const auto reply = redis_.command({"GET", prefix_ + id + ":end"});
-        if (reply.is_error() || reply.value().is_nil()) {
-            return std::nullopt;
-        }
-        const std::string_view kept = reply.str();
-        const auto newline = kept.find('\n');  // the text is printable: no line break in it
-        if (newline == std::string_view::npos || kept.substr(0, newline) != text) {
-            return std::nullopt;
-        }
-        return std::string{kept.substr(newline + 1)};
+        return kept_answer(prefix_ + id + ":end", text);
+    }
+    /// Saves the session after a turn that goes on, with that turn's text and answer: a copy of
+    /// the turn gets exactly this answer (last_answer), not a list drawn afresh, so the screen
+    /// the caller sees is the one whose offer the session remembers.
+    void save_answered(
+        const std::string& id, const Session& s, const std::string& text, const std::string& body
+    ) {
+        save(id, s);
+        keep_answer(prefix_ + id + ":last", text, body);
+    }
+    /// The answer of the session's last turn if `text` is that turn's.
+    std::optional<std::string> last_answer(const std::string& id, const std::string& text) {
+        return kept_answer(prefix_ + id + ":last", text);
     }
 
     /// Takes the session's turn lock: copies of one turn (an aggregator posting it again while
@@ -126,6 +125,26 @@ public:
     }
 
 private:
+    void keep_answer(const std::string& key, const std::string& text, const std::string& body) {
+        const auto kept =
+            redis_.command({"SET", key, text + "\n" + body, "PX", std::to_string(ttl_.count())});
+        if (kept.is_error()) {
+            throw std::runtime_error("session write: " + std::string{kept.str()});
+        }
+    }
+    std::optional<std::string> kept_answer(const std::string& key, const std::string& text) {
+        const auto reply = redis_.command({"GET", key});
+        if (reply.is_error() || reply.value().is_nil()) {
+            return std::nullopt;
+        }
+        const std::string_view kept = reply.str();
+        const auto newline = kept.find('\n');  // the text is printable: no line break in it
+        if (newline == std::string_view::npos || kept.substr(0, newline) != text) {
+            return std::nullopt;
+        }
+        return std::string{kept.substr(newline + 1)};
+    }
+
     platform::RedisClient redis_;
     std::string prefix_;
     milliseconds ttl_;
@@ -162,6 +181,14 @@ api::Reply text_reply(const Reply& r) {
     out.content_type = "text/plain; charset=utf-8";
     out.body_text = r.body();
     return out;
+}
+
+// The screens a turn read inputs against as drawn now: remembered like the offers the caller
+// saw, never replacing one already remembered.
+void remember_pinned(Session& session, const Reply& reply) {
+    for (const auto& [position, offer] : reply.pinned) {
+        session.offers.emplace(position, offer);
+    }
 }
 
 std::string_view action_kind(const Action& a) {
@@ -371,8 +398,11 @@ struct UssdService::Impl {
         const auto inputs = split_inputs(u.text);
         // Held until the turn is answered; the action row's unique session id covers the commit
         // that follows (a copy let in before it waits on that row, then does nothing twice).
+        // A turn asks at most the caller, the remittances and one PIN per input, each within the
+        // query timeout: the lock outlasts that, and a copy waits as long as two questions.
         TurnLock lock{sessions, u.session_id};
-        if (!lock.take(settings.query_timeout, 4 * settings.query_timeout + 2s)) {
+        const auto questions = static_cast<long>(3 + inputs.size());
+        if (!lock.take(2 * settings.query_timeout, questions * settings.query_timeout + 2s)) {
             spdlog::warn("ussd: session {} still busy with another copy of a turn", u.session_id);
             return text_reply(service_unavailable(Language::kSesotho));
         }
@@ -398,6 +428,14 @@ struct UssdService::Impl {
             // A session id is the aggregator's; another phone under it is not this session.
             spdlog::warn("ussd: session {} continued from another phone", u.session_id);
             return text_reply(session_expired(session->language));
+        }
+        if (session) {
+            if (auto again = sessions.last_answer(u.session_id, u.text)) {
+                api::Reply out;
+                out.content_type = "text/plain; charset=utf-8";
+                out.body_text = std::move(*again);
+                return out;  // a copy of the last turn: the same screen, nothing asked again
+            }
         }
         if (!session) {
             if (auto again = sessions.final_answer(u.session_id, u.text)) {
@@ -444,6 +482,7 @@ struct UssdService::Impl {
             const auto result =
                 checked ? pin_check_from(api::text_of(*checked, "result")) : std::nullopt;
             if (!result) {
+                remember_pinned(*session, reply);
                 sessions.save(u.session_id, *session);  // what was checked stays checked
                 return text_reply(service_unavailable(session->language));
             }
@@ -453,6 +492,7 @@ struct UssdService::Impl {
         if (reply.kind == Reply::Kind::kCheckPin) {
             throw std::logic_error("the menu asked for more PIN checks than there are inputs");
         }
+        remember_pinned(*session, reply);
         if (reply.kind == Reply::Kind::kEnd) {
             if (reply.action) {
                 // The answer is kept with the action (above), not in Redis: should this
@@ -473,11 +513,13 @@ struct UssdService::Impl {
                 sessions.finish(u.session_id, u.text, reply.body());  // nothing was done
             }
         } else {
-            if (reply.offer && !reply.offer->items.empty()) {
-                // The list as the caller sees it: their answer next turn is read against it.
-                session->offers[inputs.size()] = std::move(*reply.offer);
+            if (reply.offer && !reply.offer->items.empty() && inputs.size() < kMaxInputs) {
+                // The list as the caller sees it: their answer next turn is read against it. Only
+                // a copy of a turn can reach the same position again; a late one (after the
+                // session moved on) must not replace what the caller answered.
+                session->offers.emplace(inputs.size(), std::move(*reply.offer));
             }
-            sessions.save(u.session_id, *session);
+            sessions.save_answered(u.session_id, *session, u.text, reply.body());
         }
         return text_reply(reply);
     }
