@@ -1,6 +1,7 @@
 #include "domain/reconciliation.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace chelete::payout {
@@ -22,6 +23,27 @@ int ReconReport::count(BreakKind kind) const {
         return b.kind == kind;
     }));
 }
+
+namespace {
+
+// Our paid payout and the partner's line for it: matched, or an amount mismatch.
+void compare_amounts(
+    const OurPayment& ours, const mobile_money::StatementLine& line, ReconReport& report
+) {
+    if (ours.amount_minor == line.amount_minor) {
+        ++report.matched;
+        return;
+    }
+    report.breaks.push_back(Break{
+        BreakKind::kAmountMismatch,
+        line.reference,
+        ours.remittance_id,
+        ours.amount_minor,
+        line.amount_minor,
+        line.transaction_id});
+}
+
+}  // namespace
 
 ReconReport reconcile(const ReconInput& input) {
     ReconReport report;
@@ -65,30 +87,22 @@ ReconReport reconcile(const ReconInput& input) {
                     line.transaction_id});
                 break;
             case OurOutcome::kPaid:
-                if (ours.amount_minor == line.amount_minor) {
-                    ++report.matched;
-                } else {
-                    report.breaks.push_back(Break{
-                        BreakKind::kAmountMismatch,
-                        line.reference,
-                        ours.remittance_id,
-                        ours.amount_minor,
-                        line.amount_minor,
-                        line.transaction_id});
-                }
+                compare_amounts(ours, line, report);
                 break;
         }
     }
-    std::set<std::string> seen_earlier;
+    std::map<std::string, const mobile_money::StatementLine*> earlier;
     for (const auto& line : input.earlier_lines) {
-        seen_earlier.insert(line.reference);
+        earlier.emplace(line.reference, &line);
     }
     for (const auto& ours : input.ours_paid_on_day) {
         if (seen_today.contains(ours.reference)) {
             continue;  // judged above, line by line
         }
-        if (seen_earlier.contains(ours.reference)) {
-            ++report.matched;  // completed on an earlier day, learned later
+        if (const auto found = earlier.find(ours.reference); found != earlier.end()) {
+            // Completed on an earlier day, learned later (it was in flight on that day's run,
+            // which compared no amount): compared here.
+            compare_amounts(ours, *found->second, report);
             continue;
         }
         report.breaks.push_back(Break{

@@ -69,9 +69,9 @@ struct ReconReport {
 };
 
 /// Compares the two sides. Every line of the day's statement is matched, in flight or a break;
-/// every payment we recorded as paid on the day is found on the day's or an earlier statement or
-/// is missing there. A reference appearing twice on a statement is a break for its
-/// second line (the partner paid twice).
+/// every payment we recorded as paid on the day is found on the day's or an earlier statement
+/// (for its amount, else an amount mismatch) or is missing there. A reference appearing twice on a
+/// statement is a break for its second line (the partner paid twice).
 [[nodiscard]] ReconReport reconcile(const ReconInput& input);
 
 }  // namespace chelete::payout

@@ -94,6 +94,20 @@ TEST(ReconciliationTest, APaymentCompletedBeforeMidnightIsOnYesterdaysStatement)
     EXPECT_TRUE(r.breaks.empty());
 }
 
+// A payout in flight on the day its line was on the statement (no amount compared then) and
+// learned paid later: the later day's run compares the amounts.
+TEST(ReconciliationTest, APaymentLearnedLaterForAnotherAmountIsAMismatch) {
+    auto in = with({}, {ours("A1", 1000, OurOutcome::kPaid)});
+    in.earlier_lines = {line("A1", 1300)};
+    const auto r = reconcile(in);
+    EXPECT_EQ(r.matched, 0);
+    ASSERT_EQ(r.breaks.size(), 1U);
+    EXPECT_EQ(r.breaks[0].kind, BreakKind::kAmountMismatch);
+    EXPECT_EQ(r.breaks[0].remittance_id, "rid-A1");
+    EXPECT_EQ(r.breaks[0].transaction_id, "TX1300");
+    EXPECT_EQ(r.breaks[0].float_effect(), -300);
+}
+
 TEST(ReconciliationTest, AReferencePaidTwiceByThePartnerBreaksOnTheSecondLine) {
     const auto r =
         reconcile(with({line("A1", 1000), line("A1", 1000)}, {ours("A1", 1000, OurOutcome::kPaid)})
