@@ -2,8 +2,8 @@
 // decision on each. Every list and read is access-logged by the compliance service.
 import { call, newIdempotencyKey } from './api.js';
 import {
-  h, clear, field, form, heading, showProblem, problemBox, table, pager, facts, money, when,
-  words, statusBadge, announce, notice, put, focusResults,
+  h, clear, field, form, heading, showProblem, problemBox, table, pagedList, facts, money, when,
+  words, statusBadge, announce, notice, put,
 } from './ui.js';
 
 const PAGE_SIZE = 20;
@@ -40,52 +40,27 @@ export async function caseQueue(container, ctx) {
     h('p', {}, 'Oldest first, the order the queue is worked in. Open a case to read its reasons and decide it.'),
     filterForm, results);
 
-  let loads = 0; // a newer search's answer wins over an older one still on its way
-  async function load(el) {
-    loads += 1;
-    const mine = loads;
-    const cursor = queue.cursors[queue.cursors.length - 1];
-    const r = await call('GET', '/v1/compliance/cases', {
+  const load = pagedList({
+    ctx,
+    results,
+    state: queue,
+    fetchPage: (cursor) => call('GET', '/v1/compliance/cases', {
       query: { kind: queue.kind, status: queue.status, limit: PAGE_SIZE, cursor },
-    });
-    if (!ctx.isCurrent() || mine !== loads) {
-      return;
-    }
-    clear(results);
-    if (!r.ok) {
-      showProblem(el, r.problem);
-      return;
-    }
-    put(results,
-      table({
-        caption: `Compliance cases, page ${queue.cursors.length}`,
-        empty: 'No case in this queue.',
-        rows: r.data.items,
-        columns: [
-          { label: 'Opened', value: (c) => h('a', { href: `#/cases/${encodeURIComponent(c.id)}` }, when(c.opened_at)) },
-          { label: 'Kind', value: (c) => words(c.kind) },
-          { label: 'Status', value: (c) => statusBadge(c.status) },
-          { label: 'Amount', value: (c) => money(c.amount), num: true },
-          { label: 'Reasons', value: (c) => (c.reasons || []).map((x) => words(x.code)).join(', ') || '—' },
-        ],
-      }),
-      pager({
-        label: 'Pages of cases',
-        hasPrevious: queue.cursors.length > 1,
-        hasNext: Boolean(r.data.next_cursor),
-        onPrevious: async () => {
-          queue.cursors.pop();
-          await load(el);
-          focusResults(results);
-        },
-        onNext: async () => {
-          queue.cursors.push(r.data.next_cursor);
-          await load(el);
-          focusResults(results);
-        },
-      }),
-    );
-  }
+    }),
+    tableOf: (data, page) => table({
+      caption: `Compliance cases, page ${page}`,
+      empty: 'No case in this queue.',
+      rows: data.items,
+      columns: [
+        { label: 'Opened', value: (c) => h('a', { href: `#/cases/${encodeURIComponent(c.id)}` }, when(c.opened_at)) },
+        { label: 'Kind', value: (c) => words(c.kind) },
+        { label: 'Status', value: (c) => statusBadge(c.status) },
+        { label: 'Amount', value: (c) => money(c.amount), num: true },
+        { label: 'Reasons', value: (c) => (c.reasons || []).map((x) => words(x.code)).join(', ') || '—' },
+      ],
+    }),
+    pagerLabel: 'Pages of cases',
+  });
   await load(filterForm);
 }
 

@@ -1,8 +1,8 @@
 // Ministry officers: the register of recruitment agencies, decisions on them, and complaints.
 import { call } from './api.js';
 import {
-  h, clear, field, form, heading, showProblem, problemBox, table, pager, facts, when, words,
-  statusBadge, announce, notice, put, focusResults,
+  h, clear, field, form, heading, showProblem, problemBox, table, pagedList, facts, when, words,
+  statusBadge, announce, notice, put,
 } from './ui.js';
 
 const PAGE_SIZE = 20;
@@ -75,52 +75,27 @@ export async function agencyList(container, ctx) {
   searchForm.setAttribute('role', 'search');
   put(container, heading('Agencies'), searchForm, results);
 
-  let loads = 0; // a newer search's answer wins over an older one still on its way
-  async function load(el) {
-    loads += 1;
-    const mine = loads;
-    const cursor = agencySearch.cursors[agencySearch.cursors.length - 1];
-    const r = await call('GET', '/v1/agencies', {
+  const load = pagedList({
+    ctx,
+    results,
+    state: agencySearch,
+    fetchPage: (cursor) => call('GET', '/v1/agencies', {
       query: { q: agencySearch.q, status: agencySearch.status, limit: PAGE_SIZE, cursor },
-    });
-    if (!ctx.isCurrent() || mine !== loads) {
-      return;
-    }
-    clear(results);
-    if (!r.ok) {
-      showProblem(el, r.problem);
-      return;
-    }
-    put(results,
-      table({
-        caption: `Agencies, page ${agencySearch.cursors.length}`,
-        empty: 'No agency matches this search.',
-        rows: r.data.items,
-        columns: [
-          { label: 'Name', value: (a) => h('a', { href: `#/agencies/${encodeURIComponent(a.id)}` }, a.name) },
-          { label: 'Status', value: (a) => statusBadge(a.status) },
-          { label: 'Registration no.', value: (a) => a.registration_no },
-          { label: 'Licence no.', value: (a) => a.licence_no || '—' },
-          { label: 'Valid until', value: (a) => a.valid_until || '—' },
-        ],
-      }),
-      pager({
-        label: 'Pages of agencies',
-        hasPrevious: agencySearch.cursors.length > 1,
-        hasNext: Boolean(r.data.next_cursor),
-        onPrevious: async () => {
-          agencySearch.cursors.pop();
-          await load(el);
-          focusResults(results);
-        },
-        onNext: async () => {
-          agencySearch.cursors.push(r.data.next_cursor);
-          await load(el);
-          focusResults(results);
-        },
-      }),
-    );
-  }
+    }),
+    tableOf: (data, page) => table({
+      caption: `Agencies, page ${page}`,
+      empty: 'No agency matches this search.',
+      rows: data.items,
+      columns: [
+        { label: 'Name', value: (a) => h('a', { href: `#/agencies/${encodeURIComponent(a.id)}` }, a.name) },
+        { label: 'Status', value: (a) => statusBadge(a.status) },
+        { label: 'Registration no.', value: (a) => a.registration_no },
+        { label: 'Licence no.', value: (a) => a.licence_no || '—' },
+        { label: 'Valid until', value: (a) => a.valid_until || '—' },
+      ],
+    }),
+    pagerLabel: 'Pages of agencies',
+  });
   await load(searchForm);
 }
 
@@ -319,52 +294,27 @@ export async function complaintList(container, ctx) {
     panel.querySelector('h3').focus();
   }
 
-  let loads = 0; // a newer search's answer wins over an older one still on its way
-  async function load(el) {
-    loads += 1;
-    const mine = loads;
-    const cursor = complaintSearch.cursors[complaintSearch.cursors.length - 1];
-    const r = await call('GET', '/v1/complaints', {
+  const load = pagedList({
+    ctx,
+    results,
+    state: complaintSearch,
+    fetchPage: (cursor) => call('GET', '/v1/complaints', {
       query: { status: complaintSearch.status, agency_id: complaintSearch.agency_id, limit: PAGE_SIZE, cursor },
-    });
-    if (!ctx.isCurrent() || mine !== loads) {
-      return;
-    }
-    clear(results);
-    if (!r.ok) {
-      showProblem(el, r.problem);
-      return;
-    }
-    put(results,
-      table({
-        caption: `Complaints, page ${complaintSearch.cursors.length}`,
-        empty: 'No complaint matches.',
-        rows: r.data.items,
-        columns: [
-          { label: 'Tracking no.', value: (c) => c.tracking_no },
-          { label: 'Status', value: (c) => statusBadge(c.status) },
-          { label: 'Category', value: (c) => words(c.category) },
-          { label: 'Filed', value: (c) => when(c.created_at) },
-          { label: 'Description', value: (c) => { const text = c.description || ''; return text.length > 120 ? `${text.slice(0, 120)}…` : text; } },
-          { label: 'Work on it', value: (c) => h('button', { type: 'button', class: 'secondary', onclick: () => openDecision(c, el) }, `Open ${c.tracking_no}`) },
-        ],
-      }),
-      pager({
-        label: 'Pages of complaints',
-        hasPrevious: complaintSearch.cursors.length > 1,
-        hasNext: Boolean(r.data.next_cursor),
-        onPrevious: async () => {
-          complaintSearch.cursors.pop();
-          await load(el);
-          focusResults(results);
-        },
-        onNext: async () => {
-          complaintSearch.cursors.push(r.data.next_cursor);
-          await load(el);
-          focusResults(results);
-        },
-      }),
-    );
-  }
+    }),
+    tableOf: (data, page, el) => table({
+      caption: `Complaints, page ${page}`,
+      empty: 'No complaint matches.',
+      rows: data.items,
+      columns: [
+        { label: 'Tracking no.', value: (c) => c.tracking_no },
+        { label: 'Status', value: (c) => statusBadge(c.status) },
+        { label: 'Category', value: (c) => words(c.category) },
+        { label: 'Filed', value: (c) => when(c.created_at) },
+        { label: 'Description', value: (c) => { const text = c.description || ''; return text.length > 120 ? `${text.slice(0, 120)}…` : text; } },
+        { label: 'Work on it', value: (c) => h('button', { type: 'button', class: 'secondary', onclick: () => openDecision(c, el) }, `Open ${c.tracking_no}`) },
+      ],
+    }),
+    pagerLabel: 'Pages of complaints',
+  });
   await load(filterForm);
 }

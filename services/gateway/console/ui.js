@@ -217,6 +217,47 @@ export function pager({ label, hasPrevious, hasNext, onPrevious, onNext }) {
     h('button', { type: 'button', class: 'secondary', disabled: !hasNext, onclick: onNext }, 'Next page'));
 }
 
+/// A cursor-paged list drawn into `results`, and the function that (re)loads its current page.
+/// The newest load's answer wins over an older one still on its way, and none is drawn once the
+/// screen is left. `state.cursors` is the stack of page cursors (a new search replaces it with
+/// [null]); `fetchPage(cursor)` asks the API; `tableOf(data, page, problemAt)` draws one page;
+/// a refused load is shown by the form `problemAt` it was called with.
+export function pagedList({ ctx, results, state, fetchPage, tableOf, pagerLabel }) {
+  let loads = 0;
+  async function load(problemAt) {
+    loads += 1;
+    const mine = loads;
+    const r = await fetchPage(state.cursors[state.cursors.length - 1]);
+    if (!ctx.isCurrent() || mine !== loads) {
+      return;
+    }
+    clear(results);
+    if (!r.ok) {
+      showProblem(problemAt, r.problem);
+      return;
+    }
+    put(results,
+      tableOf(r.data, state.cursors.length, problemAt),
+      pager({
+        label: pagerLabel,
+        hasPrevious: state.cursors.length > 1,
+        hasNext: Boolean(r.data.next_cursor),
+        onPrevious: async () => {
+          state.cursors.pop();
+          await load(problemAt);
+          focusResults(results);
+        },
+        onNext: async () => {
+          state.cursors.push(r.data.next_cursor);
+          await load(problemAt);
+          focusResults(results);
+        },
+      }),
+    );
+  }
+  return load;
+}
+
 /// After a page change the pager's buttons are new: focus goes to the new page of results.
 export function focusResults(results) {
   const region = results.querySelector('.table-wrap, .empty');
