@@ -666,11 +666,12 @@ struct PayoutService::Impl {
     void run_reconciliation(
         const std::string& run_id, mm::PartnerId partner, const std::string& day
     );
-    /// Settles as paid a payout still open that `line` (of the statement of `line_day`) shows
-    /// paid for its amount (after_statement); true when it did.
+    /// Settles as paid the payout `remittance_id`, still open, that `line` (of the statement of
+    /// `line_day`) shows paid for its amount (after_statement, under the payout's lock); true
+    /// when it did.
     bool settle_from_statement(
         pqxx::transaction_base& tx,
-        const std::string& partner,
+        const std::string& remittance_id,
         const mm::StatementLine& line,
         const std::string& line_day
     );

@@ -2,6 +2,8 @@
 // against our payouts; breaks recorded once, their differences moved to the suspense account.
 // The statement is fetched with no transaction open (never call a partner inside one).
 
+#include <map>
+
 #include "domain/reconciliation.hpp"
 #include "payout_impl.hpp"
 
@@ -159,12 +161,35 @@ void PayoutService::Impl::run_reconciliation(
         // outcome unknown for days, a partner that forgot the request it paid): the partner's own
         // record that the money left. It then reads as matched below.
         int settled = 0;
-        for (const auto* lines : {&in.day_lines, &in.earlier_lines}) {
-            for (const auto& line : *lines) {
-                if (final_run && settle_from_statement(
-                                     tx, partner, line, lines == &in.day_lines ? day : previous
-                                 )) {
-                    ++settled;
+        if (final_run) {
+            // Our payouts still open among the statements' references, in one query.
+            std::map<std::string, std::pair<std::string, std::int64_t>> open;
+            for (const auto& r : tx.exec_params(
+                     "SELECT a.reference, a.remittance_id::text, p.amount_minor FROM attempts a "
+                     "JOIN payouts p USING (remittance_id) WHERE a.partner = $1 AND a.reference = "
+                     "ANY($2::text[]) AND p.state NOT IN ('paid', 'failed')",
+                     partner,
+                     pg_text_array(references)
+                 )) {
+                open.emplace(
+                    r[0].as<std::string>(),
+                    std::make_pair(r[1].as<std::string>(), r[2].as<std::int64_t>())
+                );
+            }
+            for (const auto* lines : {&in.day_lines, &in.earlier_lines}) {
+                for (const auto& line : *lines) {
+                    // Not ours, final already, or paid for another amount: the comparison
+                    // below says which.
+                    const auto candidate = open.find(line.reference);
+                    if (candidate != open.end() && candidate->second.second == line.amount_minor &&
+                        settle_from_statement(
+                            tx,
+                            candidate->second.first,
+                            line,
+                            lines == &in.day_lines ? day : previous
+                        )) {
+                        ++settled;
+                    }
                 }
             }
         }
@@ -324,22 +349,10 @@ void PayoutService::Impl::run_reconciliation(
 
 bool PayoutService::Impl::settle_from_statement(
     pqxx::transaction_base& tx,
-    const std::string& partner,
+    const std::string& remittance_id,
     const mm::StatementLine& line,
     const std::string& line_day
 ) {
-    const auto rows = tx.exec_params(
-        "SELECT a.remittance_id::text, p.amount_minor FROM attempts a JOIN payouts p USING "
-        "(remittance_id) WHERE a.partner = $1 AND a.reference = $2 AND p.state NOT IN ('paid', "
-        "'failed')",
-        partner,
-        line.reference
-    );
-    // Not ours, final already, or paid for another amount: the comparison below says which.
-    if (rows.empty() || rows[0][1].as<std::int64_t>() != line.amount_minor) {
-        return false;
-    }
-    const std::string remittance_id = rows[0][0].as<std::string>();
     const auto locked = lock_payout(tx, remittance_id);
     const auto decision = locked ? after_statement(locked->facts, line_day) : std::nullopt;
     if (!decision) {
