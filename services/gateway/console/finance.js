@@ -9,16 +9,19 @@ function refreshButton(onclick) {
   return h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick }, 'Refresh'));
 }
 
-export async function trialBalance(container, ctx) {
-  put(container, heading('Trial balance'));
+/// A report that loads on arrival and again on Refresh: `path` asked, `render(body, data)` draws
+/// the answer; a refusal is shown in its place, and an answer arriving after the screen was left
+/// is dropped.
+async function report(container, ctx, { title, path, refreshed, render }) {
+  put(container, heading(title));
   const body = h('div', {});
   put(container, refreshButton(async () => {
     await load();
-    announce('Trial balance refreshed');
+    announce(refreshed);
   }), body);
 
   async function load() {
-    const r = await call('GET', '/v1/ledger/trial-balance');
+    const r = await call('GET', path);
     if (!ctx.isCurrent()) {
       return;
     }
@@ -27,102 +30,100 @@ export async function trialBalance(container, ctx) {
       put(body, problemBox(r.problem));
       return;
     }
-    put(body, h('p', {}, `As of ${when(r.data.as_of)}.`));
-    if (r.data.currencies.length === 0) {
-      put(body, h('p', { class: 'empty' }, 'The ledger holds no transfer yet.'));
-    }
-    for (const c of r.data.currencies) {
-      put(body,
-        h('h3', {}, `${c.currency}: `, c.balanced
-          ? h('span', { class: 'good' }, 'balanced')
-          : h('span', { class: 'bad' }, 'NOT balanced')),
-        table({
-          caption: `Trial balance in ${c.currency}, by account code`,
-          rows: c.lines,
-          columns: [
-            { label: 'Account code', value: (l) => String(l.code) },
-            { label: 'Accounts', value: (l) => String(l.accounts), num: true },
-            { label: 'Debits posted', value: (l) => money(l.debits_posted), num: true },
-            { label: 'Credits posted', value: (l) => money(l.credits_posted), num: true },
-            { label: 'Debit balance', value: (l) => money(l.debit_balance), num: true },
-            { label: 'Credit balance', value: (l) => money(l.credit_balance), num: true },
-            { label: 'Debits pending', value: (l) => money(l.debits_pending), num: true },
-            { label: 'Credits pending', value: (l) => money(l.credits_pending), num: true },
-          ],
-        }),
-        facts([
-          ['Total debits posted', money(c.total_debits_posted)],
-          ['Total credits posted', money(c.total_credits_posted)],
-        ]),
-      );
-    }
+    render(body, r.data);
   }
   await load();
 }
 
-export async function settlementPositions(container, ctx) {
-  put(container, heading('Settlement positions'));
-  const body = h('div', {});
-  put(container, refreshButton(async () => {
-    await load();
-    announce('Settlement positions refreshed');
-  }), body);
+export async function trialBalance(container, ctx) {
+  await report(container, ctx, {
+    title: 'Trial balance',
+    path: '/v1/ledger/trial-balance',
+    refreshed: 'Trial balance refreshed',
+    render: (body, data) => {
+      put(body, h('p', {}, `As of ${when(data.as_of)}.`));
+      if (data.currencies.length === 0) {
+        put(body, h('p', { class: 'empty' }, 'The ledger holds no transfer yet.'));
+      }
+      for (const c of data.currencies) {
+        put(body,
+          h('h3', {}, `${c.currency}: `, c.balanced
+            ? h('span', { class: 'good' }, 'balanced')
+            : h('span', { class: 'bad' }, 'NOT balanced')),
+          table({
+            caption: `Trial balance in ${c.currency}, by account code`,
+            rows: c.lines,
+            columns: [
+              { label: 'Account code', value: (l) => String(l.code) },
+              { label: 'Accounts', value: (l) => String(l.accounts), num: true },
+              { label: 'Debits posted', value: (l) => money(l.debits_posted), num: true },
+              { label: 'Credits posted', value: (l) => money(l.credits_posted), num: true },
+              { label: 'Debit balance', value: (l) => money(l.debit_balance), num: true },
+              { label: 'Credit balance', value: (l) => money(l.credit_balance), num: true },
+              { label: 'Debits pending', value: (l) => money(l.debits_pending), num: true },
+              { label: 'Credits pending', value: (l) => money(l.credits_pending), num: true },
+            ],
+          }),
+          facts([
+            ['Total debits posted', money(c.total_debits_posted)],
+            ['Total credits posted', money(c.total_credits_posted)],
+          ]),
+        );
+      }
+    },
+  });
+}
 
-  async function load() {
-    const r = await call('GET', '/v1/settlement/positions');
-    if (!ctx.isCurrent()) {
-      return;
-    }
-    clear(body);
-    if (!r.ok) {
-      put(body, problemBox(r.problem));
-      return;
-    }
-    const p = r.data;
-    const low = p.partners.filter((x) => x.low_float);
-    put(body,
-      h('p', {}, `As of ${when(p.as_of)}.`),
-      low.length ? notice(`Low float: ${low.map((x) => x.partner).join(', ')}. Top up before payouts stop.`, 'warning') : null,
-      h('h3', {}, 'Payout partners'),
-      table({
-        caption: 'Float per mobile-money partner',
-        empty: 'No partner is configured.',
-        rows: p.partners,
-        columns: [
-          { label: 'Partner', value: (x) => x.partner },
-          { label: 'Float', value: (x) => money(x.float), num: true },
-          { label: 'Available', value: (x) => money(x.available), num: true },
-          { label: 'In flight', value: (x) => money(x.pending), num: true },
-          { label: 'Unconfirmed', value: (x) => money(x.unconfirmed), num: true },
-          { label: 'Topped up', value: (x) => money(x.topped_up), num: true },
-          { label: 'Owed to partner', value: (x) => money(x.owed_to_partner), num: true },
-          { label: 'Low-float threshold', value: (x) => money(x.low_float_threshold), num: true },
-          { label: 'Low float', value: (x) => (x.low_float ? h('span', { class: 'bad' }, 'yes') : 'no') },
-          { label: 'Open breaks', value: (x) => String(x.open_breaks), num: true },
-          { label: 'Configured', value: (x) => (x.configured ? 'yes' : 'no') },
-        ],
-      }),
-      h('h3', {}, 'Cash agents'),
-      table({
-        caption: 'What Chelete owes each cash agent',
-        empty: 'No agent has paid out a voucher.',
-        rows: p.agents,
-        columns: [
-          { label: 'Agent', value: (x) => h('span', { class: 'mono' }, x.agent_id) },
-          { label: 'Owed to agent', value: (x) => money(x.owed_to_agent), num: true },
-          { label: 'Unconfirmed', value: (x) => money(x.unconfirmed), num: true },
-          { label: 'Vouchers redeemed', value: (x) => String(x.redeemed_vouchers), num: true },
-        ],
-      }),
-      h('h3', {}, 'Suspense'),
-      facts([
-        ['Balance', money(p.suspense.balance)],
-        ['Open breaks', String(p.suspense.open_breaks)],
-        ['Ledger account', h('span', { class: 'mono' }, p.suspense.ledger_account_id)],
-      ]),
-    );
-  }
-  await load();
+export async function settlementPositions(container, ctx) {
+  await report(container, ctx, {
+    title: 'Settlement positions',
+    path: '/v1/settlement/positions',
+    refreshed: 'Settlement positions refreshed',
+    render: (body, p) => {
+      const low = p.partners.filter((x) => x.low_float);
+      put(body,
+        h('p', {}, `As of ${when(p.as_of)}.`),
+        low.length ? notice(`Low float: ${low.map((x) => x.partner).join(', ')}. Top up before payouts stop.`, 'warning') : null,
+        h('h3', {}, 'Payout partners'),
+        table({
+          caption: 'Float per mobile-money partner',
+          empty: 'No partner is configured.',
+          rows: p.partners,
+          columns: [
+            { label: 'Partner', value: (x) => x.partner },
+            { label: 'Float', value: (x) => money(x.float), num: true },
+            { label: 'Available', value: (x) => money(x.available), num: true },
+            { label: 'In flight', value: (x) => money(x.pending), num: true },
+            { label: 'Unconfirmed', value: (x) => money(x.unconfirmed), num: true },
+            { label: 'Topped up', value: (x) => money(x.topped_up), num: true },
+            { label: 'Owed to partner', value: (x) => money(x.owed_to_partner), num: true },
+            { label: 'Low-float threshold', value: (x) => money(x.low_float_threshold), num: true },
+            { label: 'Low float', value: (x) => (x.low_float ? h('span', { class: 'bad' }, 'yes') : 'no') },
+            { label: 'Open breaks', value: (x) => String(x.open_breaks), num: true },
+            { label: 'Configured', value: (x) => (x.configured ? 'yes' : 'no') },
+          ],
+        }),
+        h('h3', {}, 'Cash agents'),
+        table({
+          caption: 'What Chelete owes each cash agent',
+          empty: 'No agent has paid out a voucher.',
+          rows: p.agents,
+          columns: [
+            { label: 'Agent', value: (x) => h('span', { class: 'mono' }, x.agent_id) },
+            { label: 'Owed to agent', value: (x) => money(x.owed_to_agent), num: true },
+            { label: 'Unconfirmed', value: (x) => money(x.unconfirmed), num: true },
+            { label: 'Vouchers redeemed', value: (x) => String(x.redeemed_vouchers), num: true },
+          ],
+        }),
+        h('h3', {}, 'Suspense'),
+        facts([
+          ['Balance', money(p.suspense.balance)],
+          ['Open breaks', String(p.suspense.open_breaks)],
+          ['Ledger account', h('span', { class: 'mono' }, p.suspense.ledger_account_id)],
+        ]),
+      );
+    },
+  });
 }
 
 /// Yesterday as a business day: the calendar day at +02:00 (docs/central-bank.md).
